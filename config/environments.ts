@@ -1,0 +1,83 @@
+import type { AppTeamConfig, EnvironmentConfig, PlatformConfig } from "./types";
+
+/**
+ * The guide's values (`000_657adeae657bb932.txt`): identity `aks-aad-user-identity` in
+ * `rg-westus2-shared`, vault `kv-westus2-aks` with secret `grafana-admin-username-poc`,
+ * namespace `aad-pod-identity-poc`, AzureIdentity `aad-user-identity`, binding
+ * `aad-user-identity-binding` with selector `bind-user-identity-keyvault`,
+ * Deployment `az-keyvault-reader-test`. As in the guide's logs, the identity lives in
+ * subscription 99a3af26-… and the cluster in 7e242177-….
+ */
+
+const TENANT_ID = "2e319086-9a26-46a3-865f-615bed576786";
+const APP_SUBSCRIPTION_ID = "99a3af26-911d-4bc5-8fcc-8f9de81e46c5";
+const CLUSTER_SUBSCRIPTION_ID = "7e242177-ef0b-431f-8c76-e40907843aa7";
+
+/** The guide's app team, with the vault name that differs per environment (vault names are global). */
+function guideTeam(keyVaultName: string, secretExpiry: string): AppTeamConfig {
+  return {
+    name: "poc",
+    namespace: "aad-pod-identity-poc",
+    createNamespace: true,
+    identity: { name: "aks-aad-user-identity", resourceGroupName: "rg-westus2-shared" },
+    keyVault: {
+      name: keyVaultName,
+      resourceGroupName: "rg-westus2-shared",
+      secrets: [
+        {
+          name: "grafana-admin-username-poc",
+          contentType: "text/plain",
+          expirationDate: secretExpiry,
+        },
+      ],
+    },
+    identityMode: "pod-identity",
+    podIdentity: {
+      azureIdentityName: "aad-user-identity",
+      bindingName: "aad-user-identity-binding",
+      selector: "bind-user-identity-keyvault",
+    },
+    workload: { name: "az-keyvault-reader-test", secretName: "grafana-admin-username-poc" },
+  };
+}
+
+/** Dev/Test: the guide's cluster (node group `MC_rg-aks-poc-container-westus2`). */
+export const devTest: EnvironmentConfig = {
+  name: "dev-test",
+  location: "westus2",
+  tenantId: TENANT_ID,
+  appSubscriptionId: APP_SUBSCRIPTION_ID,
+  cluster: {
+    subscriptionId: CLUSTER_SUBSCRIPTION_ID,
+    agentPool: {
+      identityName: "aks-xcEwmVSi-agentpool",
+      nodeResourceGroupName: "MC_rg-aks-poc-container-westus2",
+      // The client in the guide's MIC logs.
+      principalId: "b9276f33-e80c-4f09-9cdf-24c28c0feea4",
+    },
+    kubernetes: { kind: "kubeconfig", configPath: "~/.kube/config", context: "aks-poc-container-westus2" },
+  },
+  teams: [guideTeam("kv-westus2-aks", "2027-06-30T00:00:00Z")],
+  dataProtection: { preventDestroy: false, purgeOnDestroy: false, requirePurgeProtection: false },
+};
+
+/** Prod: its own cluster and agent pool (guide table), and its own vault name. */
+export const prod: EnvironmentConfig = {
+  name: "prod",
+  location: "westus2",
+  tenantId: TENANT_ID,
+  appSubscriptionId: APP_SUBSCRIPTION_ID,
+  cluster: {
+    subscriptionId: CLUSTER_SUBSCRIPTION_ID,
+    agentPool: {
+      identityName: "aks-zVZRMHRfszDD-agentpool",
+      nodeResourceGroupName: "MC_rg-aks-prod-container-westus2",
+    },
+    kubernetes: { kind: "kubeconfig", configPath: "~/.kube/config", context: "aks-prod-container-westus2" },
+  },
+  teams: [guideTeam("kv-westus2-aks-prod", "2027-06-30T00:00:00Z")],
+  dataProtection: { preventDestroy: true, purgeOnDestroy: false, requirePurgeProtection: true },
+};
+
+/** Every environment, in deploy order. */
+export const platform: PlatformConfig = { environments: [devTest, prod] };

@@ -1,0 +1,233 @@
+/**
+ * The typed configuration of the platform: one object per environment (Dev/Test, Prod),
+ * each with its cluster and a list of app teams. `config/environments.ts` holds the
+ * values; `config/validate.ts` checks them before any construct is created.
+ *
+ * Differences between environments are values here, never `if (env === "prod")`
+ * branches in constructs or stacks.
+ */
+
+/** How Terraform reaches the Kubernetes API of the cluster. Nothing here is needed at synth time. */
+export type KubernetesAccess =
+  /** Host, client certificate and CA from the cluster data source (`kube_config`). Needs a cluster lookup. */
+  | { readonly kind: "cluster-credentials" }
+  /** A kubeconfig file and context, as `kubectl` uses it. */
+  | { readonly kind: "kubeconfig"; readonly configPath: string; readonly context?: string }
+  /**
+   * Entra ID-only clusters: host and CA from the cluster data source, token from `kubelogin`.
+   * @default loginMode "azurecli"
+   */
+  | { readonly kind: "exec"; readonly loginMode?: "azurecli" | "workloadidentity" | "msi" | "spn" };
+
+/** The AKS cluster of an environment and its kubelet (agent-pool) identity. */
+export interface ClusterConfig {
+  /** Subscription of the cluster and its node resource group (the `MC_` group). */
+  readonly subscriptionId: string;
+  /**
+   * Look the cluster up by name (data source `azurerm_kubernetes_cluster`). Gives the kubelet
+   * identity, node resource group and OIDC issuer URL at plan time.
+   * @default - not looked up; `agentPool` must be given
+   */
+  readonly lookup?: { readonly name: string; readonly resourceGroupName: string };
+  /**
+   * The agent-pool identity by name and node resource group, as in the guide's table.
+   * Used when `lookup` is not given.
+   * @default - taken from the cluster lookup
+   */
+  readonly agentPool?: {
+    /** e.g. `aks-xcEwmVSi-agentpool` */
+    readonly identityName: string;
+    /** The `MC_…` group that holds the agent-pool identity and the VM scale sets. */
+    readonly nodeResourceGroupName: string;
+    /**
+     * Object (principal) ID of the agent-pool identity, when known. Used by `doctor --env`
+     * to tell whether a log comes from this cluster. Does not replace the lookup.
+     * @default - unknown
+     */
+    readonly principalId?: string;
+  };
+  /**
+   * OIDC issuer URL, for workload identity when the cluster is not looked up.
+   * @default - from the cluster lookup; workload identity needs one of the two
+   */
+  readonly oidcIssuerUrl?: string;
+  /** How Terraform talks to the Kubernetes API. */
+  readonly kubernetes: KubernetesAccess;
+}
+
+/** Network rules of a Key Vault. */
+export interface KeyVaultNetworkConfig {
+  /** @default "Deny" */
+  readonly defaultAction?: "Allow" | "Deny";
+  /** Public IPs or CIDR ranges allowed through the firewall. @default [] */
+  readonly ipRules?: readonly string[];
+  /** Subnet resource IDs allowed through the firewall. @default [] */
+  readonly subnetIds?: readonly string[];
+  /** Let trusted Azure services through. @default true */
+  readonly bypassAzureServices?: boolean;
+}
+
+/**
+ * A Key Vault secret. Its value never enters `cdk.tf.json` or Terraform state:
+ * - `source: "variable"` writes it through the write-only `value_wo`, fed by a sensitive,
+ *   ephemeral Terraform variable (`TF_VAR_<variableName>` at plan and apply);
+ * - `source: "external"` means the secret is set out of band (`az keyvault secret set`);
+ *   Terraform only records that the workload reads it.
+ */
+export interface SecretConfig {
+  /** Secret name in the vault. */
+  readonly name: string;
+  /** @default "variable" */
+  readonly source?: "variable" | "external";
+  /** MIME-ish description of the value (CKV_AZURE_114). @default "text/plain" */
+  readonly contentType?: string;
+  /** RFC 3339 expiry (CKV_AZURE_41), e.g. `2027-06-30T00:00:00Z`. */
+  readonly expirationDate?: string;
+  /** Bump to rewrite the value from the variable. @default 1 */
+  readonly valueVersion?: number;
+}
+
+/** The Key Vault of an app team. */
+export interface KeyVaultConfig {
+  /** Globally unique vault name, 3–24 characters. */
+  readonly name: string;
+  readonly resourceGroupName: string;
+  /**
+   * Use an existing vault instead of creating one.
+   * @default false
+   */
+  readonly existing?: boolean;
+  /**
+   * RBAC authorization (grant *Key Vault Secrets User*) instead of access policies (the guide's way).
+   * @default false
+   */
+  readonly rbacAuthorization?: boolean;
+  /** @default 90 */
+  readonly softDeleteRetentionDays?: number;
+  /** @default true */
+  readonly purgeProtection?: boolean;
+  /** @default { defaultAction: "Deny" } */
+  readonly network?: KeyVaultNetworkConfig;
+  /** Secrets the vault holds. */
+  readonly secrets: readonly SecretConfig[];
+}
+
+/** The user-assigned managed identity of an app team. */
+export interface IdentityConfig {
+  readonly name: string;
+  readonly resourceGroupName: string;
+  /**
+   * Use an existing identity instead of creating one.
+   * @default false
+   */
+  readonly existing?: boolean;
+}
+
+/** aad-pod-identity objects (guide step 5). */
+export interface PodIdentityConfig {
+  /** `AzureIdentity` name. */
+  readonly azureIdentityName: string;
+  /** `AzureIdentityBinding` name. */
+  readonly bindingName: string;
+  /** Selector; pods carry it as label `aadpodidbinding`. */
+  readonly selector: string;
+}
+
+/** Entra Workload ID settings. */
+export interface WorkloadIdentityConfig {
+  /** ServiceAccount the workload runs as. */
+  readonly serviceAccountName: string;
+}
+
+/** The guide's Key Vault reader test Deployment (guide step 6). */
+export interface WorkloadConfig {
+  readonly name: string;
+  /** The secret the test container reads. Must be one of the vault's secrets. */
+  readonly secretName: string;
+  /** @default 1 */
+  readonly replicas?: number;
+  /** @default - pinned busybox and az-keyvault-reader images, see constructs/keyvault-reader-workload.ts */
+  readonly images?: { readonly reader?: string; readonly sidecar?: string };
+}
+
+/** Which mechanism gives the pods their Azure token. */
+export type IdentityMode = "pod-identity" | "workload-identity" | "both";
+
+/** One app team: its namespace, identity, vault, binding and workload. */
+export interface AppTeamConfig {
+  /** Short team id: lower-case letters, digits, hyphens. Used in construct ids and stack names. */
+  readonly name: string;
+  /** Kubernetes namespace of the app. */
+  readonly namespace: string;
+  /** Create the namespace. @default false */
+  readonly createNamespace?: boolean;
+  readonly identity: IdentityConfig;
+  readonly keyVault: KeyVaultConfig;
+  /** @default "pod-identity" */
+  readonly identityMode?: IdentityMode;
+  /** Required for `pod-identity` and `both`. */
+  readonly podIdentity?: PodIdentityConfig;
+  /** Required for `workload-identity` and `both`. */
+  readonly workloadIdentity?: WorkloadIdentityConfig;
+  /** @default - no workload */
+  readonly workload?: WorkloadConfig;
+  /** Policy suppressions for this team's resources, each with a written reason. @default [] */
+  readonly suppressions?: readonly PolicySuppression[];
+}
+
+/** A policy rule switched off for one team's resources, with the reason. */
+export interface PolicySuppression {
+  readonly ruleId: string;
+  readonly reason: string;
+}
+
+/** Remote state. */
+export type BackendConfig =
+  | { readonly kind: "local" }
+  | {
+      readonly kind: "azurerm";
+      readonly subscriptionId?: string;
+      readonly resourceGroupName: string;
+      readonly storageAccountName: string;
+      readonly containerName: string;
+      /** Key prefix; each stack gets `<prefix><stack>.tfstate`. @default "" */
+      readonly keyPrefix?: string;
+    };
+
+/** Data safety settings. */
+export interface DataProtectionConfig {
+  /** `lifecycle.prevent_destroy` on vaults, identities and secrets. */
+  readonly preventDestroy: boolean;
+  /** Provider `features.key_vault.purge_soft_delete_on_destroy` and secrets equivalent. */
+  readonly purgeOnDestroy: boolean;
+  /** Policy severity of a vault without purge protection. */
+  readonly requirePurgeProtection: boolean;
+}
+
+/** One environment: a cluster and the app teams on it. */
+export interface EnvironmentConfig {
+  /** Stack name prefix, e.g. `dev-test`, `prod`. */
+  readonly name: string;
+  /** Azure region of the app resources, lower-case, e.g. `westus2`. */
+  readonly location: string;
+  readonly tenantId: string;
+  /** Subscription of the app identities and vaults (may differ from the cluster's). */
+  readonly appSubscriptionId: string;
+  readonly cluster: ClusterConfig;
+  readonly teams: readonly AppTeamConfig[];
+  readonly dataProtection: DataProtectionConfig;
+  /**
+   * `shared`: one `<env>-apps` stack for all teams. `per-team`: one `<env>-apps-<team>` stack each.
+   * @default "shared"
+   */
+  readonly stackLayout?: "shared" | "per-team";
+  /** @default { kind: "local" } */
+  readonly backend?: BackendConfig;
+  /** Tags on every Azure resource. @default {} */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** The whole platform. */
+export interface PlatformConfig {
+  readonly environments: readonly EnvironmentConfig[];
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+// Fast runner for the project's TypeScript entry points.
+//
+// The synth path must not type-check (that is `npm test`'s job) and must not pay
+// for ts-node: each .ts file under main.ts, constructs/, stacks/, config/ and
+// tools/ is transpiled once with swc into .build/ (only when its source is newer),
+// then the requested entry is required in this same process.
+//
+//   node tools/run.js synth            -> .build/main.js
+//   node tools/run.js plan-report ...  -> .build/tools/plan-report/cli.js
+//   node tools/run.js <entry.ts> ...   -> any project .ts file
+"use strict";
+const fs = require("fs");
+const path = require("path");
+
+const ROOT = path.resolve(__dirname, "..");
+const OUT = path.join(ROOT, ".build");
+const SOURCES = ["main.ts", "constructs", "stacks", "config", "tools"];
+const ENTRIES = {
+  synth: "main.ts",
+  "plan-report": "tools/plan-report/cli.ts",
+  doctor: "tools/doctor/cli.ts",
+  verify: "tools/verify/cli.ts",
+  bench: "tools/bench/bench.ts",
+};
+
+function listTs(rel, acc) {
+  const abs = path.join(ROOT, rel);
+  let st;
+  try {
+    st = fs.statSync(abs);
+  } catch {
+    return acc;
+  }
+  if (st.isDirectory()) {
+    for (const name of fs.readdirSync(abs)) listTs(path.join(rel, name), acc);
+  } else if (rel.endsWith(".ts") && !rel.endsWith(".d.ts")) {
+    acc.push({ rel, mtimeMs: st.mtimeMs });
+  }
+  return acc;
+}
+
+/** Transpiles every changed source; returns the number of files written. */
+function compile() {
+  let swc;
+  let written = 0;
+  for (const { rel, mtimeMs } of SOURCES.reduce((acc, s) => listTs(s, acc), [])) {
+    const out = path.join(OUT, rel.replace(/\.ts$/, ".js"));
+    let outMtime = 0;
+    try {
+      outMtime = fs.statSync(out).mtimeMs;
+    } catch {
+      /* not built yet */
+    }
+    if (outMtime >= mtimeMs) continue;
+    swc = swc || require("@swc/core");
+    const { code } = swc.transformFileSync(path.join(ROOT, rel), {
+      swcrc: false,
+      jsc: { parser: { syntax: "typescript" }, target: "es2022", keepClassNames: true },
+      module: { type: "commonjs" },
+      sourceMaps: false,
+    });
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, code);
+    written++;
+  }
+  return written;
+}
+
+function main() {
+  const [cmd, ...rest] = process.argv.slice(2);
+  const entry = ENTRIES[cmd] || (cmd && cmd.endsWith(".ts") ? path.relative(ROOT, path.resolve(cmd)) : undefined);
+  if (!entry) {
+    process.stderr.write(
+      `usage: node tools/run.js <${Object.keys(ENTRIES).join("|")}|file.ts> [args...]\n` +
+        (cmd ? `unknown command "${cmd}"\n` : ""),
+    );
+    process.exit(2);
+  }
+  compile();
+  process.argv = [process.argv[0], path.join(ROOT, entry), ...rest];
+  const mod = require(path.join(OUT, entry.replace(/\.ts$/, ".js")));
+  // Tool entries export `cli(argv): Promise<number>`; main.ts runs on load.
+  if (typeof mod.cli === "function") {
+    Promise.resolve()
+      .then(() => mod.cli(rest))
+      .then(
+        (code) => {
+          process.exitCode = typeof code === "number" ? code : 0;
+        },
+        (err) => {
+          process.stderr.write(`${cmd}: ${err && err.message ? err.message : err}\n`);
+          process.exitCode = 2;
+        },
+      );
+  }
+}
+
+if (require.main === module) main();
+module.exports = { compile, ROOT, OUT };
