@@ -1,0 +1,261 @@
+import { Checker, Rules, type ValidationIssue } from "../constructs/validation";
+import { POLICY_RULES } from "../constructs/policy";
+import { MAX_FEDERATED_CREDENTIALS_PER_IDENTITY } from "../constructs/workload-identity-federation";
+import type { AppTeamConfig, EnvironmentConfig, PlatformConfig } from "./types";
+import { stackNamesOf } from "./stack-names";
+
+const MODES = ["pod-identity", "workload-identity", "both"] as const;
+const KUBE_KINDS = ["cluster-credentials", "kubeconfig", "exec"] as const;
+
+/**
+ * Checks the whole platform config before any construct is created and returns every
+ * problem found (not only the first), each naming environment, team, field, value and fix.
+ * `selected` are environment names asked for on the command line.
+ */
+export function validatePlatform(config: PlatformConfig, selected?: readonly string[]): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const envs = config.environments ?? [];
+  const global = new Checker("config");
+  if (envs.length === 0) global.add("environments", [], "is empty", "add the Dev/Test and Prod environments in config/environments.ts");
+
+  const known = envs.map((e) => e.name);
+  for (const name of selected ?? []) {
+    if (!known.includes(name)) {
+      global.add("--env", name, `is not an environment (known: ${known.join(", ")})`, `use one of ${known.map((k) => `--env ${k}`).join(", ")}`);
+    }
+  }
+
+  const stackOwners = new Map<string, string>();
+  const vaultOwners = new Map<string, string>();
+  for (const env of envs) {
+    issues.push(...validateEnvironment(env));
+    for (const stack of safeStackNames(env)) {
+      const other = stackOwners.get(stack);
+      if (other) global.add("stack name", stack, `is produced by both ${other} and ${env.name}`, "give environments and teams names that yield distinct stack names");
+      else stackOwners.set(stack, env.name);
+    }
+    for (const team of env.teams ?? []) {
+      const kv = team.keyVault;
+      if (!kv || kv.existing || !kv.name) continue;
+      const key = kv.name.toLowerCase();
+      const where = `${env.name} / team "${team.name}"`;
+      const other = vaultOwners.get(key);
+      if (other && !other.startsWith(`${env.name} /`)) {
+        issues.push({
+          context: where,
+          field: "keyVault.name",
+          value: kv.name,
+          problem: `is also created by ${other}: Key Vault names are global, so two environments cannot both create it`,
+          fix: `give this environment its own vault name, e.g. "${kv.name.slice(0, 24 - env.name.length - 1)}-${env.name}"`,
+        });
+      } else if (!other) vaultOwners.set(key, where);
+    }
+  }
+  return [...global.issues, ...issues];
+}
+
+function safeStackNames(env: EnvironmentConfig): string[] {
+  try {
+    return stackNamesOf({ ...env, teams: env.teams ?? [] });
+  } catch {
+    return [];
+  }
+}
+
+function validateEnvironment(env: EnvironmentConfig): ValidationIssue[] {
+  const c = new Checker(env.name || "(unnamed environment)");
+  if (c.required("name", env.name, 'name the environment, e.g. "dev-test"')) c.check("name", env.name, Rules.environmentName);
+  if (c.required("location", env.location, 'set the Azure region, e.g. "westus2"')) c.check("location", env.location, Rules.location);
+  if (c.required("tenantId", env.tenantId, "set the Entra ID tenant (az account show --query tenantId)")) c.check("tenantId", env.tenantId, Rules.guid);
+  if (c.required("appSubscriptionId", env.appSubscriptionId, "set the subscription of the app identities and vaults")) {
+    c.check("appSubscriptionId", env.appSubscriptionId, Rules.guid);
+  }
+  if (!env.dataProtection) {
+    c.required("dataProtection", undefined, "set { preventDestroy, purgeOnDestroy, requirePurgeProtection } (Prod: true, false, true)");
+  }
+  if (env.stackLayout !== undefined && env.stackLayout !== "shared" && env.stackLayout !== "per-team") {
+    c.add("stackLayout", env.stackLayout, 'is invalid: "shared" or "per-team"', 'use "shared" (one apps stack) or "per-team"');
+  }
+  validateCluster(env, c);
+  validateBackend(env, c);
+
+  const teams = env.teams ?? [];
+  if (!Array.isArray(env.teams)) c.required("teams", undefined, "list the app teams (an empty list is allowed)");
+  const issues: ValidationIssue[] = [...c.issues];
+  const seen = { team: new Map<string, number>(), binding: new Map<string, string>(), selector: new Map<string, string>(), azureIdentity: new Map<string, string>(), vault: new Map<string, string>() };
+  const federations = new Map<string, number>();
+  for (const team of teams) {
+    const t = new Checker(`${env.name} / team "${team.name ?? "(unnamed)"}"`);
+    validateTeam(env, team, t);
+    seen.team.set(team.name, (seen.team.get(team.name) ?? 0) + 1);
+    if (seen.team.get(team.name) === 2) t.add("name", team.name, "is used by two teams in this environment", "give each team its own name");
+    const ns = team.namespace;
+    const mode = team.identityMode ?? "pod-identity";
+    if (team.podIdentity && mode !== "workload-identity") {
+      unique(t, seen.binding, `${ns}/${team.podIdentity.bindingName}`, "podIdentity.bindingName", team.podIdentity.bindingName, team.name, `an AzureIdentityBinding name in namespace ${ns}`);
+      unique(t, seen.selector, `${ns}/${team.podIdentity.selector}`, "podIdentity.selector", team.podIdentity.selector, team.name, `a binding selector in namespace ${ns}: pods would match both bindings`);
+      unique(t, seen.azureIdentity, `${ns}/${team.podIdentity.azureIdentityName}`, "podIdentity.azureIdentityName", team.podIdentity.azureIdentityName, team.name, `an AzureIdentity name in namespace ${ns}`);
+    }
+    if (team.keyVault && !team.keyVault.existing) {
+      unique(t, seen.vault, team.keyVault.name?.toLowerCase(), "keyVault.name", team.keyVault.name, team.name, "a vault created by another team");
+    }
+    if (team.identity && mode !== "pod-identity") {
+      const key = `${team.identity.resourceGroupName}/${team.identity.name}`.toLowerCase();
+      const n = (federations.get(key) ?? 0) + 1;
+      federations.set(key, n);
+      if (n === MAX_FEDERATED_CREDENTIALS_PER_IDENTITY + 1) {
+        t.add("identity.name", team.identity.name, `would get more than ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} federated credentials (Azure's limit per identity)`, "give some of the teams their own identity");
+      }
+    }
+    issues.push(...t.issues);
+  }
+  return issues;
+}
+
+function unique(c: Checker, seen: Map<string, string>, key: string | undefined, field: string, value: unknown, team: string, what: string): void {
+  if (key === undefined) return;
+  const other = seen.get(key);
+  if (other !== undefined && other !== team) c.add(field, value, `is already ${what} (team "${other}")`, "choose a distinct value");
+  else seen.set(key, team);
+}
+
+function validateCluster(env: EnvironmentConfig, c: Checker): void {
+  const cl = env.cluster;
+  if (!cl) {
+    c.required("cluster", undefined, "describe the AKS cluster: subscriptionId, lookup or agentPool, kubernetes");
+    return;
+  }
+  if (c.required("cluster.subscriptionId", cl.subscriptionId, "set the subscription of the cluster")) c.check("cluster.subscriptionId", cl.subscriptionId, Rules.guid);
+  if (!cl.lookup && !cl.agentPool) {
+    c.add("cluster", undefined, "has neither lookup nor agentPool", "set cluster.lookup { name, resourceGroupName } or cluster.agentPool { identityName, nodeResourceGroupName } (the guide's table)");
+  }
+  if (cl.lookup) {
+    c.required("cluster.lookup.name", cl.lookup.name, "set the AKS cluster name");
+    if (c.required("cluster.lookup.resourceGroupName", cl.lookup.resourceGroupName, "set the cluster's resource group")) {
+      c.check("cluster.lookup.resourceGroupName", cl.lookup.resourceGroupName, Rules.resourceGroupName);
+    }
+  }
+  if (cl.agentPool) {
+    if (c.required("cluster.agentPool.identityName", cl.agentPool.identityName, "set the agent-pool identity name, e.g. aks-xcEwmVSi-agentpool")) {
+      c.check("cluster.agentPool.identityName", cl.agentPool.identityName, Rules.identityName);
+    }
+    if (c.required("cluster.agentPool.nodeResourceGroupName", cl.agentPool.nodeResourceGroupName, "set the node resource group (MC_…)")) {
+      c.check("cluster.agentPool.nodeResourceGroupName", cl.agentPool.nodeResourceGroupName, Rules.resourceGroupName);
+    }
+    c.check("cluster.agentPool.principalId", cl.agentPool.principalId, Rules.guid);
+  }
+  c.check("cluster.oidcIssuerUrl", cl.oidcIssuerUrl, Rules.httpsUrl);
+  const k = cl.kubernetes;
+  if (!k) {
+    c.required("cluster.kubernetes", undefined, 'say how Terraform reaches the API server, e.g. { kind: "kubeconfig", configPath: "~/.kube/config" }');
+  } else if (!KUBE_KINDS.includes(k.kind)) {
+    c.add("cluster.kubernetes.kind", k.kind, `is invalid: one of ${KUBE_KINDS.join(", ")}`, 'use "kubeconfig" for a kubeconfig context, "exec" for kubelogin');
+  } else if (k.kind !== "kubeconfig" && !cl.lookup) {
+    c.add("cluster.kubernetes.kind", k.kind, "needs the cluster's API server and CA, which only cluster.lookup gives", 'set cluster.lookup, or use kind "kubeconfig"');
+  } else if (k.kind === "kubeconfig") {
+    c.required("cluster.kubernetes.configPath", k.configPath, "set the kubeconfig path, e.g. ~/.kube/config");
+  }
+}
+
+function validateBackend(env: EnvironmentConfig, c: Checker): void {
+  const b = env.backend;
+  if (!b || b.kind === "local") return;
+  if (b.kind !== "azurerm") {
+    c.add("backend.kind", (b as { kind: unknown }).kind, 'is invalid: "local" or "azurerm"', 'use "azurerm" for shared state, "local" offline');
+    return;
+  }
+  if (!/^[a-z0-9]{3,24}$/.test(b.storageAccountName ?? "")) {
+    c.add("backend.storageAccountName", b.storageAccountName, "is invalid: 3–24 lower-case letters and digits", "use the state storage account's name");
+  }
+  c.check("backend.resourceGroupName", b.resourceGroupName, Rules.resourceGroupName);
+  if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(b.containerName ?? "")) {
+    c.add("backend.containerName", b.containerName, "is invalid: 3–63 lower-case letters, digits and single hyphens", 'use e.g. "tfstate"');
+  }
+  c.check("backend.subscriptionId", b.subscriptionId, Rules.guid);
+}
+
+function validateTeam(env: EnvironmentConfig, team: AppTeamConfig, c: Checker): void {
+  if (c.required("name", team.name, 'name the team, e.g. "payments"')) c.check("name", team.name, Rules.teamName);
+  if (c.required("namespace", team.namespace, "set the Kubernetes namespace of the app")) c.check("namespace", team.namespace, Rules.namespace);
+
+  if (!team.identity) c.required("identity", undefined, "set identity { name, resourceGroupName }");
+  else {
+    if (c.required("identity.name", team.identity.name, "name the managed identity")) c.check("identity.name", team.identity.name, Rules.identityName);
+    if (c.required("identity.resourceGroupName", team.identity.resourceGroupName, "set the identity's resource group")) {
+      c.check("identity.resourceGroupName", team.identity.resourceGroupName, Rules.resourceGroupName);
+    }
+  }
+
+  const kv = team.keyVault;
+  const secretNames = new Set<string>();
+  if (!kv) c.required("keyVault", undefined, "set keyVault { name, resourceGroupName, secrets }");
+  else {
+    if (c.required("keyVault.name", kv.name, "name the vault (3–24 characters, globally unique)")) c.check("keyVault.name", kv.name, Rules.keyVaultName);
+    if (c.required("keyVault.resourceGroupName", kv.resourceGroupName, "set the vault's resource group")) {
+      c.check("keyVault.resourceGroupName", kv.resourceGroupName, Rules.resourceGroupName);
+    }
+    const days = kv.softDeleteRetentionDays;
+    if (days !== undefined && (!Number.isInteger(days) || days < 7 || days > 90)) {
+      c.add("keyVault.softDeleteRetentionDays", days, "is invalid: a whole number of days from 7 to 90", "use 90");
+    }
+    if (kv.network?.defaultAction !== undefined && kv.network.defaultAction !== "Deny" && kv.network.defaultAction !== "Allow") {
+      c.add("keyVault.network.defaultAction", kv.network.defaultAction, 'is invalid: "Deny" or "Allow"', 'use "Deny" and list allowed networks');
+    }
+    (kv.network?.ipRules ?? []).forEach((ip, i) => c.check(`keyVault.network.ipRules[${i}]`, ip, Rules.cidrOrIp));
+    if (!Array.isArray(kv.secrets)) c.required("keyVault.secrets", undefined, "list the vault's secrets (may be empty)");
+    (kv.secrets ?? []).forEach((s, i) => {
+      const f = `keyVault.secrets[${i}]`;
+      if (c.required(`${f}.name`, s.name, "name the secret")) c.check(`${f}.name`, s.name, Rules.secretName);
+      c.check(`${f}.expirationDate`, s.expirationDate, Rules.rfc3339);
+      if (s.source !== undefined && s.source !== "variable" && s.source !== "external") {
+        c.add(`${f}.source`, s.source, 'is invalid: "variable" or "external"', 'use "variable" (TF_VAR_…, write-only) or "external" (set with az keyvault secret set)');
+      }
+      if (s.name && secretNames.has(s.name)) c.add(`${f}.name`, s.name, "is listed twice", "remove the duplicate");
+      if (s.name) secretNames.add(s.name);
+    });
+  }
+
+  const mode = team.identityMode ?? "pod-identity";
+  if (!MODES.includes(mode)) {
+    c.add("identityMode", mode, `is invalid: one of ${MODES.join(", ")}`, 'use "pod-identity" (the guide), "both" while migrating, then "workload-identity"');
+    return;
+  }
+  if (mode !== "workload-identity") {
+    const p = team.podIdentity;
+    if (!p) c.required("podIdentity", undefined, `identityMode "${mode}" needs podIdentity { azureIdentityName, bindingName, selector }`);
+    else {
+      if (c.required("podIdentity.azureIdentityName", p.azureIdentityName, "name the AzureIdentity")) c.check("podIdentity.azureIdentityName", p.azureIdentityName, Rules.objectName);
+      if (c.required("podIdentity.bindingName", p.bindingName, "name the AzureIdentityBinding")) c.check("podIdentity.bindingName", p.bindingName, Rules.objectName);
+      if (c.required("podIdentity.selector", p.selector, "set the selector pods carry as label aadpodidbinding")) c.check("podIdentity.selector", p.selector, Rules.labelValue);
+    }
+  }
+  if (mode !== "pod-identity") {
+    const w = team.workloadIdentity;
+    if (!w) c.required("workloadIdentity", undefined, `identityMode "${mode}" needs workloadIdentity { serviceAccountName }`);
+    else if (c.required("workloadIdentity.serviceAccountName", w.serviceAccountName, "name the ServiceAccount the pods run as")) {
+      c.check("workloadIdentity.serviceAccountName", w.serviceAccountName, Rules.objectName);
+    }
+    if (env.cluster && !env.cluster.lookup && !env.cluster.oidcIssuerUrl) {
+      c.add("identityMode", mode, "needs the cluster's OIDC issuer, but the cluster is neither looked up nor has cluster.oidcIssuerUrl", "set cluster.lookup, or cluster.oidcIssuerUrl from `az aks show --query oidcIssuerProfile.issuerUrl`");
+    }
+  }
+
+  const w = team.workload;
+  if (w) {
+    if (c.required("workload.name", w.name, "name the Deployment")) c.check("workload.name", w.name, Rules.objectName);
+    if (c.required("workload.secretName", w.secretName, "name the secret the test reads") && kv && !secretNames.has(w.secretName)) {
+      c.add("workload.secretName", w.secretName, `is not a secret of vault "${kv.name}" (it holds: ${[...secretNames].join(", ") || "none"})`, "add it to keyVault.secrets, or read a secret the vault holds");
+    }
+    if (w.replicas !== undefined && (!Number.isInteger(w.replicas) || w.replicas < 0)) c.add("workload.replicas", w.replicas, "is invalid: a whole number ≥ 0", "use 1");
+    for (const [k, img] of Object.entries(w.images ?? {})) {
+      if (img !== undefined && (!img || /:latest$/.test(img) || !/[:@]/.test(img.split("/").pop() ?? ""))) {
+        c.add(`workload.images.${k}`, img, "is not pinned: it has no tag, or the tag is latest", "pin a version tag or a digest (image@sha256:…)");
+      }
+    }
+  }
+
+  (team.suppressions ?? []).forEach((s, i) => {
+    if (!POLICY_RULES.some((r) => r.id === s.ruleId)) c.add(`suppressions[${i}].ruleId`, s.ruleId, "is not a policy rule", `use one of ${POLICY_RULES.map((r) => r.id).join(", ")}`);
+    if (!s.reason || s.reason.trim().length < 10) c.add(`suppressions[${i}].reason`, s.reason, "is missing or too short", "say in a sentence why the risk is accepted");
+  });
+}

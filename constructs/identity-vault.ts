@@ -1,0 +1,93 @@
+import { Construct } from "constructs";
+import type { ITerraformDependable, TerraformProvider } from "cdktf";
+import { type IManagedIdentity, ManagedIdentity } from "./managed-identity";
+import { type IKeyVault, KeyVault, type KeyVaultNetworkProps, type SecretProps } from "./key-vault";
+
+/** Props of {@link IdentityVault}. */
+export interface IdentityVaultProps {
+  /** Region of new resources, lower-case. */
+  readonly location: string;
+  readonly tenantId: string;
+  /** Subscription of the identity and vault. */
+  readonly subscriptionId: string;
+  /** The identity; `existing: true` imports it instead of creating it. */
+  readonly identity: { readonly name: string; readonly resourceGroupName: string; readonly existing?: boolean };
+  /** The vault; `existing: true` imports it instead of creating it. */
+  readonly keyVault: {
+    readonly name: string;
+    readonly resourceGroupName: string;
+    readonly existing?: boolean;
+    /** @default false */
+    readonly rbacAuthorization?: boolean;
+    /** @default 90 */
+    readonly softDeleteRetentionDays?: number;
+    /** @default true */
+    readonly purgeProtection?: boolean;
+    /** @default { defaultAction: "Deny" } */
+    readonly network?: KeyVaultNetworkProps;
+    /** Secrets to create (`source: "variable"`) or that exist already (`source: "external"`). */
+    readonly secrets: readonly SecretProps[];
+  };
+  /** @default {} */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** `prevent_destroy` on identity, vault and secrets. @default false */
+  readonly preventDestroy?: boolean;
+  /** @default - the stack's default azurerm provider */
+  readonly provider?: TerraformProvider;
+}
+
+/**
+ * Guide steps 1, 2 and 4 in one: the app's user-assigned identity, its Key Vault with
+ * secrets, and the identity's read access to those secrets (access policy Get+List, or
+ * *Key Vault Secrets User* on an RBAC vault). Either side can be an existing resource.
+ */
+export class IdentityVault extends Construct {
+  public readonly identity: IManagedIdentity;
+  public readonly keyVault: IKeyVault;
+  /** The grant that lets the identity read secrets (step 4). */
+  public readonly secretRead: ITerraformDependable;
+
+  constructor(scope: Construct, id: string, props: IdentityVaultProps) {
+    super(scope, id);
+    const common = { subscriptionId: props.subscriptionId, provider: props.provider };
+    this.identity = props.identity.existing
+      ? ManagedIdentity.fromExisting(this, "Identity", { ...common, ...props.identity })
+      : new ManagedIdentity(this, "Identity", {
+          ...common,
+          name: props.identity.name,
+          resourceGroupName: props.identity.resourceGroupName,
+          location: props.location,
+          tags: props.tags,
+          preventDestroy: props.preventDestroy,
+        });
+
+    const kv = props.keyVault;
+    if (kv.existing) {
+      const external = kv.secrets.filter((s) => s.source === "external").map((s) => s.name);
+      this.keyVault = KeyVault.fromExisting(this, "KeyVault", {
+        ...common,
+        name: kv.name,
+        resourceGroupName: kv.resourceGroupName,
+        rbacAuthorization: kv.rbacAuthorization ?? false,
+        existingSecretNames: external,
+      });
+      for (const s of kv.secrets.filter((x) => x.source !== "external")) this.keyVault.addSecret(s);
+    } else {
+      this.keyVault = new KeyVault(this, "KeyVault", {
+        ...common,
+        name: kv.name,
+        resourceGroupName: kv.resourceGroupName,
+        location: props.location,
+        tenantId: props.tenantId,
+        rbacAuthorization: kv.rbacAuthorization,
+        softDeleteRetentionDays: kv.softDeleteRetentionDays,
+        purgeProtection: kv.purgeProtection,
+        network: kv.network,
+        secrets: kv.secrets,
+        tags: props.tags,
+        preventDestroy: props.preventDestroy,
+      });
+    }
+    this.secretRead = this.keyVault.grantSecretRead(this.identity);
+  }
+}

@@ -1,0 +1,175 @@
+import { Construct } from "constructs";
+import type { ITerraformDependable, TerraformProvider } from "cdktf";
+import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
+import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import type { IKeyVault } from "./key-vault";
+import type { IPodIdentitySource } from "./principal";
+import { Checker, Rules } from "./validation";
+
+/** Pinned images of the guide's test (never `latest`). */
+export const DEFAULT_IMAGES = {
+  /** The container that reads the secret through the sidecar. */
+  reader: "busybox:1.36.1",
+  /** Reads Key Vault with the pod's identity and serves `/secrets/<name>/` on 127.0.0.1:8333. */
+  sidecar: "cmendibl3/az-keyvault-reader:0.2",
+} as const;
+
+/** Port the az-keyvault-reader sidecar listens on. */
+export const SIDECAR_PORT = 8333;
+
+/** Props of {@link KeyVaultReaderWorkload}. */
+export interface KeyVaultReaderWorkloadProps {
+  /** Deployment name. */
+  readonly name: string;
+  readonly namespace: string;
+  /** Create the namespace. @default false */
+  readonly createNamespace?: boolean;
+  /** The vault the sidecar reads (`AZURE_KEYVAULT_NAME`). */
+  readonly keyVault: IKeyVault;
+  /** The secret the test reads; the vault must hold it. */
+  readonly secretName: string;
+  /**
+   * Where the pods' Azure token comes from: a `PodIdentityBinding`, a
+   * `WorkloadIdentityFederation`, or both during a migration. Labels and the
+   * ServiceAccount come from these, so they cannot mismatch.
+   */
+  readonly identities: readonly IPodIdentitySource[];
+  /** @default 1 */
+  readonly replicas?: number;
+  /** @default DEFAULT_IMAGES */
+  readonly images?: { readonly reader?: string; readonly sidecar?: string };
+  /** @default - the stack's default kubernetes provider */
+  readonly provider?: TerraformProvider;
+}
+
+const HARDENED_CONTAINER = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  privileged: false,
+  capabilities: { drop: ["ALL"] },
+};
+
+/**
+ * Guide step 6: the Key Vault reader test. A busybox container asks the
+ * `az-keyvault-reader` sidecar for `http://127.0.0.1:8333/secrets/<secret>/`; the sidecar
+ * reads the vault with the pod's identity. Requests and limits are the guide's.
+ *
+ * Differences from the guide, on purpose: images are pinned, containers run hardened
+ * (non-root, read-only root, no privilege escalation, all capabilities dropped: NET_RAW
+ * would allow pod-identity spoofing), the test logs success rather than the secret
+ * value, and the Deployment selector is only `app`, so identity labels can change
+ * during a migration without replacing the Deployment (selectors are immutable).
+ */
+export class KeyVaultReaderWorkload extends Construct {
+  public readonly deployment: DeploymentV1;
+  /** The namespace, when created here. */
+  public readonly namespaceResource?: NamespaceV1;
+  /** Labels on the pod template. */
+  public readonly podLabels: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: KeyVaultReaderWorkloadProps) {
+    super(scope, id);
+    const check = new Checker(this.node.path);
+    check.check("name", props.name, Rules.objectName);
+    check.check("namespace", props.namespace, Rules.namespace);
+    check.check("secretName", props.secretName, Rules.secretName);
+    if (!props.keyVault.secretNames.includes(props.secretName)) {
+      check.add(
+        "secretName",
+        props.secretName,
+        `is not a secret of vault "${props.keyVault.vaultName}" (it holds: ${props.keyVault.secretNames.join(", ") || "none"})`,
+        "add the secret to the vault, or read one it holds",
+      );
+    }
+    if (props.identities.length === 0) {
+      check.add("identities", [], "is empty: the pods would get no Azure token", "pass the PodIdentityBinding and/or WorkloadIdentityFederation");
+    }
+    for (const source of props.identities) {
+      if (source.namespace !== props.namespace) {
+        check.add(
+          "namespace",
+          props.namespace,
+          `differs from the identity's namespace "${source.namespace}": the binding or federated credential would never match these pods`,
+          "run the workload in the identity's namespace",
+        );
+      }
+    }
+    const accounts = [...new Set(props.identities.map((s) => s.serviceAccountName).filter((s): s is string => !!s))];
+    if (accounts.length > 1) {
+      check.add("identities", accounts, "ask for different ServiceAccounts", "use one ServiceAccount per workload");
+    }
+    const replicas = props.replicas ?? 1;
+    if (!Number.isInteger(replicas) || replicas < 0) {
+      check.add("replicas", replicas, "is invalid: a whole number ≥ 0", "use 1 for the guide's test");
+    }
+    check.throwIfAny();
+
+    if (props.createNamespace) {
+      this.namespaceResource = new NamespaceV1(this, "Namespace", {
+        metadata: { name: props.namespace },
+        provider: props.provider,
+      });
+    }
+
+    const identityLabels = Object.assign({}, ...props.identities.map((s) => s.podLabels)) as Record<string, string>;
+    const appLabels = { app: props.name };
+    this.podLabels = { ...appLabels, ...identityLabels };
+    const images = { ...DEFAULT_IMAGES, ...props.images };
+    const secretUrl = `http://127.0.0.1:${SIDECAR_PORT}/secrets/${props.secretName}/`;
+    const dependsOn: ITerraformDependable[] = props.identities.flatMap((s) => [...s.dependables]);
+    if (this.namespaceResource) dependsOn.push(this.namespaceResource);
+
+    this.deployment = new DeploymentV1(this, "Deployment", {
+      metadata: { name: props.name, namespace: props.namespace, labels: appLabels },
+      spec: {
+        replicas: String(replicas),
+        selector: { matchLabels: appLabels },
+        template: {
+          metadata: { labels: this.podLabels },
+          spec: {
+            serviceAccountName: accounts[0],
+            automountServiceAccountToken: accounts.length > 0,
+            restartPolicy: "Always",
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: "65534",
+              runAsGroup: "65534",
+              seccompProfile: { type: "RuntimeDefault" },
+            },
+            container: [
+              {
+                name: "busybox",
+                image: images.reader,
+                imagePullPolicy: "IfNotPresent",
+                command: [
+                  "sh",
+                  "-c",
+                  `while true; do if wget --tries=70 -qO /dev/null ${secretUrl}; then echo "secret ${props.secretName} is readable"; else echo "secret ${props.secretName} is NOT readable"; fi; sleep 300; done`,
+                ],
+                resources: {
+                  requests: { memory: "4Mi", cpu: "100m" },
+                  limits: { memory: "8Mi", cpu: "200m" },
+                },
+                securityContext: HARDENED_CONTAINER,
+              },
+              {
+                name: "az-keyvault-reader-sidecar",
+                image: images.sidecar,
+                imagePullPolicy: "IfNotPresent",
+                env: [{ name: "AZURE_KEYVAULT_NAME", value: props.keyVault.vaultName }],
+                resources: {
+                  requests: { memory: "8Mi", cpu: "100m" },
+                  limits: { memory: "16Mi", cpu: "200m" },
+                },
+                securityContext: HARDENED_CONTAINER,
+              },
+            ],
+          },
+        },
+      },
+      dependsOn,
+      provider: props.provider,
+    });
+  }
+}

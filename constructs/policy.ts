@@ -1,0 +1,426 @@
+import type { IConstruct } from "constructs";
+import { Annotations, DefaultTokenResolver, type IAspect, StringConcat, TerraformResource, TerraformStack, Tokenization } from "cdktf";
+import { AksCluster } from "./aks-cluster";
+import { BuiltInRoles, ForbiddenRoles, roleByDefinitionId } from "./roles";
+
+/**
+ * The security and data-safety policy, enforced at synth as a cdktf Aspect over the
+ * synthesized (resolved) attributes of every resource. Each rule has a stable id and cites
+ * the Checkov/Trivy check it mirrors. Violations of `error` rules fail the synth; `warning`
+ * rules are printed. A resource (or any construct above it) can suppress a rule with
+ * {@link suppressPolicy}, which requires a written reason; suppressions are listed in the
+ * synth output.
+ */
+
+/** Severity of a rule. */
+export type Severity = "error" | "warning";
+
+/** A policy rule. */
+export interface PolicyRule {
+  /** Stable id, e.g. `AKSID-KV-001`. */
+  readonly id: string;
+  /** Checkov / Trivy ids it mirrors. */
+  readonly cites: readonly string[];
+  /** Resource types it applies to. */
+  readonly resourceTypes: readonly string[];
+  /** Severity; `dynamic` rules take it from {@link PolicyOptions}. */
+  readonly severity: Severity | "dynamic";
+  /** One line: what is required. */
+  readonly requirement: string;
+  /** Returns the problems found in `attrs` (the resolved Terraform attributes). */
+  check(attrs: Attrs, ctx: RuleContext): string[];
+}
+
+/** Resolved Terraform JSON attributes of one resource. */
+export type Attrs = Record<string, unknown>;
+
+/** What rules know beyond the resource itself. */
+export interface RuleContext {
+  /** Resolved IDs of the node resource groups of the clusters in the stack. */
+  readonly nodeResourceGroupIds: ReadonlySet<string>;
+  readonly options: Required<PolicyOptions>;
+}
+
+/** Per-stack policy options (differences between environments are config values). */
+export interface PolicyOptions {
+  /** A vault without purge protection is an error (else a warning). @default true */
+  readonly requirePurgeProtection?: boolean;
+  /** Vaults, identities and secrets must carry `prevent_destroy`. @default false */
+  readonly requirePreventDestroy?: boolean;
+}
+
+const RESOLVER = new DefaultTokenResolver(new StringConcat());
+/** Resolves tokens the way synthesis does (`${azurerm_key_vault.x.id}`). */
+function resolveIn<T>(scope: IConstruct, obj: T): T {
+  return Tokenization.resolve(obj, { scope, resolver: RESOLVER, preparing: false }) as T;
+}
+
+const KEY_VAULT = "azurerm_key_vault";
+const SECRET = "azurerm_key_vault_secret";
+const IDENTITY = "azurerm_user_assigned_identity";
+const ROLE = "azurerm_role_assignment";
+const DEPLOYMENT = "kubernetes_deployment_v1";
+
+/** Terraform JSON gives single blocks either as an object or a one-element list. */
+function one(x: unknown): Record<string, unknown> | undefined {
+  const v = Array.isArray(x) ? x[0] : x;
+  return v && typeof v === "object" ? (v as Record<string, unknown>) : undefined;
+}
+function many(x: unknown): Record<string, unknown>[] {
+  if (Array.isArray(x)) return x.filter((v) => v && typeof v === "object") as Record<string, unknown>[];
+  const o = one(x);
+  return o ? [o] : [];
+}
+function containersOf(attrs: Attrs): { name: string; c: Record<string, unknown>; podSc?: Record<string, unknown> }[] {
+  const podSpec = one(one(one(attrs.spec)?.template)?.spec);
+  if (!podSpec) return [];
+  const podSc = one(podSpec.security_context);
+  return [...many(podSpec.container), ...many(podSpec.init_container)].map((c) => ({ name: String(c.name), c, podSc }));
+}
+function scOf(c: Record<string, unknown>): Record<string, unknown> {
+  return one(c.security_context) ?? {};
+}
+const isRef = (v: unknown, type: string): boolean =>
+  typeof v === "string" && new RegExp(`^\\$\\{(data\\.)?${type}\\.[^.}]+\\.id\\}$`).test(v);
+
+/** Every rule, in report order. */
+export const POLICY_RULES: readonly PolicyRule[] = [
+  {
+    id: "AKSID-KV-001",
+    cites: ["CKV_AZURE_110", "CKV_AZURE_42", "AVD-AZU-0016"],
+    resourceTypes: [KEY_VAULT],
+    severity: "dynamic",
+    requirement: "Key Vault purge protection on (error where the environment requires it, else a warning)",
+    check: (a) => (a.purge_protection_enabled === true ? [] : ["purge_protection_enabled is not true: a deleted vault and its secrets can be purged at once"]),
+  },
+  {
+    id: "AKSID-KV-002",
+    cites: ["CKV_AZURE_42", "AVD-AZU-0016"],
+    resourceTypes: [KEY_VAULT],
+    severity: "error",
+    requirement: "Key Vault soft-delete retention of 7–90 days",
+    check: (a) => {
+      const d = a.soft_delete_retention_days;
+      return typeof d === "number" && d >= 7 && d <= 90 ? [] : [`soft_delete_retention_days is ${JSON.stringify(d)}, not 7–90`];
+    },
+  },
+  {
+    id: "AKSID-KV-003",
+    cites: ["CKV_AZURE_109", "AVD-AZU-0013", "CKV_AZURE_189"],
+    resourceTypes: [KEY_VAULT],
+    severity: "error",
+    requirement: "Key Vault firewall default action Deny",
+    check: (a) => {
+      const acl = one(a.network_acls);
+      return acl?.default_action === "Deny" ? [] : [`network_acls.default_action is ${JSON.stringify(acl?.default_action)}, not "Deny": the vault is open to every network`];
+    },
+  },
+  {
+    id: "AKSID-KV-004",
+    cites: ["CKV_AZURE_189"],
+    resourceTypes: [KEY_VAULT],
+    severity: "warning",
+    requirement: "Key Vault not reachable from public IP ranges (warning: allowed IPs are a reviewed exception)",
+    check: (a) => {
+      const acl = one(a.network_acls);
+      const ips = (acl?.ip_rules as string[] | undefined) ?? [];
+      return ips.length ? [`public IP ranges ${ips.join(", ")} can reach the vault through its firewall`] : [];
+    },
+  },
+  {
+    id: "AKSID-KV-005",
+    cites: [],
+    resourceTypes: [KEY_VAULT],
+    severity: "warning",
+    requirement: "Key Vault RBAC authorization recommended (access policies stay supported: the guide uses them)",
+    check: (a) => (a.rbac_authorization_enabled === true || a.enable_rbac_authorization === true ? [] : ["uses access policies, not RBAC authorization"]),
+  },
+  {
+    id: "AKSID-SEC-001",
+    cites: ["CKV_AZURE_114"],
+    resourceTypes: [SECRET],
+    severity: "error",
+    requirement: "secret content_type set",
+    check: (a) => (typeof a.content_type === "string" && a.content_type ? [] : ["content_type is not set"]),
+  },
+  {
+    id: "AKSID-SEC-002",
+    cites: ["CKV_AZURE_41"],
+    resourceTypes: [SECRET],
+    severity: "error",
+    requirement: "secret expiration_date set",
+    check: (a) => (typeof a.expiration_date === "string" && a.expiration_date ? [] : ["expiration_date is not set"]),
+  },
+  {
+    id: "AKSID-SEC-003",
+    cites: [],
+    resourceTypes: [SECRET],
+    severity: "error",
+    requirement: "no secret value in the configuration: write-only value_wo from a variable, never value",
+    check: (a) => {
+      const out: string[] = [];
+      if (a.value !== undefined) out.push("value is set: it would be stored in cdk.tf.json and in Terraform state in plain text");
+      if (a.value_wo !== undefined && !(typeof a.value_wo === "string" && /^\$\{var\.[A-Za-z0-9_]+\}$/.test(a.value_wo))) {
+        out.push("value_wo is a literal: it would be in cdk.tf.json; feed it from an ephemeral variable");
+      }
+      return out;
+    },
+  },
+  {
+    id: "AKSID-K8S-001",
+    cites: ["CKV_K8S_10", "CKV_K8S_11", "CKV_K8S_12", "CKV_K8S_13"],
+    resourceTypes: [DEPLOYMENT],
+    severity: "error",
+    requirement: "every container has CPU and memory requests and limits",
+    check: (a) =>
+      containersOf(a).flatMap(({ name, c }) => {
+        const r = one(c.resources) ?? {};
+        const missing = ["requests", "limits"].flatMap((k) =>
+          ["cpu", "memory"].filter((m) => !(one(r[k]) ?? {})[m]).map((m) => `${k}.${m}`),
+        );
+        return missing.length ? [`container "${name}" has no ${missing.join(", ")}`] : [];
+      }),
+  },
+  {
+    id: "AKSID-K8S-002",
+    cites: ["CKV_K8S_14"],
+    resourceTypes: [DEPLOYMENT],
+    severity: "error",
+    requirement: "image tag not latest or empty",
+    check: (a) =>
+      containersOf(a).flatMap(({ name, c }) => {
+        const image = String(c.image ?? "");
+        const tagged = /@sha256:[0-9a-f]{64}$/.test(image) || /:[^/:]+$/.test(image);
+        return !image || !tagged || /:latest$/.test(image) ? [`container "${name}" image ${JSON.stringify(image)} is not pinned to a tag other than latest`] : [];
+      }),
+  },
+  {
+    id: "AKSID-K8S-003",
+    cites: ["CKV_K8S_43"],
+    resourceTypes: [DEPLOYMENT],
+    severity: "warning",
+    requirement: "image pinned by digest (recommended)",
+    check: (a) =>
+      containersOf(a)
+        .filter(({ c }) => !/@sha256:[0-9a-f]{64}$/.test(String(c.image ?? "")))
+        .map(({ name, c }) => `container "${name}" image ${JSON.stringify(c.image)} is pinned by tag, not digest`),
+  },
+  {
+    id: "AKSID-K8S-004",
+    cites: ["CKV_K8S_20"],
+    resourceTypes: [DEPLOYMENT],
+    severity: "error",
+    requirement: "allowPrivilegeEscalation: false",
+    check: (a) => containersOf(a).filter(({ c }) => scOf(c).allow_privilege_escalation !== false).map(({ name }) => `container "${name}" may escalate privileges`),
+  },
+  {
+    id: "AKSID-K8S-005",
+    cites: ["CKV_K8S_22"],
+    resourceTypes: [DEPLOYMENT],
+    severity: "error",
+    requirement: "readOnlyRootFilesystem: true",
+    check: (a) => containersOf(a).filter(({ c }) => scOf(c).read_only_root_filesystem !== true).map(({ name }) => `container "${name}" has a writable root filesystem`),
+  },
+  {
+    id: "AKSID-K8S-006",
+    cites: ["CKV_K8S_23"],
+    resourceTypes: [DEPLOYMENT],
+    severity: "error",
+    requirement: "runAsNonRoot: true (container or pod)",
+    check: (a) =>
+      containersOf(a)
+        .filter(({ c, podSc }) => (scOf(c).run_as_non_root ?? podSc?.run_as_non_root) !== true)
+        .map(({ name }) => `container "${name}" may run as root`),
+  },
+  {
+    id: "AKSID-K8S-007",
+    cites: ["CKV_K8S_16"],
+    resourceTypes: [DEPLOYMENT],
+    severity: "error",
+    requirement: "privileged not true",
+    check: (a) => containersOf(a).filter(({ c }) => scOf(c).privileged === true).map(({ name }) => `container "${name}" is privileged`),
+  },
+  {
+    id: "AKSID-K8S-008",
+    cites: ["CKV_K8S_28", "CKV_K8S_37"],
+    resourceTypes: [DEPLOYMENT],
+    severity: "error",
+    requirement: "capabilities drop ALL (NET_RAW allows pod-identity spoofing)",
+    check: (a) =>
+      containersOf(a)
+        .filter(({ c }) => !(((one(scOf(c).capabilities)?.drop as string[] | undefined) ?? []).includes("ALL")))
+        .map(({ name }) => `container "${name}" does not drop ALL capabilities`),
+  },
+  {
+    id: "AKSID-RBAC-001",
+    cites: [],
+    resourceTypes: [ROLE],
+    severity: "error",
+    requirement: "only the roles this project needs: Managed Identity Operator, Virtual Machine Contributor, Reader, Key Vault Secrets User; never Owner, Contributor or User Access Administrator",
+    check: (a) => {
+      if (a.role_definition_name !== undefined) return [`role_definition_name ${JSON.stringify(a.role_definition_name)} is used: refer to built-in roles by GUID`];
+      const role = roleByDefinitionId(String(a.role_definition_id ?? ""));
+      if (role && ForbiddenRoles.includes(role)) return [`role "${role.name}" is never granted by this project`];
+      return role ? [] : [`role definition ${JSON.stringify(a.role_definition_id)} is not one this project needs`];
+    },
+  },
+  {
+    id: "AKSID-RBAC-002",
+    cites: [],
+    resourceTypes: [ROLE],
+    severity: "error",
+    requirement: "never subscription or management-group scope",
+    check: (a) => {
+      const s = String(a.scope ?? "");
+      return /^\/subscriptions\/[^/]+\/?$/i.test(s) || /managementGroups\//i.test(s) || s === "/" ? [`scope ${JSON.stringify(s)} is a whole subscription or management group`] : [];
+    },
+  },
+  {
+    id: "AKSID-RBAC-003",
+    cites: [],
+    resourceTypes: [ROLE],
+    severity: "error",
+    requirement: "Managed Identity Operator only on a single user-assigned identity",
+    check: (a) => {
+      if (roleByDefinitionId(String(a.role_definition_id ?? "")) !== BuiltInRoles.ManagedIdentityOperator) return [];
+      const s = a.scope;
+      const single =
+        isRef(s, IDENTITY) ||
+        (typeof s === "string" && /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+$/i.test(s));
+      return single ? [] : [`Managed Identity Operator scope ${JSON.stringify(s)} is not a single identity`];
+    },
+  },
+  {
+    id: "AKSID-RBAC-004",
+    cites: [],
+    resourceTypes: [ROLE],
+    severity: "error",
+    requirement: "Virtual Machine Contributor and Reader only on the cluster's node resource group",
+    check: (a, ctx) => {
+      const role = roleByDefinitionId(String(a.role_definition_id ?? ""));
+      if (role !== BuiltInRoles.VirtualMachineContributor && role !== BuiltInRoles.Reader) return [];
+      return ctx.nodeResourceGroupIds.has(String(a.scope)) ? [] : [`${role.name} scope ${JSON.stringify(a.scope)} is not the node resource group of a cluster in this stack`];
+    },
+  },
+  {
+    id: "AKSID-RBAC-005",
+    cites: [],
+    resourceTypes: [ROLE],
+    severity: "error",
+    requirement: "Key Vault Secrets User only on a Key Vault",
+    check: (a) => {
+      if (roleByDefinitionId(String(a.role_definition_id ?? "")) !== BuiltInRoles.KeyVaultSecretsUser) return [];
+      const s = a.scope;
+      return isRef(s, KEY_VAULT) || (typeof s === "string" && /\/providers\/microsoft\.keyvault\/vaults\/[^/]+(\/secrets\/[^/]+)?$/i.test(s))
+        ? []
+        : [`Key Vault Secrets User scope ${JSON.stringify(s)} is not a vault`];
+    },
+  },
+  {
+    id: "AKSID-DATA-001",
+    cites: [],
+    resourceTypes: [KEY_VAULT, SECRET, IDENTITY],
+    severity: "error",
+    requirement: "prevent_destroy on vaults, secrets and identities where the environment requires it (Prod)",
+    check: (a, ctx) =>
+      ctx.options.requirePreventDestroy && one(a.lifecycle)?.prevent_destroy !== true ? ["lifecycle.prevent_destroy is not set"] : [],
+  },
+];
+
+const SUPPRESS_KEY = "aksid:policy-suppression";
+
+/** A rule switched off for a construct and everything below it. */
+export interface PolicySuppressionEntry {
+  readonly ruleId: string;
+  readonly reason: string;
+}
+
+/**
+ * Switches `ruleId` off for `scope` and every resource below it. The reason is required
+ * and is printed with every synth.
+ */
+export function suppressPolicy(scope: IConstruct, ruleId: string, reason: string): void {
+  if (!POLICY_RULES.some((r) => r.id === ruleId)) {
+    throw new Error(`${scope.node.path}: unknown policy rule "${ruleId}". Fix: use one of ${POLICY_RULES.map((r) => r.id).join(", ")}.`);
+  }
+  if (!reason || reason.trim().length < 10) {
+    throw new Error(`${scope.node.path}: suppression of ${ruleId} needs a written reason (at least 10 characters). Fix: say why the risk is accepted.`);
+  }
+  scope.node.addMetadata(SUPPRESS_KEY, { ruleId, reason: reason.trim() } satisfies PolicySuppressionEntry);
+}
+
+function suppressionFor(node: IConstruct, ruleId: string): { entry: PolicySuppressionEntry; at: IConstruct } | undefined {
+  for (const c of node.node.scopes.slice().reverse()) {
+    const hit = c.node.metadata.find((m) => m.type === SUPPRESS_KEY && (m.data as PolicySuppressionEntry).ruleId === ruleId);
+    if (hit) return { entry: hit.data as PolicySuppressionEntry, at: c };
+  }
+  return undefined;
+}
+
+/** One rule outcome on one resource. */
+export interface PolicyFinding {
+  readonly ruleId: string;
+  readonly severity: Severity;
+  readonly path: string;
+  readonly address: string;
+  readonly message: string;
+  /** Present when suppressed. */
+  readonly suppressedBecause?: string;
+}
+
+/**
+ * Applies {@link POLICY_RULES} to every resource of a stack. Add one per stack:
+ * `Aspects.of(stack).add(new SecurityPolicy(options))`. Violations become error or warning
+ * annotations (errors fail the synth); suppressions become info annotations.
+ * {@link findings} holds every outcome, for reports.
+ */
+export class SecurityPolicy implements IAspect {
+  public readonly findings: PolicyFinding[] = [];
+  private readonly options: Required<PolicyOptions>;
+  private readonly nodeGroups = new WeakMap<TerraformStack, Set<string>>();
+
+  constructor(options: PolicyOptions = {}) {
+    this.options = { requirePurgeProtection: options.requirePurgeProtection ?? true, requirePreventDestroy: options.requirePreventDestroy ?? false };
+  }
+
+  public visit(node: IConstruct): void {
+    if (!(node instanceof TerraformResource)) return;
+    const rules = POLICY_RULES.filter((r) => r.resourceTypes.includes(node.terraformResourceType));
+    if (rules.length === 0) return;
+    const stack = TerraformStack.of(node);
+    const resolved = resolveIn(stack, node.toTerraform()) as { resource: Record<string, Record<string, Attrs>> };
+    const attrs = Object.values(resolved.resource[node.terraformResourceType])[0];
+    const ctx: RuleContext = { nodeResourceGroupIds: this.nodeResourceGroupsOf(stack), options: this.options };
+    const address = `${node.terraformResourceType}.${node.friendlyUniqueId}`;
+    for (const rule of rules) {
+      const severity: Severity =
+        rule.severity === "dynamic" ? (this.options.requirePurgeProtection ? "error" : "warning") : rule.severity;
+      for (const problem of rule.check(attrs, ctx)) {
+        const suppressed = suppressionFor(node, rule.id);
+        const message = `[${rule.id}${rule.cites.length ? ` ${rule.cites.join("/")}` : ""}] ${address}: ${problem}. Required: ${rule.requirement}.`;
+        this.findings.push({ ruleId: rule.id, severity, path: node.node.path, address, message, suppressedBecause: suppressed?.entry.reason });
+        if (suppressed) {
+          Annotations.of(node).addInfo(`suppressed ${message} Reason: ${suppressed.entry.reason} (at ${suppressed.at.node.path})`);
+        } else if (severity === "error") {
+          Annotations.of(node).addError(message);
+        } else {
+          Annotations.of(node).addWarning(message);
+        }
+      }
+    }
+  }
+
+  private nodeResourceGroupsOf(stack: TerraformStack): Set<string> {
+    let ids = this.nodeGroups.get(stack);
+    if (!ids) {
+      ids = new Set(
+        stack.node
+          .findAll()
+          .filter((c): c is AksCluster => c instanceof AksCluster)
+          .map((c) => String(resolveIn(stack, c.nodeResourceGroupId))),
+      );
+      this.nodeGroups.set(stack, ids);
+    }
+    return ids;
+  }
+}

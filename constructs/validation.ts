@@ -1,0 +1,170 @@
+import { Token } from "cdktf";
+
+/**
+ * Input rules shared by the constructs (which throw on bad props) and the config
+ * validator (which collects every problem of every environment before anything is built).
+ * Values still unknown at synth time (tokens) are never checked.
+ */
+
+/** One naming or format rule: what it requires and how to fix a bad value. */
+export interface Rule {
+  /** What a valid value looks like, e.g. `3–24 characters of letters, digits and hyphens`. */
+  readonly requirement: string;
+  /** How to fix a bad value. */
+  readonly fix: string;
+  /** True when the value is valid. */
+  test(value: string): boolean;
+}
+
+function rule(requirement: string, fix: string, test: (v: string) => boolean): Rule {
+  return { requirement, fix, test };
+}
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** The rules, by what they name. */
+export const Rules = {
+  keyVaultName: rule(
+    "3–24 characters of letters, digits and hyphens, starting with a letter, ending with a letter or digit, no consecutive hyphens",
+    "pick a name such as kv-westus2-aks (Key Vault names are global: each environment needs its own)",
+    (v) => v.length >= 3 && v.length <= 24 && /^[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$/.test(v) && !v.includes("--"),
+  ),
+  identityName: rule(
+    "3–128 characters matching ^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
+    "use letters, digits, hyphens and underscores, starting with a letter or digit",
+    (v) => v.length >= 3 && v.length <= 128 && /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/.test(v),
+  ),
+  resourceGroupName: rule(
+    "1–90 characters of letters, digits, underscores, hyphens, periods and parentheses, not ending with a period",
+    "remove the trailing period or the characters Azure does not allow",
+    (v) => v.length >= 1 && v.length <= 90 && /^[-\w.()]+$/u.test(v) && !v.endsWith("."),
+  ),
+  secretName: rule(
+    "1–127 characters of letters, digits and hyphens",
+    "replace underscores, dots and spaces with hyphens",
+    (v) => /^[A-Za-z0-9-]{1,127}$/.test(v),
+  ),
+  location: rule(
+    "a non-empty, lower-case Azure region name without spaces, e.g. westus2",
+    'write the region as `az account list-locations` names it (e.g. "westus2", not "West US 2")',
+    (v) => /^[a-z][a-z0-9]*$/.test(v),
+  ),
+  guid: rule(
+    "a GUID such as 2e319086-9a26-46a3-865f-615bed576786",
+    "copy the ID from `az account show` / `az identity show` (GUID form, no braces)",
+    (v) => GUID.test(v),
+  ),
+  identityResourceId: rule(
+    "/subscriptions/<guid>/resourcegroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name> (the only form MIC accepts)",
+    "use the `id` printed by `az identity show`",
+    (v) =>
+      /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+$/i.test(v),
+  ),
+  namespace: rule(
+    "a DNS-1123 label: at most 63 lower-case letters, digits and hyphens, starting and ending with a letter or digit",
+    "use lower case and hyphens, e.g. aad-pod-identity-poc",
+    (v) => v.length <= 63 && DNS1123_LABEL.test(v),
+  ),
+  objectName: rule(
+    "a DNS-1123 subdomain: at most 253 lower-case letters, digits, hyphens and dots, starting and ending with a letter or digit",
+    "use lower case, hyphens and dots, e.g. aad-user-identity-binding",
+    (v) => v.length <= 253 && DNS1123_SUBDOMAIN.test(v),
+  ),
+  labelValue: rule(
+    "at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+    "shorten it and remove other characters, e.g. bind-user-identity-keyvault",
+    (v) => v.length <= 63 && LABEL_VALUE.test(v),
+  ),
+  teamName: rule(
+    "1–30 lower-case letters, digits and hyphens, starting with a letter (it becomes part of stack names and construct ids)",
+    'use a short id such as "payments"',
+    (v) => /^[a-z][a-z0-9-]{0,29}$/.test(v) && !v.endsWith("-"),
+  ),
+  environmentName: rule(
+    "1–20 lower-case letters, digits and hyphens, starting with a letter (it prefixes stack names)",
+    'use a short id such as "dev-test" or "prod"',
+    (v) => /^[a-z][a-z0-9-]{0,19}$/.test(v) && !v.endsWith("-"),
+  ),
+  rfc3339: rule(
+    "an RFC 3339 UTC time such as 2027-06-30T00:00:00Z",
+    "write the expiry as YYYY-MM-DDThh:mm:ssZ",
+    (v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(v) && !Number.isNaN(Date.parse(v)),
+  ),
+  cidrOrIp: rule(
+    "an IPv4 address or CIDR range such as 203.0.113.0/24",
+    "use the public egress IP or range of the allowed network",
+    (v) => /^(\d{1,3}\.){3}\d{1,3}(\/(\d|[12]\d|3[0-2]))?$/.test(v) && v.split("/")[0].split(".").every((o) => Number(o) <= 255),
+  ),
+  httpsUrl: rule(
+    "an https:// URL",
+    "copy it from `az aks show --query oidcIssuerProfile.issuerUrl`",
+    (v) => /^https:\/\/[^\s]+$/.test(v),
+  ),
+} as const;
+
+/** A problem with one input value. */
+export interface ValidationIssue {
+  /** Where the value came from, e.g. `prod / team "payments"` or a construct path. */
+  readonly context: string;
+  /** Field path, e.g. `keyVault.name`. */
+  readonly field: string;
+  /** The offending value, as given. */
+  readonly value: unknown;
+  /** What was wrong. */
+  readonly problem: string;
+  /** How to fix it. */
+  readonly fix: string;
+}
+
+/** Formats an issue as one line: context, field, value, rule and fix. */
+export function formatIssue(i: ValidationIssue): string {
+  const shown = i.value === undefined ? "" : ` ${JSON.stringify(i.value)}`;
+  return `${i.context}: ${i.field}${shown} ${i.problem}. Fix: ${i.fix}.`;
+}
+
+/** Thrown for bad input; carries every issue found, not just the first. */
+export class ValidationError extends Error {
+  constructor(public readonly issues: readonly ValidationIssue[]) {
+    super(issues.map(formatIssue).join("\n"));
+    this.name = "ValidationError";
+  }
+}
+
+/** Collects issues for one context. */
+export class Checker {
+  private readonly found: ValidationIssue[] = [];
+
+  constructor(private readonly context: string) {}
+
+  /** Checks `value` against `r` unless it is a token. Returns false when an issue was recorded. */
+  check(field: string, value: string | undefined, r: Rule): boolean {
+    if (value === undefined || Token.isUnresolved(value)) return true;
+    if (r.test(value)) return true;
+    this.add(field, value, `is invalid: ${r.requirement}`, r.fix);
+    return false;
+  }
+
+  /** Records a missing required value. */
+  required(field: string, value: unknown, fix: string): boolean {
+    if (value !== undefined && value !== null && value !== "") return true;
+    this.add(field, undefined, "is missing", fix);
+    return false;
+  }
+
+  /** Records any other problem. */
+  add(field: string, value: unknown, problem: string, fix: string): void {
+    this.found.push({ context: this.context, field, value, problem, fix });
+  }
+
+  get issues(): readonly ValidationIssue[] {
+    return this.found;
+  }
+
+  /** Throws a ValidationError when anything was recorded. */
+  throwIfAny(): void {
+    if (this.found.length > 0) throw new ValidationError(this.found);
+  }
+}

@@ -1,0 +1,96 @@
+import { Construct } from "constructs";
+import type { TerraformProvider } from "cdktf";
+import type { IAksCluster } from "../constructs/aks-cluster";
+import { IdentityVault } from "../constructs/identity-vault";
+import { PodIdentityBinding } from "../constructs/pod-identity-binding";
+import { WorkloadIdentityFederation } from "../constructs/workload-identity-federation";
+import { KeyVaultReaderWorkload } from "../constructs/keyvault-reader-workload";
+import type { ManagedIdentityOperatorAssignment } from "../constructs/managed-identity-operator-assignment";
+import type { IPodIdentitySource } from "../constructs/principal";
+import { suppressPolicy } from "../constructs/policy";
+import type { AppTeamConfig, EnvironmentConfig } from "../config/types";
+
+/** Props of {@link AppTeam}. */
+export interface AppTeamProps {
+  readonly env: EnvironmentConfig;
+  readonly team: AppTeamConfig;
+  readonly cluster: IAksCluster;
+  readonly kubernetes: TerraformProvider;
+}
+
+/**
+ * Guide steps 1–6 for one app team, wired from its config: identity and vault with the
+ * read grant (1, 2, 4), Managed Identity Operator for the kubelet identity (3), the
+ * pod-identity binding and/or workload-identity federation (5), and the reader test (6).
+ */
+export class AppTeam extends Construct {
+  public readonly identityVault: IdentityVault;
+  public readonly operator: ManagedIdentityOperatorAssignment;
+  public readonly binding?: PodIdentityBinding;
+  public readonly federation?: WorkloadIdentityFederation;
+  public readonly workload?: KeyVaultReaderWorkload;
+
+  constructor(scope: Construct, id: string, props: AppTeamProps) {
+    super(scope, id);
+    const { env, team, cluster, kubernetes } = props;
+    for (const s of team.suppressions ?? []) suppressPolicy(this, s.ruleId, s.reason);
+
+    this.identityVault = new IdentityVault(this, "IdentityVault", {
+      location: env.location,
+      tenantId: env.tenantId,
+      subscriptionId: env.appSubscriptionId,
+      identity: team.identity,
+      keyVault: { ...team.keyVault, secrets: team.keyVault.secrets },
+      tags: { ...env.tags, "app-team": team.name, environment: env.name },
+      preventDestroy: env.dataProtection.preventDestroy,
+    });
+    const { identity, keyVault } = this.identityVault;
+    this.operator = identity.grantOperator(cluster);
+
+    const mode = team.identityMode ?? "pod-identity";
+    const sources: IPodIdentitySource[] = [];
+    if (mode !== "workload-identity") {
+      const p = team.podIdentity!;
+      this.binding = new PodIdentityBinding(this, "PodIdentityBinding", {
+        identity,
+        namespace: team.namespace,
+        azureIdentityName: p.azureIdentityName,
+        bindingName: p.bindingName,
+        selector: p.selector,
+        requires: [this.operator, this.identityVault.secretRead],
+        provider: kubernetes,
+      });
+      sources.push(this.binding);
+    }
+    if (mode !== "pod-identity") {
+      this.federation = new WorkloadIdentityFederation(this, "WorkloadIdentity", {
+        identity,
+        cluster,
+        namespace: team.namespace,
+        serviceAccountName: team.workloadIdentity!.serviceAccountName,
+        tenantId: env.tenantId,
+        kubernetesProvider: kubernetes,
+      });
+      sources.push(this.federation);
+    }
+
+    if (team.workload) {
+      this.workload = new KeyVaultReaderWorkload(this, "Workload", {
+        name: team.workload.name,
+        namespace: team.namespace,
+        createNamespace: team.createNamespace,
+        keyVault,
+        secretName: team.workload.secretName,
+        identities: sources,
+        replicas: team.workload.replicas,
+        images: team.workload.images,
+        provider: kubernetes,
+      });
+      const ns = this.workload.namespaceResource;
+      if (ns) {
+        this.binding?.addDependency(ns);
+        if (this.federation?.serviceAccount) this.federation.serviceAccount.dependsOn = [ns.fqn];
+      }
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import type { Construct } from "constructs";
+import type { IAksCluster } from "../constructs/aks-cluster";
+import type { AppTeamConfig, EnvironmentConfig } from "../config/types";
+import { EnvironmentStack } from "./environment-stack";
+import { azurermProvider } from "./providers";
+import { importCluster } from "./import-cluster";
+import { AppTeam } from "./app-team";
+
+/**
+ * `<env>-apps` (or `<env>-apps-<team>`), deployed by the app teams (guide steps 1–6).
+ * Two azurerm providers: the default one for the app subscription (identities, vaults)
+ * and `cluster` for the cluster's subscription (data sources), as in the guide's logs,
+ * where they differ.
+ */
+export class AppsStack extends EnvironmentStack {
+  public readonly cluster: IAksCluster;
+  public readonly teams: AppTeam[];
+
+  constructor(scope: Construct, name: string, env: EnvironmentConfig, teams: readonly AppTeamConfig[], vars: NodeJS.ProcessEnv = process.env) {
+    super(scope, name, env, vars);
+    azurermProvider(this, "Azurerm", env, { subscriptionId: env.appSubscriptionId });
+    const clusterProvider = azurermProvider(this, "AzurermCluster", env, { subscriptionId: env.cluster.subscriptionId, alias: "cluster" });
+    this.cluster = importCluster(this, env.cluster, clusterProvider);
+    const kubernetes = this.cluster.kubernetesProvider(this, "Kubernetes", env.cluster.kubernetes);
+    // Construct ids are the team names: stable, so renaming a team is the only thing that moves its resources.
+    this.teams = teams.map((team) => new AppTeam(this, `Team-${team.name}`, { env, team, cluster: this.cluster, kubernetes }));
+  }
+}

@@ -1,0 +1,97 @@
+import * as fs from "fs";
+import * as path from "path";
+import { App } from "cdktf";
+import { formatIssue, ValidationError, type ValidationIssue } from "../constructs/validation";
+import type { PlatformConfig } from "../config/types";
+import { validatePlatform } from "../config/validate";
+import { buildPlatform } from "./platform";
+import type { EnvironmentStack } from "./environment-stack";
+
+/** Environment variable with a comma-separated list of environments, for `cdktf synth/deploy`. */
+export const ENV_SELECTOR = "AKS_ENV";
+
+/** Outcome of {@link synthesize}. */
+export interface SynthResult {
+  readonly ok: boolean;
+  /** Lines for stderr: errors, or warnings and suppressions. */
+  readonly messages: string[];
+  readonly stacks: string[];
+}
+
+/** Parses `--env <name>` (repeatable, or comma-separated) and `AKS_ENV`. */
+export function selectedEnvironments(argv: readonly string[], vars: NodeJS.ProcessEnv): { names?: string[]; issues: ValidationIssue[] } {
+  const names: string[] = [];
+  const issues: ValidationIssue[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--env" || a.startsWith("--env=")) {
+      const v = a === "--env" ? argv[++i] : a.slice(6);
+      if (!v) issues.push({ context: "command line", field: "--env", value: undefined, problem: "has no value", fix: "write --env dev-test or --env prod" });
+      else names.push(...v.split(",").filter(Boolean));
+    } else {
+      issues.push({ context: "command line", field: "argument", value: a, problem: "is not understood", fix: "use --env <name> (repeatable), or no argument for every environment" });
+    }
+  }
+  if (names.length === 0 && vars[ENV_SELECTOR]) names.push(...vars[ENV_SELECTOR]!.split(",").map((s) => s.trim()).filter(Boolean));
+  return { names: names.length ? names : undefined, issues };
+}
+
+/**
+ * Validates the config, builds the stacks and synthesizes them into a temporary directory
+ * beside `outdir`; only a complete, error-free synth replaces `outdir`. On any error the
+ * temporary directory and any old `outdir` are removed, so `cdktf deploy` can never pick up
+ * partial or stale output.
+ */
+export function synthesize(config: PlatformConfig, argv: readonly string[], vars: NodeJS.ProcessEnv, outdir: string): SynthResult {
+  const selection = selectedEnvironments(argv, vars);
+  const issues = [...selection.issues, ...validatePlatform(config, selection.names)];
+  if (issues.length) return fail(outdir, undefined, [`${issues.length} problem(s) in the configuration; nothing was synthesized:`, ...issues.map((i) => `  - ${formatIssue(i)}`)]);
+
+  const tmp = `${outdir.replace(/[\\/]+$/, "")}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  let stacks: EnvironmentStack[];
+  // Let every stack synthesize so all policy errors are reported together (checked below).
+  // Stacks read this when they are created.
+  const previous = process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
+  process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = "true";
+  try {
+    const app = new App({ outdir: tmp, stackTraces: false });
+    stacks = buildPlatform(app, config, { environments: selection.names, vars });
+    app.synth();
+  } catch (err) {
+    if (err instanceof ValidationError) {
+      return fail(outdir, tmp, [`${err.issues.length} problem(s) in construct props; nothing was synthesized:`, ...err.issues.map((i) => `  - ${formatIssue(i)}`)]);
+    }
+    return fail(outdir, tmp, [`synth failed: ${err instanceof Error ? err.message : String(err)}`]);
+  } finally {
+    if (previous === undefined) delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
+    else process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = previous;
+  }
+
+  const findings = stacks.flatMap((s) => s.policy.findings.map((f) => ({ stack: s.node.id, ...f })));
+  const errors = findings.filter((f) => f.severity === "error" && !f.suppressedBecause);
+  if (errors.length) {
+    return fail(outdir, tmp, [`${errors.length} security policy violation(s); nothing was synthesized:`, ...errors.map((f) => `  - ${f.stack}: ${f.message}`)]);
+  }
+  fs.rmSync(outdir, { recursive: true, force: true });
+  fs.renameSync(tmp, outdir);
+  const warnings = findings.filter((f) => f.severity === "warning" && !f.suppressedBecause);
+  const suppressed = findings.filter((f) => f.suppressedBecause);
+  const names = stacks.map((s) => s.node.id);
+  return {
+    ok: true,
+    stacks: names,
+    messages: [
+      `synthesized ${names.length} stack(s) into ${outdir}: ${names.join(", ")}`,
+      `policy: 0 errors, ${warnings.length} warning(s), ${suppressed.length} suppressed`,
+      ...warnings.map((f) => `  warning ${f.stack}: ${f.message}`),
+      ...suppressed.map((f) => `  suppressed ${f.stack}: ${f.message} Reason: ${f.suppressedBecause}`),
+    ],
+  };
+}
+
+function fail(outdir: string, tmp: string | undefined, messages: string[]): SynthResult {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  fs.rmSync(outdir, { recursive: true, force: true });
+  return { ok: false, stacks: [], messages: [...messages, `removed ${path.basename(outdir)}/ so no partial or stale output can be deployed`] };
+}

@@ -1,0 +1,158 @@
+/**
+ * Types of the plan report: the subset of Terraform's plan JSON (`terraform show -json <planfile>`,
+ * format 1.x) that the report reads, and the report itself (`--json` output, version 1).
+ *
+ * Plan JSON reference: https://developer.hashicorp.com/terraform/internals/json-format
+ */
+
+/** A JSON value as Terraform writes it. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** `before_sensitive` / `after_sensitive` / `after_unknown`: `true` marks the whole value, objects mirror it. */
+export type ValueMarks = boolean | ValueMarks[] | { [key: string]: ValueMarks };
+
+/** One entry of `resource_changes[]`. */
+export interface PlanResourceChange {
+  readonly address: string;
+  readonly previous_address?: string;
+  readonly module_address?: string;
+  readonly mode: "managed" | "data";
+  readonly type: string;
+  readonly name: string;
+  readonly index?: JsonValue;
+  readonly change: {
+    readonly actions: readonly string[];
+    readonly before?: JsonValue;
+    readonly after?: JsonValue;
+    readonly after_unknown?: ValueMarks;
+    readonly before_sensitive?: ValueMarks;
+    readonly after_sensitive?: ValueMarks;
+    readonly replace_paths?: readonly (readonly (string | number)[])[];
+    readonly importing?: { readonly id?: string };
+  };
+  readonly action_reason?: string;
+}
+
+/** One resource of `configuration.*.resources[]`: only its expressions matter here. */
+export interface PlanConfigResource {
+  readonly address: string;
+  readonly expressions?: { readonly [attr: string]: PlanExpression | readonly PlanExpression[] | unknown };
+}
+
+/** An expression of the configuration section: a constant, or references to other objects. */
+export interface PlanExpression {
+  readonly constant_value?: JsonValue;
+  readonly references?: readonly string[];
+}
+
+export interface PlanConfigModule {
+  readonly resources?: readonly PlanConfigResource[];
+  readonly module_calls?: { readonly [name: string]: { readonly module?: PlanConfigModule } };
+}
+
+/** The top level of `terraform show -json <planfile>`. */
+export interface TerraformPlan {
+  readonly format_version: string;
+  readonly terraform_version?: string;
+  readonly resource_changes?: readonly PlanResourceChange[];
+  readonly configuration?: { readonly root_module?: PlanConfigModule };
+  readonly errored?: boolean;
+  readonly complete?: boolean;
+}
+
+/** The actions the report counts. A replace is one action, whatever its order. */
+export const ACTIONS = ["create", "update", "delete", "replace", "read", "no-op", "forget"] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export type ActionCounts = Record<Action, number>;
+
+/** A changed resource (no-ops are only counted). */
+export interface ResourceChangeSummary {
+  readonly address: string;
+  readonly type: string;
+  readonly action: Action;
+  /** For a replace: the attribute paths that force it, e.g. `triggers_replace`, `network_acls[0].bypass`. */
+  readonly replacePaths: readonly string[];
+  /** For an update: names of the top-level attributes that change (never their values). */
+  readonly changedAttributes: readonly string[];
+  /** Terraform's `action_reason`, in words. */
+  readonly reason?: string;
+  /** Set when a `moved` block renamed the resource. */
+  readonly previousAddress?: string;
+  /** Set when the resource is being imported. */
+  readonly importing?: boolean;
+}
+
+/** A delete or replace of a protected resource. */
+export interface ProtectedChange {
+  readonly address: string;
+  readonly type: string;
+  readonly action: "delete" | "replace";
+  readonly replacePaths: readonly string[];
+  /** The protect rule that matched: a resource type or an address glob. */
+  readonly protectedBy: string;
+  /** The allow-destroy glob that lets it through; absent when the change is blocked. */
+  readonly allowedBy?: string;
+}
+
+/** A role assignment or Key Vault access policy that a plan adds, removes or changes. */
+export interface AccessChange {
+  readonly change: "added" | "removed" | "updated";
+  readonly kind: "role-assignment" | "access-policy";
+  readonly address: string;
+  /** Principal (object) ID, or `(known after apply: <address>)`, or `(sensitive)`. */
+  readonly principal: string;
+  /** Role name (from the built-in GUID) or Key Vault permissions, e.g. `secrets: Get, List`. */
+  readonly grant: string;
+  /** For an update: the grant before. */
+  readonly previousGrant?: string;
+  readonly scope: string;
+}
+
+/** The report of one stack. */
+export interface StackReport {
+  readonly stack: string;
+  /** The file the plan came from. */
+  readonly source: string;
+  readonly terraformVersion?: string;
+  readonly formatVersion: string;
+  /** `errored: true` in the plan: Terraform stopped planning part way. */
+  readonly errored: boolean;
+  readonly counts: ActionCounts;
+  readonly changes: readonly ResourceChangeSummary[];
+  readonly access: readonly AccessChange[];
+  readonly protectedChanges: readonly ProtectedChange[];
+}
+
+/** A stack that has no plan in this report, and why. */
+export interface StackWithoutPlan {
+  readonly stack: string;
+  readonly status: "unchanged" | "removed" | "missing" | "skipped";
+}
+
+/** A CI step outcome shown at the top of the report, e.g. `npm test` → `success`. */
+export interface CheckOutcome {
+  readonly name: string;
+  readonly outcome: string;
+}
+
+/** The whole report (`--json`). */
+export interface PlanReport {
+  readonly kind: "aks-plan-report";
+  readonly version: 1;
+  readonly stacks: readonly StackReport[];
+  readonly withoutPlan: readonly StackWithoutPlan[];
+  readonly checks: readonly CheckOutcome[];
+  /** Why no plans were made, when they were skipped. */
+  readonly skippedReason?: string;
+  /** True when a protected change is not allowed: the guard fails. */
+  readonly blocked: boolean;
+}
+
+/** Bad input or usage: printed as one line, exit code 2. */
+export class PlanReportError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PlanReportError";
+  }
+}
