@@ -107,6 +107,8 @@ abstract class KeyVaultBase extends Construct implements IKeyVault {
 
   public addSecret(secret: SecretProps): VaultSecret {
     const created = new VaultSecret(this, `Secret-${secret.name}`, {
+      // Unique per vault and secret, so two teams in one stack never share a variable.
+      variableName: `secret_${this.vaultName}_${secret.name}`.replace(/[^A-Za-z0-9_]/g, "_"),
       ...secret,
       keyVaultId: this.vaultId,
       provider: this.provider,

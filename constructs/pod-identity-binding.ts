@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import type { ITerraformDependable, TerraformProvider } from "cdktf";
+import { dependable, type ITerraformDependable, type TerraformProvider } from "cdktf";
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import type { IManagedIdentity } from "./managed-identity";
 import type { IPodIdentitySource } from "./principal";
@@ -114,7 +114,7 @@ export class PodIdentityBinding extends Construct implements IPodIdentitySource 
   /** Makes both custom resources wait for `deps` too (e.g. the namespace). */
   public addDependency(...deps: ITerraformDependable[]): void {
     for (const m of [this.azureIdentity, this.binding]) {
-      for (const d of deps) m.dependsOn = [...(m.dependsOn ?? []), d.fqn];
+      for (const d of deps) m.dependsOn = [...(m.dependsOn ?? []), dependable(d)];
     }
   }
 }

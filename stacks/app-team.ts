@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import type { TerraformProvider } from "cdktf";
+import { dependable, type TerraformProvider } from "cdktf";
 import type { IAksCluster } from "../constructs/aks-cluster";
 import { IdentityVault } from "../constructs/identity-vault";
 import { PodIdentityBinding } from "../constructs/pod-identity-binding";
@@ -89,7 +89,7 @@ export class AppTeam extends Construct {
       const ns = this.workload.namespaceResource;
       if (ns) {
         this.binding?.addDependency(ns);
-        if (this.federation?.serviceAccount) this.federation.serviceAccount.dependsOn = [ns.fqn];
+        if (this.federation?.serviceAccount) this.federation.serviceAccount.dependsOn = [dependable(ns)];
       }
     }
   }
