@@ -1,0 +1,149 @@
+// Stack-level tests: for each environment, every step of the guide is in the synthesized JSON.
+import { Testing, type TerraformStack } from "cdktf";
+import { platform, devTest, prod } from "../config/environments";
+import type { EnvironmentConfig } from "../config/types";
+import { buildPlatform } from "../stacks/platform";
+import { BuiltInRoles } from "../constructs/roles";
+
+type Json = Record<string, any>;
+
+function synthAll(): Map<string, Json> {
+  const app = Testing.app();
+  const stacks: TerraformStack[] = buildPlatform(app, platform, { vars: {} });
+  return new Map(stacks.map((s) => [s.node.id, JSON.parse(Testing.synth(s, true))]));
+}
+
+function only(json: Json, type: string, kind: "resource" | "data" = "resource"): [string, Json] {
+  const entries = Object.entries(json[kind]?.[type] ?? {});
+  expect(entries).toHaveLength(1);
+  return entries[0] as [string, Json];
+}
+
+function byRole(json: Json, guid: string): Json[] {
+  return Object.values<Json>(json.resource?.azurerm_role_assignment ?? {}).filter((r) => String(r.role_definition_id).endsWith(guid));
+}
+
+const stacks = synthAll();
+
+describe.each<[string, EnvironmentConfig, string]>([
+  ["dev-test", devTest, "kv-westus2-aks"],
+  ["prod", prod, "kv-westus2-aks-prod"],
+])("environment %s", (name, env, vaultName) => {
+  const apps = stacks.get(`${name}-apps`)!;
+  const admin = stacks.get(`${name}-cluster-admin`)!;
+  const [identityId, identity] = only(apps, "azurerm_user_assigned_identity");
+  const identityRef = `azurerm_user_assigned_identity.${identityId}`;
+  const [poolId, pool] = only(apps, "azurerm_user_assigned_identity", "data");
+  const kubeletPrincipal = `\${data.azurerm_user_assigned_identity.${poolId}.principal_id}`;
+
+  test("GIVEN the config WHEN synthesized THEN it has exactly the two documented stacks", () => {
+    expect([...stacks.keys()].filter((k) => k.startsWith(`${name}-`)).sort()).toEqual([`${name}-apps`, `${name}-cluster-admin`]);
+  });
+
+  test("step 1: the user-assigned identity of the guide", () => {
+    expect(identity).toMatchObject({ name: "aks-aad-user-identity", resource_group_name: "rg-westus2-shared", location: "westus2" });
+  });
+
+  test("step 2: the vault (own name per environment) and the secret, with no value in the JSON", () => {
+    const [vaultId, vault] = only(apps, "azurerm_key_vault");
+    expect(vault).toMatchObject({ name: vaultName, purge_protection_enabled: true, tenant_id: env.tenantId });
+    const [, secret] = only(apps, "azurerm_key_vault_secret");
+    expect(secret).toMatchObject({ name: "grafana-admin-username-poc", key_vault_id: `\${azurerm_key_vault.${vaultId}.id}` });
+    expect(secret.value).toBeUndefined();
+    expect(secret.value_wo).toMatch(/^\$\{var\.secret_[a-z0-9_]+\}$/);
+  });
+
+  test("step 3: Managed Identity Operator for the agent-pool identity, scoped to the single identity", () => {
+    const [mio] = byRole(apps, BuiltInRoles.ManagedIdentityOperator.guid);
+    expect(mio).toMatchObject({
+      scope: `\${${identityRef}.id}`,
+      principal_id: kubeletPrincipal,
+      principal_type: "ServicePrincipal",
+      skip_service_principal_aad_check: true,
+      role_definition_id: `/subscriptions/${env.appSubscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${BuiltInRoles.ManagedIdentityOperator.guid}`,
+    });
+    expect(pool).toMatchObject({ name: env.cluster.agentPool!.identityName, resource_group_name: env.cluster.agentPool!.nodeResourceGroupName, provider: "azurerm.cluster" });
+  });
+
+  test("step 4: Get and List on secrets for the identity's principal", () => {
+    const [, policy] = only(apps, "azurerm_key_vault_access_policy");
+    expect(policy.object_id).toBe(`\${${identityRef}.principal_id}`);
+    expect(policy.secret_permissions).toEqual(["Get", "List"]);
+    expect(policy.key_permissions).toBeUndefined();
+  });
+
+  test("step 5: AzureIdentity (type 0, resourceID, clientID) and AzureIdentityBinding, after the grants", () => {
+    const manifests = Object.values<Json>(apps.resource.kubernetes_manifest);
+    const azureIdentity = manifests.find((m) => m.manifest.kind === "AzureIdentity")!;
+    const binding = manifests.find((m) => m.manifest.kind === "AzureIdentityBinding")!;
+    expect(azureIdentity.manifest.metadata).toMatchObject({ name: "aad-user-identity", namespace: "aad-pod-identity-poc" });
+    expect(azureIdentity.manifest.spec).toEqual({ type: 0, resourceID: `\${${identityRef}.id}`, clientID: `\${${identityRef}.client_id}` });
+    expect(binding.manifest.spec).toEqual({ azureIdentity: "aad-user-identity", selector: "bind-user-identity-keyvault" });
+    expect(binding.manifest.metadata.name).toBe("aad-user-identity-binding");
+    const [mioId] = Object.entries<Json>(apps.resource.azurerm_role_assignment).find(([, r]) => String(r.role_definition_id).endsWith(BuiltInRoles.ManagedIdentityOperator.guid))!;
+    const [policyId] = only(apps, "azurerm_key_vault_access_policy");
+    for (const m of [azureIdentity, binding]) {
+      expect(m.depends_on).toEqual(expect.arrayContaining([`azurerm_role_assignment.${mioId}`, `azurerm_key_vault_access_policy.${policyId}`]));
+    }
+  });
+
+  test("step 6: the reader Deployment carries the binding's selector as aadpodidbinding and waits for the binding", () => {
+    const [, deployment] = only(apps, "kubernetes_deployment_v1");
+    const binding = Object.values<Json>(apps.resource.kubernetes_manifest).find((m) => m.manifest.kind === "AzureIdentityBinding")!;
+    expect(deployment.metadata).toMatchObject({ name: "az-keyvault-reader-test", namespace: "aad-pod-identity-poc" });
+    expect(deployment.spec.template.metadata.labels.aadpodidbinding).toBe(binding.manifest.spec.selector);
+    const sidecar = deployment.spec.template.spec.container.find((c: Json) => c.name === "az-keyvault-reader-sidecar");
+    expect(sidecar.env).toEqual([{ name: "AZURE_KEYVAULT_NAME", value: vaultName }]);
+    expect(deployment.depends_on.some((d: string) => d.startsWith("kubernetes_manifest."))).toBe(true);
+  });
+
+  test("step 7: Reader and Virtual Machine Contributor for the same agent-pool principal on the node resource group", () => {
+    const [adminPoolId, adminPool] = only(admin, "azurerm_user_assigned_identity", "data");
+    expect(adminPool).toEqual(expect.objectContaining({ name: pool.name, resource_group_name: pool.resource_group_name }));
+    const nodeGroup = `/subscriptions/${env.cluster.subscriptionId}/resourceGroups/${env.cluster.agentPool!.nodeResourceGroupName}`;
+    for (const role of [BuiltInRoles.Reader, BuiltInRoles.VirtualMachineContributor]) {
+      const [assignment] = byRole(admin, role.guid);
+      expect(assignment).toMatchObject({
+        scope: nodeGroup,
+        principal_id: `\${data.azurerm_user_assigned_identity.${adminPoolId}.principal_id}`,
+        role_definition_id: `/subscriptions/${env.cluster.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role.guid}`,
+      });
+    }
+    expect(Object.keys(admin.resource)).toEqual(["azurerm_role_assignment"]);
+    expect(Object.keys(admin.resource.azurerm_role_assignment)).toHaveLength(2);
+  });
+
+  test("the identity and the cluster live in different subscriptions: two azurerm providers", () => {
+    const providers = apps.provider.azurerm as Json[];
+    expect(providers.map((p) => [p.alias ?? "default", p.subscription_id])).toEqual([
+      ["default", env.appSubscriptionId],
+      ["cluster", env.cluster.subscriptionId],
+    ]);
+    expect(admin.provider.azurerm.map((p: Json) => p.subscription_id)).toEqual([env.cluster.subscriptionId]);
+  });
+
+  test("local state outside cdktf.out, one file per stack; Terraform ≥ 1.11 for write-only values", () => {
+    expect(apps.terraform.backend).toEqual({ local: { path: `../../../terraform.${name}-apps.tfstate` } });
+    expect(apps.terraform.required_version).toBe(">= 1.11.0");
+  });
+
+  test("change detector: the synthesized stacks are unchanged", () => {
+    expect(apps).toMatchSnapshot();
+    expect(admin).toMatchSnapshot();
+  });
+});
+
+describe("backend switch", () => {
+  test("GIVEN TFSTATE_* variables WHEN synthesized THEN every stack uses the azurerm backend with Entra ID auth and its own key", () => {
+    const app = Testing.app();
+    const vars = { TFSTATE_STORAGE_ACCOUNT: "sttfstate01", TFSTATE_RESOURCE_GROUP: "rg-tfstate", TFSTATE_CONTAINER: "tfstate" };
+    const built = buildPlatform(app, platform, { vars });
+    for (const s of built) {
+      const json = JSON.parse(Testing.synth(s, true));
+      expect(json.terraform.backend).toEqual({
+        azurerm: { storage_account_name: "sttfstate01", resource_group_name: "rg-tfstate", container_name: "tfstate", key: `${s.node.id}.tfstate`, use_azuread_auth: true },
+      });
+      expect(JSON.stringify(json.terraform.backend)).not.toMatch(/access_key|sas_token/);
+    }
+  });
+});
