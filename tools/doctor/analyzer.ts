@@ -8,7 +8,7 @@ import type { Readable } from "stream";
 import { FIELD_NAMES, type FieldName, type Fields } from "./fields";
 import { splitStream } from "./lines";
 import { normalizeLine, type Timestamp } from "./normalize";
-import { PREFILTER, RULES, type FindingId, type Rule } from "./rules";
+import { MAX_LOOK_BACK, PREFILTER, RULES, type FindingId, type Rule } from "./rules";
 
 /** Where a line came from. */
 export interface SourceRef {
@@ -77,6 +77,8 @@ export class Analyzer {
   private lineNo = 0;
   private sourceStats = { source: "<input>", lines: 0, recognized: 0 };
   private pending: Pending | undefined;
+  /** The last raw lines, for rules that look back (ring buffer indexed by line number). */
+  private readonly recent: string[] = new Array<string>(MAX_LOOK_BACK).fill("");
 
   constructor(options: AnalyzerOptions = {}) {
     this.maxValues = options.maxValuesPerField ?? 10;
@@ -89,6 +91,7 @@ export class Analyzer {
     this.source = name;
     this.lineNo = 0;
     this.sourceStats = { source: name, lines: 0, recognized: 0 };
+    this.recent.fill("");
     this.stats.sources.push(this.sourceStats);
   }
 
@@ -116,36 +119,63 @@ export class Analyzer {
 
   /** One raw line. */
   line(raw: string): void {
-    this.lineNo++;
+    const lineNo = ++this.lineNo;
     this.stats.lines++;
     this.sourceStats.lines++;
-    if (this.pending) {
-      const n = normalizeLine(raw);
-      if (this.followUp(n.text)) {
-        this.recognized();
+    try {
+      if (this.pending) {
+        const n = normalizeLine(raw);
+        if (this.followUp(n.text)) {
+          this.recognized();
+          return;
+        }
+        if (--this.pending.remaining <= 0) this.flushPending();
+      }
+      if (!PREFILTER.test(raw)) {
+        this.stats.skipped++;
         return;
       }
-      if (--this.pending.remaining <= 0) this.flushPending();
-    }
-    if (!PREFILTER.test(raw)) {
-      this.stats.skipped++;
-      return;
-    }
-    const n = normalizeLine(raw);
-    for (const rule of RULES) {
-      const fields = rule.match(n.text);
-      if (!fields) continue;
-      this.recognized();
-      const ref = { source: this.source, line: this.lineNo };
-      if (rule.followUp) {
-        this.flushPending();
-        this.pending = { rule, fields, timestamp: n.timestamp, ref, remaining: rule.followUp.lines };
-      } else {
-        this.add(rule, fields, n.timestamp, ref);
+      const n = normalizeLine(raw);
+      for (const rule of RULES) {
+        let fields = rule.match(n.text);
+        if (!fields) continue;
+        this.recognized();
+        let timestamp = n.timestamp;
+        if (rule.lookBack) ({ fields, timestamp } = this.lookBack(rule.lookBack, fields, timestamp));
+        const ref = { source: this.source, line: lineNo };
+        if (rule.followUp) {
+          this.flushPending();
+          this.pending = { rule, fields, timestamp, ref, remaining: rule.followUp.lines };
+        } else {
+          this.add(rule, fields, timestamp, ref);
+        }
+        return;
       }
-      return;
+      this.stats.skipped++;
+    } finally {
+      this.recent[lineNo % MAX_LOOK_BACK] = raw;
     }
-    this.stats.skipped++;
+  }
+
+  /** Fills missing values (and the timestamp) from the lines before the current one. */
+  private lookBack(
+    lb: NonNullable<Rule["lookBack"]>,
+    fields: Fields,
+    timestamp: Timestamp | undefined,
+  ): { fields: Fields; timestamp: Timestamp | undefined } {
+    const out: Fields = { ...fields };
+    let ts = timestamp;
+    const n = Math.min(lb.lines, MAX_LOOK_BACK, this.lineNo - 1);
+    for (let i = 1; i <= n; i++) {
+      const raw = this.recent[(this.lineNo - i) % MAX_LOOK_BACK];
+      if (!raw) continue;
+      const prev = normalizeLine(raw);
+      ts ??= prev.timestamp;
+      const extra = lb.match(prev.text);
+      if (!extra) continue;
+      for (const [k, v] of Object.entries(extra) as [FieldName, string][]) if (out[k] === undefined) out[k] = v;
+    }
+    return { fields: out, timestamp: ts };
   }
 
   /** Findings in order of first appearance. */

@@ -247,14 +247,23 @@ export function explain(id: FindingId, values: FindingValues, ctx: HintContext =
       };
     }
     case "federated-credential-mismatch": {
-      const issuer = one(values, "issuer");
-      const subject = one(values, "subject");
+      const code = one(values, "errorCode");
       const expectedSubject = ctx.team?.workloadIdentity
         ? `system:serviceaccount:${ctx.team.namespace}:${ctx.team.workloadIdentity.serviceAccountName}`
         : "system:serviceaccount:<namespace>:<serviceAccountName>";
+      const presented = (["issuer", "subject", "audience"] as const)
+        .filter((k) => has(values, k))
+        .map((k) => `${k} ${one(values, k)}`)
+        .join(", ");
+      const specific =
+        code === "AADSTS700211"
+          ? "No federated credential on the identity has the presented issuer: it was made for another cluster's OIDC issuer URL (or with a different trailing slash)"
+          : code === "AADSTS700213"
+            ? "No federated credential on the identity has the presented subject: the pod runs as another ServiceAccount or namespace than the credential names (case-sensitive)"
+            : "The identity's federated credential does not match the presented ServiceAccount token exactly (issuer = the cluster's OIDC issuer URL, subject = system:serviceaccount:<namespace>:<name>, audience api://AzureADTokenExchange; case-sensitive)";
       return {
-        whatFailed: `Entra ID refused the token exchange (${one(values, "errorCode")}): no federated credential for issuer ${issuer}, subject ${subject}${has(values, "audience") ? `, audience ${one(values, "audience")}` : ""}.`,
-        rootCause: "The identity's federated credential does not match the presented ServiceAccount token exactly (issuer = the cluster's OIDC issuer URL, subject = system:serviceaccount:<namespace>:<name>, audience api://AzureADTokenExchange; case-sensitive), or it was created moments ago: a new federated credential can take a few minutes to propagate.",
+        whatFailed: `Entra ID refused the token exchange (${code}): no federated identity credential matches the presented token${presented ? ` (${presented})` : ""}.`,
+        rootCause: `${specific}; or the credential was created moments ago: a new federated credential can take a few minutes to propagate.`,
         guideStep: step(null, "workload identity: federated credential (replaces guide steps 3, 5 and 7)"),
         fix: {
           construct: "WorkloadIdentityFederation",

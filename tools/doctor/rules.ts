@@ -41,7 +41,16 @@ export interface Rule {
    * may add values (and are then consumed by this finding).
    */
   readonly followUp?: { readonly lines: number; match(text: string): Fields | undefined };
+  /**
+   * Errors printed over several lines (an SDK's JSON error body, a message with embedded
+   * newlines): when this rule matches, up to `lines` preceding lines may fill in values the
+   * matching line lacks.
+   */
+  readonly lookBack?: { readonly lines: number; match(text: string): Fields | undefined };
 }
+
+/** The most lines any rule looks back. */
+export const MAX_LOOK_BACK = 12;
 
 /**
  * Cheap pre-test run on every raw line: a line that fails it cannot match any rule, so the
@@ -161,30 +170,41 @@ const kvAccessPolicy: Rule = {
   },
 };
 
+/** Caller, action, vault and secret of a Key Vault RBAC refusal (any of them may be on another line). */
+function kvRbacFields(text: string): Fields | undefined {
+  const f: Fields = {};
+  addKvCaller(text, f);
+  const p = new RegExp(`does not have secrets (\\w+) permission on key vault ${Q}([\\w-]+)`, "i").exec(text);
+  if (p) {
+    f.permission = p[1].toLowerCase();
+    f.vaultName = p[2];
+  }
+  const action = new RegExp(`Action: ${Q}(Microsoft\\.KeyVault/[\\w/]+)${Q}`, "i").exec(text);
+  if (action) f.action = action[1];
+  const res = /\/providers\/microsoft\.keyvault\/vaults\/([\w-]+)(?:\/secrets\/([\w-]+))?/i.exec(text);
+  if (res) {
+    f.vaultName = res[1];
+    if (res[2]) f.secretName = res[2];
+  }
+  const vault = /Vault: ([\w-]+);location=/.exec(text);
+  if (vault) f.vaultName = vault[1];
+  const url = /https:\/\/([\w-]+)\.vault\.azure\.net(?:\/secrets\/([\w-]+))?/i.exec(text);
+  if (url) {
+    f.vaultName ??= url[1];
+    if (url[2]) f.secretName ??= url[2];
+  }
+  return Object.keys(f).length > 0 ? f : undefined;
+}
+
 const kvRbac: Rule = {
   id: "missing-keyvault-rbac-role",
   title: "The identity has no Key Vault data-plane role on an RBAC-mode vault",
   key: ["vaultName", "principalId"],
   match(text) {
     if (!text.includes("ForbiddenByRbac")) return undefined;
-    const f: Fields = {};
-    addKvCaller(text, f);
-    const p = new RegExp(`does not have secrets (\\w+) permission on key vault ${Q}([\\w-]+)`, "i").exec(text);
-    if (p) {
-      f.permission = p[1].toLowerCase();
-      f.vaultName = p[2];
-    }
-    const action = new RegExp(`Action: ${Q}(Microsoft\\.KeyVault/[\\w/]+)${Q}`, "i").exec(text);
-    if (action) f.action = action[1];
-    const res = /\/providers\/microsoft\.keyvault\/vaults\/([\w-]+)(?:\/secrets\/([\w-]+))?/i.exec(text);
-    if (res) {
-      f.vaultName = res[1];
-      if (res[2]) f.secretName = res[2];
-    }
-    const vault = /Vault: ([\w-]+);location=/.exec(text);
-    if (vault) f.vaultName = vault[1];
-    return f;
+    return kvRbacFields(text) ?? {};
   },
+  lookBack: { lines: MAX_LOOK_BACK, match: kvRbacFields },
 };
 
 const notAssigned: Rule = {
@@ -194,12 +214,9 @@ const notAssigned: Rule = {
   match(text) {
     const g = /getting assigned identities for pod ([\w.-]+)\/([\w.-]+) in (\w+) state failed after (\d+) attempts/.exec(text);
     if (g) return { pod: `${g[1]}/${g[2]}`, namespace: g[1], state: g[3].toUpperCase(), attempts: g[4] };
-    const n = /no AzureAssignedIdentity found for pod:? ?([\w.-]+)\/([\w.-]+)(?: in (\w+) state)?/i.exec(text);
-    if (n) {
-      const f: Fields = { pod: `${n[1]}/${n[2]}`, namespace: n[1] };
-      if (n[3]) f.state = n[3].toUpperCase();
-      return f;
-    }
+    // "… in assigned state" here says what NMI looked for, not that a Created one exists.
+    const n = /no AzureAssignedIdentity found for pod:? ?([\w.-]+)\/([\w.-]+)/i.exec(text);
+    if (n) return { pod: `${n[1]}/${n[2]}`, namespace: n[1] };
     return undefined;
   },
 };
@@ -249,6 +266,8 @@ const kubenet: Rule = {
   },
 };
 
+const ROLE_ASSIGNMENT_ADDRESS = /with ((?:module\.[\w-]+\.)*azurerm_role_assignment\.[\w-]+(?:\[[^\]]+\])?)/;
+
 const principalNotFound: Rule = {
   id: "principal-not-found",
   title: "A role assignment names a principal Entra ID does not know (yet)",
@@ -263,9 +282,16 @@ const principalNotFound: Rule = {
     } else {
       f.principalId = "(unknown)";
     }
-    const addr = /with (azurerm_role_assignment\.[\w.\-[\]"]+)/.exec(text);
+    const addr = ROLE_ASSIGNMENT_ADDRESS.exec(text);
     if (addr) f.resourceAddress = addr[1];
     return f;
+  },
+  followUp: {
+    lines: 12,
+    match(text) {
+      const addr = ROLE_ASSIGNMENT_ADDRESS.exec(text);
+      return addr ? { resourceAddress: addr[1] } : undefined;
+    },
   },
 };
 
@@ -318,11 +344,12 @@ const federated: Rule = {
     const code = /AADSTS(70021|700211|700213|7002121)\b/.exec(text);
     if (!code && !text.includes("No matching federated identity record found")) return undefined;
     const f: Fields = { errorCode: code ? `AADSTS${code[1]}` : "AADSTS70021" };
-    const q = `${Q}([^'"\\\\\\s]+?)${Q}`;
+    // The value sits between quotes (possibly backslash-escaped inside JSON text).
+    const q = `\\\\?['"]([^'"\\\\\\s]+)\\\\?['"]`;
     const get = (re: string): string | undefined => new RegExp(re, "i").exec(text)?.[1];
-    f.issuer = get(`Assertion Issuer: ${q}[.\\s]`) ?? get(`presented assertion issuer ${q}[.\\s]`);
-    f.subject = get(`Assertion Subject: ${q}[.\\s]`) ?? get(`presented assertion subject ${q}[.\\s]`);
-    f.audience = get(`Assertion Audience: ${q}[.\\s]`) ?? get(`presented assertion audience ${q}[.\\s]`);
+    f.issuer = get(`Assertion Issuer: ${q}`) ?? get(`presented assertion issuer ${q}`);
+    f.subject = get(`Assertion Subject: ${q}`) ?? get(`presented assertion subject ${q}`);
+    f.audience = get(`Assertion Audience: ${q}`) ?? get(`presented assertion audience ${q}`);
     for (const k of ["issuer", "subject", "audience"] as const) if (f[k] === undefined) delete f[k];
     const sa = f.subject ? parseServiceAccountSubject(f.subject) : undefined;
     if (sa) {
