@@ -144,6 +144,13 @@ export interface WorkloadConfig {
   readonly name: string;
   /** The secret the test container reads. Must be one of the vault's secrets. */
   readonly secretName: string;
+  /**
+   * How the test reads the vault: the guide's `az-keyvault-reader` sidecar (pod identity
+   * only: it asks NMI for the token), or the Secrets Store CSI driver with a
+   * SecretProviderClass (workload identity).
+   * @default "sidecar"
+   */
+  readonly reader?: "sidecar" | "csi-driver";
   /** @default 1 */
   readonly replicas?: number;
   /** @default - pinned busybox and az-keyvault-reader images, see constructs/keyvault-reader-workload.ts */

@@ -82,7 +82,7 @@ function validateEnvironment(env: EnvironmentConfig): ValidationIssue[] {
   const teams = env.teams ?? [];
   if (!Array.isArray(env.teams)) c.required("teams", undefined, "list the app teams (an empty list is allowed)");
   const issues: ValidationIssue[] = [...c.issues];
-  const seen = { team: new Map<string, number>(), binding: new Map<string, string>(), selector: new Map<string, string>(), azureIdentity: new Map<string, string>(), vault: new Map<string, string>() };
+  const seen = { team: new Map<string, number>(), binding: new Map<string, string>(), selector: new Map<string, string>(), azureIdentity: new Map<string, string>(), vault: new Map<string, string>(), identity: new Map<string, string>() };
   const federations = new Map<string, number>();
   for (const team of teams) {
     const t = new Checker(`${env.name} / team "${team.name ?? "(unnamed)"}"`);
@@ -98,6 +98,10 @@ function validateEnvironment(env: EnvironmentConfig): ValidationIssue[] {
     }
     if (team.keyVault && !team.keyVault.existing) {
       unique(t, seen.vault, team.keyVault.name?.toLowerCase(), "keyVault.name", team.keyVault.name, team.name, "a vault created by another team");
+    }
+    if (team.identity && !team.identity.existing) {
+      const key = `${team.identity.resourceGroupName}/${team.identity.name}`.toLowerCase();
+      unique(t, seen.identity, key, "identity.name", team.identity.name, team.name, "an identity created by another team (set identity.existing: true to share it)");
     }
     if (team.identity && mode !== "pod-identity") {
       const key = `${team.identity.resourceGroupName}/${team.identity.name}`.toLowerCase();
@@ -245,6 +249,14 @@ function validateTeam(env: EnvironmentConfig, team: AppTeamConfig, c: Checker): 
     if (c.required("workload.name", w.name, "name the Deployment")) c.check("workload.name", w.name, Rules.objectName);
     if (c.required("workload.secretName", w.secretName, "name the secret the test reads") && kv && !secretNames.has(w.secretName)) {
       c.add("workload.secretName", w.secretName, `is not a secret of vault "${kv.name}" (it holds: ${[...secretNames].join(", ") || "none"})`, "add it to keyVault.secrets, or read a secret the vault holds");
+    }
+    const reader = w.reader ?? "sidecar";
+    if (reader !== "sidecar" && reader !== "csi-driver") {
+      c.add("workload.reader", w.reader, 'is invalid: "sidecar" or "csi-driver"', 'use "sidecar" with pod identity, "csi-driver" with workload identity');
+    } else if (reader === "sidecar" && mode === "workload-identity") {
+      c.add("workload.reader", reader, 'cannot work in identityMode "workload-identity": the az-keyvault-reader sidecar gets its token from NMI (pod identity)', 'set workload.reader: "csi-driver" (Secrets Store CSI driver with the identity\'s clientID)');
+    } else if (reader === "csi-driver" && mode === "pod-identity") {
+      c.add("workload.reader", reader, 'needs workload identity: the SecretProviderClass authenticates with the identity\'s clientID through a federated token', 'set identityMode "both" or "workload-identity", or keep reader "sidecar"');
     }
     if (w.replicas !== undefined && (!Number.isInteger(w.replicas) || w.replicas < 0)) c.add("workload.replicas", w.replicas, "is invalid: a whole number ≥ 0", "use 1");
     for (const [k, img] of Object.entries(w.images ?? {})) {

@@ -11,6 +11,7 @@ export * from "./pod-identity-binding";
 export * from "./policy";
 export * from "./principal";
 export * from "./role-assignment";
+export * from "./secret-provider-class";
 export * from "./roles";
 export * from "./validation";
 export * from "./workload-identity-federation";

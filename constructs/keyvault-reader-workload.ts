@@ -4,6 +4,7 @@ import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import type { IKeyVault } from "./key-vault";
 import type { IPodIdentitySource } from "./principal";
+import { SECRETS_MOUNT_PATH, SECRETS_STORE_CSI_DRIVER, type SecretProviderClass } from "./secret-provider-class";
 import { Checker, Rules } from "./validation";
 
 /** Pinned images of the guide's test (never `latest`). */
@@ -34,6 +35,13 @@ export interface KeyVaultReaderWorkloadProps {
    * ServiceAccount come from these, so they cannot mismatch.
    */
   readonly identities: readonly IPodIdentitySource[];
+  /**
+   * Read the secret through the Secrets Store CSI driver (workload identity) instead of the
+   * guide's `az-keyvault-reader` sidecar, which asks NMI for a token and so works only with
+   * pod identity.
+   * @default - the sidecar
+   */
+  readonly secretProviderClass?: SecretProviderClass;
   /** @default 1 */
   readonly replicas?: number;
   /** @default DEFAULT_IMAGES */
@@ -99,6 +107,15 @@ export class KeyVaultReaderWorkload extends Construct {
     if (accounts.length > 1) {
       check.add("identities", accounts, "ask for different ServiceAccounts", "use one ServiceAccount per workload");
     }
+    const spc = props.secretProviderClass;
+    if (spc && (spc.namespace !== props.namespace || !spc.secretNames.includes(props.secretName))) {
+      check.add(
+        "secretProviderClass",
+        spc.name,
+        `must be in namespace "${props.namespace}" and mount secret "${props.secretName}"`,
+        "create the SecretProviderClass for this workload's namespace and secret",
+      );
+    }
     const replicas = props.replicas ?? 1;
     if (!Number.isInteger(replicas) || replicas < 0) {
       check.add("replicas", replicas, "is invalid: a whole number ≥ 0", "use 1 for the guide's test");
@@ -118,6 +135,41 @@ export class KeyVaultReaderWorkload extends Construct {
     const images = { ...DEFAULT_IMAGES, ...props.images };
     const secretUrl = `http://127.0.0.1:${SIDECAR_PORT}/secrets/${props.secretName}/`;
     const dependsOn: ITerraformDependable[] = props.identities.flatMap((s) => [...s.dependables]);
+    if (spc) dependsOn.push(...spc.dependables);
+    const probeLoop = (ok: string, test: string) =>
+      `while true; do if ${test}; then echo "secret ${props.secretName} is readable${ok}"; else echo "secret ${props.secretName} is NOT readable${ok}"; fi; sleep 300; done`;
+    const reader = {
+      name: "busybox",
+      image: images.reader,
+      imagePullPolicy: "IfNotPresent",
+      resources: {
+        requests: { memory: "4Mi", cpu: "100m" },
+        limits: { memory: "8Mi", cpu: "200m" },
+      },
+      securityContext: HARDENED_CONTAINER,
+    };
+    const containers = spc
+      ? [
+          {
+            ...reader,
+            command: ["sh", "-c", probeLoop(" (CSI)", `test -s ${SECRETS_MOUNT_PATH}/${props.secretName}`)],
+            volumeMount: [{ name: "secrets-store", mountPath: SECRETS_MOUNT_PATH, readOnly: true }],
+          },
+        ]
+      : [
+          { ...reader, command: ["sh", "-c", probeLoop("", `wget --tries=70 -qO /dev/null ${secretUrl}`)] },
+          {
+            name: "az-keyvault-reader-sidecar",
+            image: images.sidecar,
+            imagePullPolicy: "IfNotPresent",
+            env: [{ name: "AZURE_KEYVAULT_NAME", value: props.keyVault.vaultName }],
+            resources: {
+              requests: { memory: "8Mi", cpu: "100m" },
+              limits: { memory: "16Mi", cpu: "200m" },
+            },
+            securityContext: HARDENED_CONTAINER,
+          },
+        ];
     if (this.namespaceResource) dependsOn.push(this.namespaceResource);
 
     this.deployment = new DeploymentV1(this, "Deployment", {
@@ -137,34 +189,10 @@ export class KeyVaultReaderWorkload extends Construct {
               runAsGroup: "65534",
               seccompProfile: { type: "RuntimeDefault" },
             },
-            container: [
-              {
-                name: "busybox",
-                image: images.reader,
-                imagePullPolicy: "IfNotPresent",
-                command: [
-                  "sh",
-                  "-c",
-                  `while true; do if wget --tries=70 -qO /dev/null ${secretUrl}; then echo "secret ${props.secretName} is readable"; else echo "secret ${props.secretName} is NOT readable"; fi; sleep 300; done`,
-                ],
-                resources: {
-                  requests: { memory: "4Mi", cpu: "100m" },
-                  limits: { memory: "8Mi", cpu: "200m" },
-                },
-                securityContext: HARDENED_CONTAINER,
-              },
-              {
-                name: "az-keyvault-reader-sidecar",
-                image: images.sidecar,
-                imagePullPolicy: "IfNotPresent",
-                env: [{ name: "AZURE_KEYVAULT_NAME", value: props.keyVault.vaultName }],
-                resources: {
-                  requests: { memory: "8Mi", cpu: "100m" },
-                  limits: { memory: "16Mi", cpu: "200m" },
-                },
-                securityContext: HARDENED_CONTAINER,
-              },
-            ],
+            container: containers,
+            volume: spc
+              ? [{ name: "secrets-store", csi: { driver: SECRETS_STORE_CSI_DRIVER, readOnly: true, volumeAttributes: { secretProviderClass: spc.name } } }]
+              : undefined,
           },
         },
       },

@@ -5,6 +5,7 @@ import { IdentityVault } from "../constructs/identity-vault";
 import { PodIdentityBinding } from "../constructs/pod-identity-binding";
 import { WorkloadIdentityFederation } from "../constructs/workload-identity-federation";
 import { KeyVaultReaderWorkload } from "../constructs/keyvault-reader-workload";
+import { SecretProviderClass } from "../constructs/secret-provider-class";
 import type { ManagedIdentityOperatorAssignment } from "../constructs/managed-identity-operator-assignment";
 import type { IPodIdentitySource } from "../constructs/principal";
 import { suppressPolicy } from "../constructs/policy";
@@ -29,6 +30,7 @@ export class AppTeam extends Construct {
   public readonly binding?: PodIdentityBinding;
   public readonly federation?: WorkloadIdentityFederation;
   public readonly workload?: KeyVaultReaderWorkload;
+  public readonly secretProviderClass?: SecretProviderClass;
 
   constructor(scope: Construct, id: string, props: AppTeamProps) {
     super(scope, id);
@@ -74,6 +76,17 @@ export class AppTeam extends Construct {
       sources.push(this.federation);
     }
 
+    if (team.workload?.reader === "csi-driver") {
+      this.secretProviderClass = new SecretProviderClass(this, "SecretProviderClass", {
+        name: `${team.workload.name}-keyvault`,
+        namespace: team.namespace,
+        keyVault,
+        identity,
+        tenantId: env.tenantId,
+        secretNames: [team.workload.secretName],
+        provider: kubernetes,
+      });
+    }
     if (team.workload) {
       this.workload = new KeyVaultReaderWorkload(this, "Workload", {
         name: team.workload.name,
@@ -82,6 +95,7 @@ export class AppTeam extends Construct {
         keyVault,
         secretName: team.workload.secretName,
         identities: sources,
+        secretProviderClass: this.secretProviderClass,
         replicas: team.workload.replicas,
         images: team.workload.images,
         provider: kubernetes,
@@ -90,6 +104,7 @@ export class AppTeam extends Construct {
       if (ns) {
         this.binding?.addDependency(ns);
         if (this.federation?.serviceAccount) this.federation.serviceAccount.dependsOn = [dependable(ns)];
+        if (this.secretProviderClass) this.secretProviderClass.manifest.dependsOn = [dependable(ns)];
       }
     }
   }

@@ -54,7 +54,7 @@ const of = (json: Json, type: string): Json[] => Object.values<Json>(json.resour
 describe("identity modes", () => {
   const pod = appsStack(devTestWith("pod-identity"));
   const both = appsStack(devTestWith("both"));
-  const wi = appsStack(devTestWith("workload-identity"));
+  const wi = appsStack(devTestWith("workload-identity", { workload: { ...devTest.teams[0].workload!, reader: "csi-driver" } }));
 
   test("GIVEN pod-identity (the default) THEN the guide's CRs and label, no federated credential or ServiceAccount", () => {
     expect(devTest.teams[0].identityMode ?? "pod-identity").toBe("pod-identity");
@@ -81,8 +81,18 @@ describe("identity modes", () => {
       "azure.workload.identity/client-id": `\${azurerm_user_assigned_identity.${identityId}.client_id}`,
       "azure.workload.identity/tenant-id": devTest.tenantId,
     });
-    expect(of(wi, "kubernetes_manifest")).toHaveLength(0);
+    expect(of(wi, "kubernetes_manifest").map((m) => m.manifest.kind)).toEqual(["SecretProviderClass"]);
+    const [spc] = of(wi, "kubernetes_manifest");
+    expect(spc.manifest.spec).toMatchObject({
+      provider: "azure",
+      parameters: { usePodIdentity: "false", clientID: `\${azurerm_user_assigned_identity.${identityId}.client_id}`, keyvaultName: "kv-westus2-aks", tenantId: devTest.tenantId },
+    });
+    expect(spc.manifest.spec.parameters.objects).toContain("objectName: grafana-admin-username-poc");
     const spec = of(wi, "kubernetes_deployment_v1")[0].spec.template;
+    expect(spec.spec.container.map((c: Json) => c.name)).toEqual(["busybox"]);
+    expect(spec.spec.volume).toEqual([
+      { name: "secrets-store", csi: { driver: "secrets-store.csi.k8s.io", read_only: true, volume_attributes: { secretProviderClass: "az-keyvault-reader-test-keyvault" } } },
+    ]);
     expect(spec.metadata.labels).toEqual({ app: "az-keyvault-reader-test", "azure.workload.identity/use": "true" });
     expect(spec.spec.service_account_name).toBe("az-keyvault-reader");
     expect(spec.spec.automount_service_account_token).toBe(true);
@@ -108,7 +118,12 @@ describe("identity modes", () => {
       delete: [],
       update: ["kubernetes_deployment_v1"],
     });
-    expect(changes(both, wi)).toEqual({ create: [], delete: ["kubernetes_manifest", "kubernetes_manifest"], update: ["kubernetes_deployment_v1"] });
+    // The last step also switches the reader to the CSI driver (the sidecar needs NMI): one manifest replaces two.
+    expect(changes(both, wi)).toEqual({
+      create: ["kubernetes_manifest"],
+      delete: ["kubernetes_manifest", "kubernetes_manifest"],
+      update: ["kubernetes_deployment_v1"],
+    });
     // The selector never changes, so the Deployment is updated (rolling), never replaced.
     const selector = (j: Json) => of(j, "kubernetes_deployment_v1")[0].spec.selector;
     expect(selector(both)).toEqual(selector(pod));
@@ -133,6 +148,8 @@ describe("identity modes", () => {
     ["workload identity without a service account", devTestWith("workload-identity", { workloadIdentity: undefined }), "workloadIdentity", "needs workloadIdentity { serviceAccountName }"],
     ["an invalid service account name", devTestWith("both", { workloadIdentity: { serviceAccountName: "Reader_SA" } }), 'workloadIdentity.serviceAccountName "Reader_SA"', "DNS-1123 subdomain"],
     ["no OIDC issuer known", { ...devTestWith("both"), cluster: devTest.cluster }, 'identityMode "both"', "cluster.oidcIssuerUrl"],
+    ["the sidecar reader in workload-identity mode", devTestWith("workload-identity"), 'workload.reader "sidecar"', 'set workload.reader: "csi-driver"'],
+    ["the CSI reader in pod-identity mode", devTestWith("pod-identity", { workload: { ...devTest.teams[0].workload!, reader: "csi-driver" } }), 'workload.reader "csi-driver"', "needs workload identity"],
     ["an unknown mode", devTestWith("sidecar" as IdentityMode), 'identityMode "sidecar"', '"pod-identity" (the guide), "both" while migrating'],
   ])("GIVEN %s WHEN validated THEN a clear error", (_name, env, field, text) => {
     const messages = validatePlatform({ environments: [env] }).map(formatIssue);
@@ -142,10 +159,13 @@ describe("identity modes", () => {
 
   test("GIVEN 21 teams on one identity in workload-identity mode WHEN validated THEN Azure's limit of 20 federated credentials is reported", () => {
     const base = devTestWith("workload-identity").teams[0];
+    // One team creates the identity, the other twenty share it.
     const teams = Array.from({ length: 21 }, (_, i) => ({
       ...base,
       name: `t${i}`,
       namespace: `ns-${i}`,
+      identity: { ...base.identity, existing: i > 0 },
+      workload: undefined,
       keyVault: { ...base.keyVault, name: `kv-wi-${i}` },
     }));
     const messages = validatePlatform({ environments: [{ ...devTestWith("workload-identity"), teams }] }).map(formatIssue);
