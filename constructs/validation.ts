@@ -91,7 +91,9 @@ export const Rules = {
   rfc3339: rule(
     "an RFC 3339 UTC time such as 2027-06-30T00:00:00Z",
     "write the expiry as YYYY-MM-DDThh:mm:ssZ",
-    (v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(v) && !Number.isNaN(Date.parse(v)),
+    // Round-trip through Date: Date.parse accepts 2027-02-30 and 24:00 (it rolls them over);
+    // terraform's RFC 3339 check (Go time.Parse) rejects them.
+    (v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(v) && !Number.isNaN(Date.parse(v)) && new Date(v).toISOString() === v.replace("Z", ".000Z"),
   ),
   cidrOrIp: rule(
     "an IPv4 address or CIDR range such as 203.0.113.0/24",
