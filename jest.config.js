@@ -9,6 +9,8 @@ module.exports = {
       { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } },
     ],
   },
+  // The README example imports the package by name.
+  moduleNameMapper: { "^aks-app-identity$": "<rootDir>/constructs/index.ts" },
   // Synthesis tests write to temp dirs; keep workers to the machine's cores.
   maxWorkers: 2,
 };
