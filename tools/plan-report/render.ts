@@ -58,7 +58,8 @@ function details(c: ResourceChangeSummary): string {
   return parts.join("; ");
 }
 
-function protectedTable(rows: readonly { stack: string; p: ProtectedChange }[], allowed: boolean): string[] {
+function protectedTable(all: readonly { stack: string; p: ProtectedChange }[], allowed: boolean, maxRows: number): string[] {
+  const rows = all.slice(0, maxRows);
   const out = [
     allowed ? "> | stack | action | resource | forced by | allowed by |" : "> | stack | action | resource | forced by |",
     allowed ? "> |---|---|---|---|---|" : "> |---|---|---|---|",
@@ -69,10 +70,15 @@ function protectedTable(rows: readonly { stack: string; p: ProtectedChange }[], 
       `> | ${code(stack)} | **${p.action}** | ${code(p.address)} | ${forced} |${allowed ? ` ${code(p.allowedBy ?? "")} |` : ""}`,
     );
   }
+  if (all.length > rows.length) out.push(">", `> …and ${all.length - rows.length} more (all in \`--json\` output).`);
   return out;
 }
 
-function guardBlocks(report: PlanReport): string[] {
+/** Protected rows are kept even when other tables are cut to fit. */
+const MIN_PROTECTED_ROWS = 20;
+
+function guardBlocks(report: PlanReport, maxRows: number): string[] {
+  const limit = Math.max(maxRows, MIN_PROTECTED_ROWS);
   const all = report.stacks.flatMap((s) => s.protectedChanges.map((p) => ({ stack: s.stack, p })));
   const blocked = all.filter((x) => !x.p.allowedBy);
   const allowed = all.filter((x) => x.p.allowedBy);
@@ -84,7 +90,7 @@ function guardBlocks(report: PlanReport): string[] {
       "> These hold data or grant access. If the change is intended, a reviewer adds the " +
         `\`${ALLOW_DESTROY_LABEL}\` label to the pull request (or runs the report with \`--allow-destroy <address glob>\`).`,
       ">",
-      ...protectedTable(blocked, false),
+      ...protectedTable(blocked, false, limit),
       "",
     );
   }
@@ -93,7 +99,7 @@ function guardBlocks(report: PlanReport): string[] {
       "> [!WARNING]",
       `> **${plural(allowed.length, "protected resource")} will be deleted or replaced, allowed by a reviewer.**`,
       ">",
-      ...protectedTable(allowed, true),
+      ...protectedTable(allowed, true, limit),
       "",
     );
   }
@@ -161,20 +167,22 @@ export function accessGraph(access: readonly AccessChange[]): string[] {
   return ["```mermaid", "flowchart LR", ...lines, ...edges, "```"];
 }
 
-function accessSection(access: readonly AccessChange[]): string[] {
+function accessSection(access: readonly AccessChange[], maxRows: number): string[] {
   if (access.length === 0) return [];
+  const shown = access.slice(0, maxRows);
   const out = [
     "#### Access changes",
     "",
     "| change | principal | role / permissions | scope | resource |",
     "|---|---|---|---|---|",
   ];
-  for (const a of access) {
+  for (const a of shown) {
     const grant = a.previousGrant !== undefined && a.previousGrant !== a.grant ? `${cell(a.previousGrant)} → ${cell(a.grant)}` : cell(a.grant);
     const change = a.change === "removed" ? "**removed**" : a.change;
     out.push(`| ${change} | ${code(a.principal)} | ${grant} | ${code(a.scope)} | ${code(a.address)} |`);
   }
-  out.push("", ...accessGraph(access), "");
+  if (shown.length < access.length) out.push("", `…and ${access.length - shown.length} more access changes (see \`--json\`).`);
+  out.push("", ...(shown.length > 0 ? accessGraph(shown) : []), "");
   return out;
 }
 
@@ -199,14 +207,14 @@ function stackSection(s: StackReport, maxRows: number): string[] {
     }
     out.push("");
   }
-  out.push(...accessSection(s.access));
+  out.push(...accessSection(s.access, maxRows));
   return out;
 }
 
 function renderOnce(report: PlanReport, options: MarkdownOptions, maxRows: number): string {
   const title = options.title ?? "Terraform plan report";
   const out: string[] = [COMMENT_MARKER, `## ${title}`, ""];
-  out.push(...guardBlocks(report));
+  out.push(...guardBlocks(report, maxRows));
   if (report.checks.length > 0) {
     const icon = (o: string): string => (o === "success" ? "✅" : o === "skipped" ? "⏭️" : "❌");
     out.push(`**Checks:** ${report.checks.map((c) => `${code(c.name)} ${icon(c.outcome)} ${cell(c.outcome)}`).join(" · ")}`, "");
