@@ -1,4 +1,4 @@
-import { Fn, type IResolvable, Token } from "cdktf";
+import { Fn, Lazy, Token } from "cdktf";
 import { Checker, formatIssue, type Rule, Rules, ValidationError } from "../constructs/validation";
 
 /** Every rule with values it must accept and values it must reject. */
@@ -108,7 +108,7 @@ describe("Rules", () => {
 });
 
 describe("Checker", () => {
-  const unresolved = (value: string): string => Token.asString({ resolve: () => value } as IResolvable);
+  const unresolved = (value: string): string => Lazy.stringValue({ produce: () => value });
 
   test("GIVEN a bad value WHEN checked THEN it records context, field, value, requirement and fix", () => {
     const c = new Checker("prod / team \"payments\"");
