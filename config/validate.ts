@@ -2,7 +2,7 @@ import { Checker, Rules, type ValidationIssue } from "../constructs/validation";
 import { POLICY_RULES } from "../constructs/policy";
 import { MAX_FEDERATED_CREDENTIALS_PER_IDENTITY } from "../constructs/workload-identity-federation";
 import type { AppTeamConfig, EnvironmentConfig, PlatformConfig } from "./types";
-import { stackNamesOf } from "./stack-names";
+import { appStackName, clusterAdminStackName } from "./stack-names";
 
 const MODES = ["pod-identity", "workload-identity", "both"] as const;
 const KUBE_KINDS = ["cluster-credentials", "kubeconfig", "exec"] as const;
@@ -19,20 +19,33 @@ export function validatePlatform(config: PlatformConfig, selected?: readonly str
   if (envs.length === 0) global.add("environments", [], "is empty", "add the Dev/Test and Prod environments in config/environments.ts");
 
   const known = envs.map((e) => e.name);
+  const cli = new Checker("command line");
   for (const name of selected ?? []) {
     if (!known.includes(name)) {
-      global.add("--env", name, `is not an environment (known: ${known.join(", ")})`, `use one of ${known.map((k) => `--env ${k}`).join(", ")}`);
+      cli.add("--env", name, `is not an environment (known: ${known.join(", ")})`, `use one of ${known.map((k) => `--env ${k}`).join(", ")}`);
     }
   }
 
   const stackOwners = new Map<string, string>();
   const vaultOwners = new Map<string, string>();
+  const envNames = new Set<string>();
   for (const env of envs) {
     issues.push(...validateEnvironment(env));
-    for (const stack of safeStackNames(env)) {
+    if (env.name && envNames.has(env.name)) {
+      issues.push({ context: env.name, field: "name", value: env.name, problem: "is used by two environments", fix: "give each environment its own name" });
+    }
+    envNames.add(env.name);
+    for (const [stack, owner] of safeStackNames(env)) {
       const other = stackOwners.get(stack);
-      if (other) global.add("stack name", stack, `is produced by both ${other} and ${env.name}`, "give environments and teams names that yield distinct stack names");
-      else stackOwners.set(stack, env.name);
+      if (other) {
+        issues.push({
+          context: owner,
+          field: "stack name",
+          value: stack,
+          problem: `is also produced by ${other}: two stacks with one name would share state`,
+          fix: "rename the environment or team so that every stack name is distinct",
+        });
+      } else stackOwners.set(stack, owner);
     }
     for (const team of env.teams ?? []) {
       const kv = team.keyVault;
@@ -51,15 +64,16 @@ export function validatePlatform(config: PlatformConfig, selected?: readonly str
       } else if (!other) vaultOwners.set(key, where);
     }
   }
-  return [...global.issues, ...issues];
+  return [...cli.issues, ...global.issues, ...issues];
 }
 
-function safeStackNames(env: EnvironmentConfig): string[] {
-  try {
-    return stackNamesOf({ ...env, teams: env.teams ?? [] });
-  } catch {
-    return [];
-  }
+/** Every stack name of an environment, with who produces it (`prod`, or `prod / team "x"` in the per-team layout). */
+function safeStackNames(env: EnvironmentConfig): [string, string][] {
+  const teams = Array.isArray(env.teams) ? env.teams : [];
+  const owners: [string, string][] = [[clusterAdminStackName(env), env.name]];
+  if (env.stackLayout === "per-team") owners.push(...teams.map((t): [string, string] => [appStackName(env, t), `${env.name} / team "${t.name}"`]));
+  else if (teams.length) owners.push([appStackName(env), env.name]);
+  return owners;
 }
 
 function validateEnvironment(env: EnvironmentConfig): ValidationIssue[] {
@@ -72,6 +86,12 @@ function validateEnvironment(env: EnvironmentConfig): ValidationIssue[] {
   }
   if (!env.dataProtection) {
     c.required("dataProtection", undefined, "set { preventDestroy, purgeOnDestroy, requirePurgeProtection } (Prod: true, false, true)");
+  } else {
+    // Required, not defaulted: a forgotten preventDestroy must not silently mean "unprotected".
+    for (const [flag, prod] of [["preventDestroy", true], ["purgeOnDestroy", false], ["requirePurgeProtection", true]] as const) {
+      const v = env.dataProtection[flag];
+      if (typeof v !== "boolean") c.add(`dataProtection.${flag}`, v, "is missing or not true/false", `set it explicitly (Prod: ${prod})`);
+    }
   }
   if (env.stackLayout !== undefined && env.stackLayout !== "shared" && env.stackLayout !== "per-team") {
     c.add("stackLayout", env.stackLayout, 'is invalid: "shared" or "per-team"', 'use "shared" (one apps stack) or "per-team"');
@@ -214,6 +234,9 @@ function validateTeam(env: EnvironmentConfig, team: AppTeamConfig, c: Checker): 
       if (s.source !== undefined && s.source !== "variable" && s.source !== "external") {
         c.add(`${f}.source`, s.source, 'is invalid: "variable" or "external"', 'use "variable" (TF_VAR_…, write-only) or "external" (set with az keyvault secret set)');
       }
+      if (s.valueVersion !== undefined && (!Number.isInteger(s.valueVersion) || s.valueVersion < 1)) {
+        c.add(`${f}.valueVersion`, s.valueVersion, "is invalid: a whole number ≥ 1", "start at 1 and bump it by one to rewrite the value");
+      }
       if (s.name && secretNames.has(s.name)) c.add(`${f}.name`, s.name, "is listed twice", "remove the duplicate");
       if (s.name) secretNames.add(s.name);
     });
@@ -246,7 +269,8 @@ function validateTeam(env: EnvironmentConfig, team: AppTeamConfig, c: Checker): 
 
   const w = team.workload;
   if (w) {
-    if (c.required("workload.name", w.name, "name the Deployment")) c.check("workload.name", w.name, Rules.objectName);
+    // The name is also the pod label value app=<name>, so it must be a label value too (≤ 63).
+    if (c.required("workload.name", w.name, "name the Deployment") && c.check("workload.name", w.name, Rules.objectName)) c.check("workload.name", w.name, Rules.labelValue);
     if (c.required("workload.secretName", w.secretName, "name the secret the test reads") && kv && !secretNames.has(w.secretName)) {
       c.add("workload.secretName", w.secretName, `is not a secret of vault "${kv.name}" (it holds: ${[...secretNames].join(", ") || "none"})`, "add it to keyVault.secrets, or read a secret the vault holds");
     }
