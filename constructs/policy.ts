@@ -1,5 +1,5 @@
 import type { IConstruct } from "constructs";
-import { Annotations, DefaultTokenResolver, type IAspect, StringConcat, TerraformResource, TerraformStack, Tokenization } from "cdktf";
+import { Annotations, DefaultTokenResolver, type IAspect, StringConcat, TerraformResource, TerraformStack, TerraformVariable, Tokenization } from "cdktf";
 import { AksCluster } from "./aks-cluster";
 import { BuiltInRoles, ForbiddenRoles, roleByDefinitionId } from "./roles";
 
@@ -38,6 +38,8 @@ export type Attrs = Record<string, unknown>;
 export interface RuleContext {
   /** Resolved IDs of the node resource groups of the clusters in the stack. */
   readonly nodeResourceGroupIds: ReadonlySet<string>;
+  /** Synthesized Terraform variables of the stack, by name (`variable.<name>` attributes). */
+  readonly variables: ReadonlyMap<string, Attrs>;
   readonly options: Required<PolicyOptions>;
 }
 
@@ -156,12 +158,19 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     cites: [],
     resourceTypes: [SECRET],
     severity: "error",
-    requirement: "no secret value in the configuration: write-only value_wo from a variable, never value",
-    check: (a) => {
+    requirement: "no secret value in the configuration, state or saved plan: write-only value_wo from a sensitive, ephemeral variable without a default, never value",
+    check: (a, ctx) => {
       const out: string[] = [];
       if (a.value !== undefined) out.push("value is set: it would be stored in cdk.tf.json and in Terraform state in plain text");
-      if (a.value_wo !== undefined && !(typeof a.value_wo === "string" && /^\$\{var\.[A-Za-z0-9_]+\}$/.test(a.value_wo))) {
+      const ref = typeof a.value_wo === "string" ? /^\$\{var\.([A-Za-z0-9_-]+)\}$/.exec(a.value_wo) : null;
+      if (a.value_wo !== undefined && !ref) {
         out.push("value_wo is a literal: it would be in cdk.tf.json; feed it from an ephemeral variable");
+      }
+      const v = ref ? ctx.variables.get(ref[1]) : undefined;
+      if (ref && v) {
+        if (v.default !== undefined) out.push(`value_wo comes from variable ${ref[1]}, which has a default: the default is a literal in cdk.tf.json`);
+        if (v.ephemeral !== true) out.push(`value_wo comes from variable ${ref[1]}, which is not ephemeral: a saved plan would store its value`);
+        if (v.sensitive !== true) out.push(`value_wo comes from variable ${ref[1]}, which is not sensitive: plan output would show it`);
       }
       return out;
     },
@@ -272,7 +281,13 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     requirement: "never subscription or management-group scope",
     check: (a) => {
       const s = String(a.scope ?? "");
-      return /^\/subscriptions\/[^/]+\/?$/i.test(s) || /managementGroups\//i.test(s) || s === "/" ? [`scope ${JSON.stringify(s)} is a whole subscription or management group`] : [];
+      const wide =
+        /^\/subscriptions\/[^/]+\/?$/i.test(s) ||
+        /managementGroups\//i.test(s) ||
+        s === "/" ||
+        // Unresolved until plan, but a subscription or management group all the same.
+        /^\$\{data\.azurerm_(subscription|management_group)\.[^.}]+\.id\}$/.test(s);
+      return wide ? [`scope ${JSON.stringify(s)} is a whole subscription or management group`] : [];
     },
   },
   {
@@ -378,19 +393,23 @@ export class SecurityPolicy implements IAspect {
   public readonly findings: PolicyFinding[] = [];
   private readonly options: Required<PolicyOptions>;
   private readonly nodeGroups = new WeakMap<TerraformStack, Set<string>>();
+  private readonly variables = new WeakMap<TerraformStack, Map<string, Attrs>>();
+  /** Aspects run on every synth call (e.g. Testing.synth, then app.synth): report each resource once. */
+  private readonly visited = new WeakSet<IConstruct>();
 
   constructor(options: PolicyOptions = {}) {
     this.options = { requirePurgeProtection: options.requirePurgeProtection ?? true, requirePreventDestroy: options.requirePreventDestroy ?? false };
   }
 
   public visit(node: IConstruct): void {
-    if (!(node instanceof TerraformResource)) return;
+    if (!(node instanceof TerraformResource) || this.visited.has(node)) return;
     const rules = POLICY_RULES.filter((r) => r.resourceTypes.includes(node.terraformResourceType));
     if (rules.length === 0) return;
+    this.visited.add(node);
     const stack = TerraformStack.of(node);
     const resolved = resolveIn(stack, node.toTerraform()) as { resource: Record<string, Record<string, Attrs>> };
     const attrs = Object.values(resolved.resource[node.terraformResourceType])[0];
-    const ctx: RuleContext = { nodeResourceGroupIds: this.nodeResourceGroupsOf(stack), options: this.options };
+    const ctx: RuleContext = { nodeResourceGroupIds: this.nodeResourceGroupsOf(stack), variables: this.variablesOf(stack), options: this.options };
     const address = `${node.terraformResourceType}.${node.friendlyUniqueId}`;
     for (const rule of rules) {
       const severity: Severity =
@@ -408,6 +427,19 @@ export class SecurityPolicy implements IAspect {
         }
       }
     }
+  }
+
+  private variablesOf(stack: TerraformStack): Map<string, Attrs> {
+    let vars = this.variables.get(stack);
+    if (!vars) {
+      vars = new Map();
+      for (const v of stack.node.findAll().filter((c): c is TerraformVariable => c instanceof TerraformVariable)) {
+        const tf = resolveIn(stack, v.toTerraform()) as { variable: Record<string, Attrs> };
+        for (const [name, attrs] of Object.entries(tf.variable)) vars.set(name, attrs);
+      }
+      this.variables.set(stack, vars);
+    }
+    return vars;
   }
 
   private nodeResourceGroupsOf(stack: TerraformStack): Set<string> {
