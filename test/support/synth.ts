@@ -49,15 +49,19 @@ export interface TestStack {
   readonly app: App;
   readonly stack: TerraformStack;
   readonly azurerm: AzurermProvider;
-  readonly kubernetes: KubernetesProvider;
+  /** The default kubernetes provider, unless the stack was made without one. */
+  readonly kubernetes?: KubernetesProvider;
 }
 
-/** A new stack with a default azurerm and a default kubernetes provider. */
-export function newStack(id = "test"): TestStack {
+/**
+ * A new stack with a default azurerm provider and (unless `kubernetesProvider: false`,
+ * for tests that create their own) a default kubernetes provider.
+ */
+export function newStack(id = "test", opts: { kubernetesProvider?: boolean } = {}): TestStack {
   const app = testApp();
   const stack = new TerraformStack(app, id);
   const azurerm = new AzurermProvider(stack, "Azurerm", { features: [{}], subscriptionId: IDS.appSubscription });
-  const kubernetes = new KubernetesProvider(stack, "Kubernetes", {});
+  const kubernetes = opts.kubernetesProvider === false ? undefined : new KubernetesProvider(stack, "Kubernetes", {});
   return { app, stack, azurerm, kubernetes };
 }
 
