@@ -107,9 +107,10 @@ abstract class KeyVaultBase extends Construct implements IKeyVault {
 
   public addSecret(secret: SecretProps): VaultSecret {
     const created = new VaultSecret(this, `Secret-${secret.name}`, {
-      // Unique per vault and secret, so two teams in one stack never share a variable.
-      variableName: `secret_${this.vaultName}_${secret.name}`.replace(/[^A-Za-z0-9_]/g, "_"),
       ...secret,
+      // Unique per vault and secret, so two teams in one stack never share a variable.
+      // After the spread: `variableName: undefined` must not undo the default.
+      variableName: secret.variableName ?? `secret_${this.vaultName}_${secret.name}`.replace(/[^A-Za-z0-9_]/g, "_"),
       keyVaultId: this.vaultId,
       provider: this.provider,
       preventDestroy: this.preventDestroy,
