@@ -122,7 +122,7 @@ describe("classifyKubectlError on recorded kubectl messages", () => {
 describe("verify CLI wiring, with a stand-in kubectl answering from the fixtures", () => {
   // A program named kubectl (a POSIX shell script) that prints the fixture a real kubectl would
   // print for the same arguments, or a recorded RBAC denial.
-  function standIn(scenario: string, forbidden = false): string {
+  function standIn(scenario: string, forbidden = false, probeFails = false): string {
     const dir = fs.mkdtempSync(path.join(tmp, `kubectl-${scenario}-`));
     const file = path.join(dir, "kubectl");
     const f = (name: string): string => {
@@ -148,6 +148,8 @@ case "$args" in
   " get azureassignedidentities.aadpodidentity.k8s.io -n aad-pod-identity-poc -o json") echo ${q(empty)} ;;
   " get pods -A -l app.kubernetes.io/component=mic -o json") echo ${q(mic)} ;;
   " logs -n kube-system mic-7d9b6c5f4-abcde --tail=5000") cat ${q(path.join(LOGS, "guide-step3-mic.log"))} ;;
+  " exec -n aad-pod-identity-poc az-keyvault-reader-test-77b46877d6-6kj24 -c busybox -- wget -qO- http://127.0.0.1:8333/secrets/grafana-admin-username-poc/") ${probeFails ? `echo 'wget: server returned error: HTTP/1.1 500 Internal Server Error' >&2; exit 1` : "printf 'grafana-admin'"} ;;
+  " logs -n aad-pod-identity-poc az-keyvault-reader-test-77b46877d6-6kj24 --all-containers --tail=500") cat ${q(path.join(LOGS, "guide-step4-keyvault-reader.log"))} ;;
   *) echo "stand-in kubectl: unexpected arguments:$args" >&2; exit 1 ;;
 esac
 `;
@@ -174,6 +176,25 @@ esac
     expect(item.status).toBe("fail");
     expect(item.findings[0].id).toBe("missing-managed-identity-operator");
     expect(report.items.find((i: { id: string }) => i.id === "mic-log").status).toBe("fail");
+  });
+
+  it("GIVEN --probe and a reader that answers WHEN verify runs THEN the probe passes and the secret value is not printed", async () => {
+    const r = await run(["--env", "dev-test", "--probe"], { kubectl: standIn("healthy") });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("  ✓ reader test pod returns secret grafana-admin-username-poc from kv-westus2-aks: pod aad-pod-identity-poc/az-keyvault-reader-test-77b46877d6-6kj24 returned 13 bytes (value not shown)");
+    expect(r.out).not.toContain("grafana-admin\n");
+  });
+
+  it("GIVEN --probe and a reader that fails WHEN verify runs THEN the pod's log goes through doctor and its finding is the hint", async () => {
+    const r = await run(["--env", "dev-test", "--probe", "--json"], { kubectl: standIn("healthy", false, true) });
+    expect(r.code).toBe(1);
+    const probe = JSON.parse(r.out).items.find((i: { id: string }) => i.id === "probe");
+    expect(probe).toMatchObject({
+      status: "fail",
+      detail: "pod aad-pod-identity-poc/az-keyvault-reader-test-77b46877d6-6kj24: wget http://127.0.0.1:8333/secrets/grafana-admin-username-poc/ failed: wget: server returned error: HTTP/1.1 500 Internal Server Error",
+      hint: { findingId: "missing-keyvault-secret-permission", construct: "KeyVault.grantSecretRead(identity)" },
+    });
+    expect(probe.hint.text).toContain("bfcf34d4-cde4-48dd-b7d7-6c3db4ff884c");
   });
 
   it("GIVEN RBAC denies listing AzureIdentities WHEN verify runs THEN exit 2 with the denial in one line", async () => {

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `doctor`: explains failure logs of aad-pod-identity / Workload ID setups.
  *

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `verify`: checks a deployed environment (guide step 8) with the real kubectl.
  *
