@@ -487,20 +487,24 @@ export function checkTeam(env: EnvironmentConfig, team: AppTeamConfig, s: TeamSn
   return items;
 }
 
+const POD_IDENTITY_CHECKS: ReadonlySet<CheckId> = new Set(["azure-identity", "azure-identity-binding", "pods-labelled", "assigned-identity"]);
+
 /** The environment-wide MIC log item (only when some team uses pod identity). */
 export function checkMicLog(mic: MicLog, teamItems: readonly CheckItem[]): CheckItem {
   const title = "MIC log through doctor";
   if (mic.state === "skipped") return { id: "mic-log", title, status: "skip", detail: mic.reason };
   const where = `${mic.pods.join(", ")}, last ${mic.lines} lines`;
   if (mic.findings.length === 0) return { id: "mic-log", title, status: "pass", detail: `no known failure (${where})` };
-  const assignmentFailed = teamItems.some((i) => i.id === "assigned-identity" && i.status === "fail");
+  const podIdentityFailed = teamItems.some((i) => POD_IDENTITY_CHECKS.has(i.id) && i.status === "fail");
+  const assignedPassed = teamItems.some((i) => i.id === "assigned-identity" && i.status === "pass");
   const first = mic.findings[0];
+  const note = podIdentityFailed ? "" : assignedPassed ? "; every checked pod is Assigned, so these may be history" : "; no pod-identity check failed";
   return {
     id: "mic-log",
     title,
-    // Old errors in a log are history once every pod is Assigned: a warning then, not a failure.
-    status: assignmentFailed ? "fail" : "warn",
-    detail: `${mic.findings.length} finding(s) (${where}): ${mic.findings.map((f) => `${f.id} ×${f.count}`).join(", ")}${assignmentFailed ? "" : "; every checked pod is Assigned, so these may be history"}`,
+    // Old errors in a log are history once the pods are Assigned: a warning then, not a failure.
+    status: podIdentityFailed ? "fail" : "warn",
+    detail: `${mic.findings.length} finding(s) (${where}): ${mic.findings.map((f) => `${f.id} ×${f.count}`).join(", ")}${note}`,
     hint: { findingId: first.id, guideStep: first.explanation.guideStep, construct: first.explanation.fix.construct, config: first.explanation.fix.config, text: `${first.explanation.rootCause} Fix: ${first.explanation.fix.text}` },
     findings: summarise(mic.findings),
   };
