@@ -120,8 +120,8 @@ describe("access summary", () => {
     expect(md).toContain("| change | principal | role / permissions | scope | resource |");
     expect(md).toContain("| updated | `5b1c2e0a-0000-4000-8000-00000000000a` | secrets: Get, List, Set → secrets: Get, List |");
     expect(md).toContain("```mermaid\nflowchart LR");
-    expect(md).toContain('-- "added: Key Vault Secrets User" -->');
-    expect(md).toContain('-. "removed: Reader" .->');
+    expect(md).toContain('-->|"added: Key Vault Secrets User"|');
+    expect(md).toContain('-.->|"removed: Reader"|');
     // the secret's value and the sensitive object ID are in the fixture, never in the report
     expect(md).not.toContain("hunter2");
     expect(md).not.toContain("0d7e9f31");

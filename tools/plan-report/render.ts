@@ -162,7 +162,7 @@ export function accessGraph(access: readonly AccessChange[]): string[] {
     const p = node("p", a.principal);
     const s = node("s", a.scope);
     const label = mermaidLabel(`${a.change}: ${a.grant}`);
-    edges.push(a.change === "removed" ? `  ${p} -. ${label} .-> ${s}` : `  ${p} -- ${label} --> ${s}`);
+    edges.push(a.change === "removed" ? `  ${p} -.->|${label}| ${s}` : `  ${p} -->|${label}| ${s}`);
   }
   return ["```mermaid", "flowchart LR", ...lines, ...edges, "```"];
 }
