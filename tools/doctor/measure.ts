@@ -27,6 +27,8 @@ interface Measurement {
   readonly bytes: number;
   readonly seconds: number;
   readonly maxRssKiB: number;
+  /** User + system CPU seconds, when known: less sensitive to other load on the machine than wall time. */
+  readonly cpuSeconds?: number;
   readonly method: string;
   readonly exitCode: number | null;
   readonly summary: unknown;
@@ -47,12 +49,15 @@ function measureWithTime(log: string): Measurement | undefined {
   });
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)/.exec(r.stderr);
+  const user = /User time \(seconds\): ([\d.]+)/.exec(r.stderr);
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(r.stderr);
   if (!rss || !wall) return undefined;
   if (r.status !== 0 && r.status !== 1) throw new Error(`doctor failed (exit ${r.status}): ${r.stderr.split("\n").find((l) => l.trim()) ?? ""}`);
   return {
     bytes: fs.statSync(log).size,
     seconds: wallSeconds(wall[1]),
     maxRssKiB: Number(rss[1]),
+    cpuSeconds: user && sys ? Number(user[1]) + Number(sys[1]) : undefined,
     method: "/usr/bin/time -v",
     exitCode: r.status,
     summary: JSON.parse(r.stdout).summary,
@@ -99,11 +104,13 @@ export async function cli(argv: string[]): Promise<number> {
     process.stdout.write(`measure: generated ${g.bytes} bytes, ${g.lines} lines in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${log}\n`);
   }
   try {
+    const load = os.loadavg();
     const m = (method === "auto" ? measureWithTime(log) : undefined) ?? measureWithResourceUsage(log);
     const mb = m.bytes / 1e6;
     process.stdout.write(
       [
-        `measure: doctor read ${mb.toFixed(0)} MB in ${m.seconds.toFixed(2)} s = ${(mb / m.seconds).toFixed(0)} MB/s; peak RSS ${(m.maxRssKiB / 1024).toFixed(0)} MiB (${m.method}); exit ${m.exitCode}`,
+        `measure: doctor read ${mb.toFixed(0)} MB in ${m.seconds.toFixed(2)} s wall = ${(mb / m.seconds).toFixed(0)} MB/s${m.cpuSeconds ? ` (${m.cpuSeconds.toFixed(2)} s CPU = ${(mb / m.cpuSeconds).toFixed(0)} MB/s per CPU second)` : ""}; peak RSS ${(m.maxRssKiB / 1024).toFixed(0)} MiB (${m.method}); exit ${m.exitCode}`,
+        `measure: load average before the run ${load.map((x) => x.toFixed(2)).join(" ")} (other work on the machine slows the wall time)`,
         `measure: summary ${JSON.stringify(m.summary)}`,
         `measure: node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown cpu"})`,
       ].join("\n") + "\n",
