@@ -303,6 +303,24 @@ describe.each(PASSING.map((c) => [c.ruleId, c.title, c] as const))("GIVEN %s is 
   });
 });
 
+describe("GIVEN the guard-rails docs (README section, or docs/guard-rails.md until it is merged)", () => {
+  const ROOT = path.resolve(__dirname, "..");
+  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const section = /^## Guard rails$[\s\S]*?(?=^## (?!#)|(?![\s\S]))/m.exec(readme)?.[0] ?? fs.readFileSync(path.join(ROOT, "docs", "guard-rails.md"), "utf8");
+
+  test.each(POLICY_RULES.map((r) => [r.id, r] as const))("%s is documented with its severity and the checks it mirrors", (id, r) => {
+    const row = section.split("\n").find((l) => l.startsWith(`| \`${id}\` |`));
+    expect(row).toBeDefined();
+    expect(row).toContain(r.severity === "dynamic" ? "error in Prod, warning in Dev/Test" : `| ${r.severity} |`);
+    for (const cite of r.cites) expect(row).toContain(cite);
+  });
+
+  test("how to suppress is documented, in config and in code", () => {
+    expect(section).toContain("suppressions: [{ ruleId:");
+    expect(section).toContain("suppressPolicy(");
+  });
+});
+
 describe("GIVEN the real synthesizer", () => {
   const previous = process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
   beforeAll(() => delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS);
