@@ -79,7 +79,11 @@ const MIN_PROTECTED_ROWS = 20;
 
 function guardBlocks(report: PlanReport, maxRows: number): string[] {
   const limit = Math.max(maxRows, MIN_PROTECTED_ROWS);
-  const all = report.stacks.flatMap((s) => s.protectedChanges.map((p) => ({ stack: s.stack, p })));
+  const all = report.stacks.flatMap((s) =>
+    [...s.protectedChanges]
+      .sort((a, b) => ACTION_ORDER[a.action] - ACTION_ORDER[b.action] || (a.address < b.address ? -1 : 1))
+      .map((p) => ({ stack: s.stack, p })),
+  );
   const blocked = all.filter((x) => !x.p.allowedBy);
   const allowed = all.filter((x) => x.p.allowedBy);
   const out: string[] = [];
