@@ -226,6 +226,23 @@ describe("verify checks, workload identity", () => {
   });
 });
 
+describe("verify hints", () => {
+  it("GIVEN every failing scenario WHEN checked THEN every failed item carries a hint naming a construct and config fields", () => {
+    const { env, team } = wiEnv("both");
+    const failed = [
+      ...["missing-binding", "label-mismatch", "created-not-assigned", "pruned-fields"].flatMap((s) => checkTeam(devTest, TEAM, snapshot(s), micLog("guide-step3-mic.log"))),
+      ...checkTeam(env, team, { ...snapshot("created-not-assigned"), ...{ serviceAccount: snapshot("workload-identity-broken").serviceAccount, pods: snapshot("workload-identity-broken").pods, federatedCredentials: snapshot("workload-identity-broken").federatedCredentials } }),
+      ...checkTeam(devTest, TEAM, { namespace: { state: "not-found" } }),
+    ].filter((i) => i.status === "fail");
+    expect(new Set(failed.map((i) => i.id))).toEqual(
+      new Set(["namespace", "azure-identity", "azure-identity-binding", "pods-labelled", "assigned-identity", "service-account", "workload-identity-pods", "federated-credential"]),
+    );
+    for (const i of failed) {
+      expect([i.id, (i.hint?.construct.length ?? 0) > 0, (i.hint?.config.length ?? 0) > 0]).toEqual([i.id, true, true]);
+    }
+  });
+});
+
 describe("verify report", () => {
   it("GIVEN a failed check WHEN rendered as text THEN the checklist shows ✓/✗ and the hint under the failure", () => {
     const report = buildVerifyReport(devTest, "aks-poc-container-westus2", new Map([["poc", snapshot("label-mismatch")]]), { state: "skipped", reason: "no running MIC pod found" });
