@@ -128,7 +128,7 @@ describe("security rules", () => {
     expect(j.get("plan")).toContain("id-token: write");
     expect(j.get("plan")).toContain("ARM_USE_OIDC");
     expect(j.get("test")).not.toContain("id-token");
-    expect(pr).toMatch(/concurrency:\n {2}group: pull-request-\$\{\{ github\.event\.pull_request\.number \}\}\n {2}cancel-in-progress: true/);
+    expect(pr).toMatch(/concurrency:\n {2}group: pull-request-\$\{\{ github\.event\.pull_request\.number \}\}-.*'plan' \}\}\n {2}cancel-in-progress: true/);
   });
 
   test("GIVEN the comment workflow THEN it runs no pull-request code and posts one sticky comment, found by the report's marker", () => {
@@ -166,6 +166,9 @@ describe("deploy order", () => {
   test("GIVEN a wave THEN it plans then applies the saved plan in the environment, one run per stack state at a time", () => {
     const wave = jobs("deploy-stacks.yml");
     expect([...wave.keys()]).toEqual(["plan", "select", "apply"]);
+    expect(wave.get("plan")).toContain("id-token: write");
+    expect(wave.get("apply")).toContain("id-token: write");
+    expect(wave.get("select")).not.toContain("id-token");
     for (const job of ["plan", "apply"]) {
       expect(wave.get(job)).toContain("concurrency:\n      group: tfstate-${{ matrix.stack }}\n      cancel-in-progress: false");
     }
