@@ -77,7 +77,7 @@ async function gatherTeam(kubectl: Kubectl, env: EnvironmentConfig, team: AppTea
   const wi = usesWorkloadIdentity(team);
   const [pods, azureIdentities, bindings, aaiTeam, aaiDefault, serviceAccount, federatedCredentials] = await Promise.all([
     kubectl.getJson<KubeList<Pod>>(["pods", "-n", ns], `pods in ${ns}`),
-    pi || (wi && team.podIdentity) ? kubectl.getJson<KubeList<AzureIdentity>>(["azureidentities.aadpodidentity.k8s.io", "-n", ns], `AzureIdentities in ${ns}`, !pi) : undefined,
+    pi ? kubectl.getJson<KubeList<AzureIdentity>>(["azureidentities.aadpodidentity.k8s.io", "-n", ns], `AzureIdentities in ${ns}`) : undefined,
     pi ? kubectl.getJson<KubeList<AzureIdentityBinding>>(["azureidentitybindings.aadpodidentity.k8s.io", "-n", ns], `AzureIdentityBindings in ${ns}`) : undefined,
     pi ? kubectl.getJson<KubeList<AzureAssignedIdentity>>(["azureassignedidentities.aadpodidentity.k8s.io", "-n", ns], `AzureAssignedIdentities in ${ns}`) : undefined,
     // MIC writes AzureAssignedIdentities to "default" unless the identity is namespaced.
