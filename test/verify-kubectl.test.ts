@@ -7,8 +7,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PassThrough } from "stream";
+import { devTest } from "../config/environments";
+import type { EnvironmentConfig } from "../config/types";
+import { checkTeam } from "../tools/verify/checks";
 import { cli, type VerifyIo } from "../tools/verify/cli";
-import { classifyKubectlError } from "../tools/verify/kubectl";
+import { gather } from "../tools/verify/gather";
+import { classifyKubectlError, Kubectl } from "../tools/verify/kubectl";
 
 const FIX = path.join(__dirname, "fixtures", "kubectl");
 const LOGS = path.join(__dirname, "fixtures", "logs");
@@ -204,5 +208,58 @@ esac
     expect(r.err).toBe(
       'verify: RBAC denied AzureIdentities in aad-pod-identity-poc: Error from server (Forbidden): azureidentities.aadpodidentity.k8s.io is forbidden: User "dev@contoso.com" cannot list resource "azureidentities" in API group "aadpodidentity.k8s.io" in the namespace "aad-pod-identity-poc" (verify needs read access to the teams\' namespaces, the aad-pod-identity CRs and pods; guide step 8 is for cluster admins)\n',
     );
+  });
+});
+
+describe("verify gather for a workload-identity team, with stand-in kubectl and az programs", () => {
+  const env: EnvironmentConfig = {
+    ...devTest,
+    cluster: { ...devTest.cluster, oidcIssuerUrl: "https://westus2.oic.prod-aks.azure.com/2e319086-9a26-46a3-865f-615bed576786/6b3c1c4e-7d2a-4f4b-9a57-1f0e6c2d8b91/" },
+    teams: [{ ...devTest.teams[0], identityMode: "workload-identity", workloadIdentity: { serviceAccountName: "keyvault-reader" } }],
+  };
+  const wi = path.join(FIX, "workload-identity");
+  function program(name: string, body: string): string {
+    const dir = fs.mkdtempSync(path.join(tmp, `${name}-`));
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, `#!/bin/sh\nargs=""\nfor a in "$@"; do case "$a" in --request-timeout=*) ;; *) args="$args $a" ;; esac; done\ncase "$args" in\n${body}\n  *) echo "stand-in: unexpected arguments:$args" >&2; exit 1 ;;\nesac\n`, { mode: 0o755 });
+    return file;
+  }
+  const kubectl = (): string =>
+    program(
+      "kubectl",
+      [
+        `  " config current-context") echo aks-poc-container-westus2 ;;`,
+        `  " get --raw /version") echo '{}' ;;`,
+        `  " get namespace aad-pod-identity-poc -o json") cat '${path.join(FIX, "healthy", "namespace.json")}' ;;`,
+        `  " get pods -n aad-pod-identity-poc -o json") cat '${path.join(wi, "pods.json")}' ;;`,
+        `  " get serviceaccount -n aad-pod-identity-poc keyvault-reader -o json") cat '${path.join(wi, "serviceaccount.json")}' ;;`,
+      ].join("\n"),
+    );
+
+  it("GIVEN az answers WHEN gathered and checked THEN no pod-identity CR is looked up and every workload-identity item passes", async () => {
+    const az = program(
+      "az",
+      `  " identity federated-credential list --identity-name aks-aad-user-identity --resource-group rg-westus2-shared --subscription 99a3af26-911d-4bc5-8fcc-8f9de81e46c5 -o json") cat '${path.join(wi, "federated-credentials.json")}' ;;`,
+    );
+    const g = await gather(env, new Kubectl({ program: kubectl() }), { probe: false, az });
+    expect(g.mic).toBeUndefined();
+    const snap = g.teams.get("poc");
+    expect(snap?.azureIdentities).toBeUndefined();
+    const items = checkTeam(env, env.teams[0], snap ?? { namespace: { state: "not-found" } });
+    expect(items.map((i) => [i.id, i.status])).toEqual([
+      ["namespace", "pass"],
+      ["service-account", "pass"],
+      ["workload-identity-pods", "pass"],
+      ["federated-credential", "pass"],
+    ]);
+  });
+
+  it("GIVEN no az program WHEN gathered and checked THEN the federated credential is skipped with the reason", async () => {
+    const g = await gather(env, new Kubectl({ program: kubectl() }), { probe: false, az: path.join(tmp, "no-such-az") });
+    const items = checkTeam(env, env.teams[0], g.teams.get("poc") ?? { namespace: { state: "not-found" } });
+    expect(items.find((i) => i.id === "federated-credential")).toMatchObject({
+      status: "skip",
+      detail: "az CLI not found on PATH: cannot list federated credentials of aks-aad-user-identity",
+    });
   });
 });
