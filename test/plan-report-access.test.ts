@@ -127,11 +127,11 @@ describe("access summary", () => {
     expect(md).not.toContain("0d7e9f31");
   });
 
-  test("GIVEN labels with quotes and angle brackets THEN the Mermaid labels are escaped", () => {
+  test("GIVEN labels with quotes, angle brackets, pipes and backticks THEN the Mermaid labels are escaped", () => {
     const graph = accessGraph([
-      { change: "added", kind: "role-assignment", address: "a.b", principal: 'x"<y>', grant: "Reader", scope: "/subscriptions/s/resourceGroups/rg" },
+      { change: "added", kind: "role-assignment", address: "a.b", principal: 'x"<y>|`z`', grant: "Reader", scope: "/subscriptions/s/resourceGroups/rg" },
     ]).join("\n");
-    expect(graph).toContain('p0("x#quot;#lt;y#gt;")');
+    expect(graph).toContain('p0("x#quot;#lt;y#gt;#124;#96;z#96;")');
     expect(graph).toContain('s1["resourceGroups/rg"]');
   });
 

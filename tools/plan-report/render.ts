@@ -144,7 +144,14 @@ function shortId(value: string): string {
 }
 
 function mermaidLabel(s: string): string {
-  return `"${s.replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;").replace(/[\r\n]+/g, " ")}"`;
+  const escaped = s
+    .replace(/"/g, "#quot;")
+    .replace(/</g, "#lt;")
+    .replace(/>/g, "#gt;")
+    .replace(/\|/g, "#124;")
+    .replace(/`/g, "#96;")
+    .replace(/[\r\n]+/g, " ");
+  return `"${escaped}"`;
 }
 
 /** The access changes as a Mermaid flowchart: principal → scope, labelled with the role. */
