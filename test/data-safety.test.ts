@@ -101,11 +101,17 @@ describe("GIVEN the default config", () => {
 });
 
 describe("GIVEN the data-protection settings are config values", () => {
-  test("WHEN Dev/Test turns preventDestroy on and Prod turns it off THEN the lifecycle blocks follow", () => {
-    const { stacks } = synthStacks((c) => {
+  // One synth for both tests: Dev/Test protected and allowed to purge, Prod unprotected.
+  let stacks: Map<string, Json>;
+  beforeAll(() => {
+    stacks = synthStacks((c) => {
       envOf(c, "dev-test").dataProtection.preventDestroy = true;
+      envOf(c, "dev-test").dataProtection.purgeOnDestroy = true;
       envOf(c, "prod").dataProtection.preventDestroy = false;
-    });
+    }).stacks;
+  });
+
+  test("WHEN Dev/Test turns preventDestroy on and Prod turns it off THEN the lifecycle blocks follow", () => {
     for (const type of PROTECTED) {
       for (const r of resourcesOf(stacks.get("dev-test-apps")!, type)) expect(r.lifecycle).toEqual({ prevent_destroy: true });
       for (const r of resourcesOf(stacks.get("prod-apps")!, type)) expect(r.lifecycle).toBeUndefined();
@@ -113,7 +119,6 @@ describe("GIVEN the data-protection settings are config values", () => {
   });
 
   test("WHEN Dev/Test allows purge on destroy THEN only its providers purge, and they still recover", () => {
-    const { stacks } = synthStacks((c) => void (envOf(c, "dev-test").dataProtection.purgeOnDestroy = true));
     const kv = (name: string) => stacks.get(name)!.provider.azurerm.map((p: Json) => p.features[0].key_vault[0]);
     for (const f of kv("dev-test-apps")) {
       expect(f).toEqual({ purge_soft_delete_on_destroy: true, purge_soft_deleted_secrets_on_destroy: true, recover_soft_deleted_key_vaults: true, recover_soft_deleted_secrets: true });
