@@ -11,6 +11,7 @@ import {
   type Json,
   appIdentity,
   issueAbout,
+  agentPoolCluster,
   lookupCluster,
   newStack,
   onlyDataSourceId,
@@ -30,7 +31,7 @@ interface Given {
 /** GIVEN the identity and its two grants (MIO for the kubelet identity, vault read). */
 function given(scope: Construct): Given {
   const identity = appIdentity(scope);
-  const mio = identity.grantOperator(lookupCluster(scope));
+  const mio = identity.grantOperator(agentPoolCluster(scope));
   const vault = new KeyVault(scope, "KeyVault", {
     name: "kv-westus2-aks",
     resourceGroupName: "rg-westus2-shared",
@@ -66,41 +67,46 @@ function manifests(json: Json): { azureIdentity: Json; binding: Json; ids: { azu
 }
 
 describe("PodIdentityBinding (guide step 5)", () => {
-  test("GIVEN an identity WHEN bound THEN the AzureIdentity is type 0 with resourceID and clientID spelled as the CRD spells them", () => {
-    // GIVEN
-    const { stack } = newStack();
-    const g = given(stack);
-
-    // WHEN
-    binding(stack, g);
-    const json = synth(stack);
-
-    // THEN
-    const { azureIdentity } = manifests(json);
-    const identityRef = `azurerm_user_assigned_identity.${onlyResourceId(json, "azurerm_user_assigned_identity")}`;
-    expect(azureIdentity.manifest.apiVersion).toBe("aadpodidentity.k8s.io/v1");
-    expect(azureIdentity.manifest.metadata).toEqual({
-      name: "aad-user-identity",
-      namespace: "aad-pod-identity-poc",
-      annotations: { "aadpodidentity.k8s.io/Behavior": "namespaced" },
+  describe("GIVEN the guide's identity and its two grants WHEN bound", () => {
+    let json: Json;
+    beforeAll(() => {
+      const { stack } = newStack();
+      binding(stack, given(stack));
+      json = synth(stack);
     });
-    // Exactly these keys: a mis-cased field (ResourceID, ClientID) would be pruned by the API server.
-    expect(azureIdentity.manifest.spec).toEqual({
-      type: 0,
-      resourceID: `\${${identityRef}.id}`,
-      clientID: `\${${identityRef}.client_id}`,
+
+    test("THEN the AzureIdentity is type 0 with resourceID and clientID spelled as the CRD spells them", () => {
+      const { azureIdentity } = manifests(json);
+      const identityRef = `azurerm_user_assigned_identity.${onlyResourceId(json, "azurerm_user_assigned_identity")}`;
+      expect(azureIdentity.manifest.apiVersion).toBe("aadpodidentity.k8s.io/v1");
+      expect(azureIdentity.manifest.kind).toBe("AzureIdentity");
+      expect(azureIdentity.manifest.metadata).toEqual({
+        name: "aad-user-identity",
+        namespace: "aad-pod-identity-poc",
+        annotations: { "aadpodidentity.k8s.io/Behavior": "namespaced" },
+      });
+      // Exactly these keys: a mis-cased field (ResourceID, ClientID) would be pruned by the API server.
+      expect(azureIdentity.manifest.spec).toEqual({
+        type: 0,
+        resourceID: `\${${identityRef}.id}`,
+        clientID: `\${${identityRef}.client_id}`,
+      });
     });
-  });
 
-  test("GIVEN an identity WHEN bound THEN the AzureIdentityBinding names the AzureIdentity and carries the selector", () => {
-    const { stack } = newStack();
+    test("THEN the AzureIdentityBinding names the AzureIdentity and carries the selector", () => {
+      const { binding: b } = manifests(json);
+      expect(b.manifest.apiVersion).toBe("aadpodidentity.k8s.io/v1");
+      expect(b.manifest.metadata).toEqual({ name: "aad-user-identity-binding", namespace: "aad-pod-identity-poc" });
+      expect(b.manifest.spec).toEqual({ azureIdentity: "aad-user-identity", selector: "bind-user-identity-keyvault" });
+    });
 
-    binding(stack, given(stack));
-    const { binding: b } = manifests(synth(stack));
-
-    expect(b.manifest.apiVersion).toBe("aadpodidentity.k8s.io/v1");
-    expect(b.manifest.metadata).toEqual({ name: "aad-user-identity-binding", namespace: "aad-pod-identity-poc" });
-    expect(b.manifest.spec).toEqual({ azureIdentity: "aad-user-identity", selector: "bind-user-identity-keyvault" });
+    test("THEN both manifests depend on the MIO and vault-read grants, and the binding also on the AzureIdentity", () => {
+      const mio = `azurerm_role_assignment.${onlyResourceId(json, "azurerm_role_assignment")}`;
+      const policy = `azurerm_key_vault_access_policy.${onlyResourceId(json, "azurerm_key_vault_access_policy")}`;
+      const { azureIdentity, binding: b, ids } = manifests(json);
+      expect(azureIdentity.depends_on).toEqual([mio, policy]);
+      expect(b.depends_on).toEqual([mio, policy, `kubernetes_manifest.${ids.azureIdentity}`]);
+    });
   });
 
   test("GIVEN a binding THEN workloads get the pod label aadpodidbinding = selector, its namespace and both manifests to wait for", () => {
@@ -120,19 +126,6 @@ describe("PodIdentityBinding (guide step 5)", () => {
       `kubernetes_manifest.${ids.azureIdentity}`,
       `kubernetes_manifest.${ids.binding}`,
     ]);
-  });
-
-  test("GIVEN the MIO and vault-read grants in requires THEN both manifests depend on them, and the binding also on the AzureIdentity", () => {
-    const { stack } = newStack();
-
-    binding(stack, given(stack));
-    const json = synth(stack);
-
-    const mio = `azurerm_role_assignment.${onlyResourceId(json, "azurerm_role_assignment")}`;
-    const policy = `azurerm_key_vault_access_policy.${onlyResourceId(json, "azurerm_key_vault_access_policy")}`;
-    const { azureIdentity, binding: b, ids } = manifests(json);
-    expect(azureIdentity.depends_on).toEqual([mio, policy]);
-    expect(b.depends_on).toEqual([mio, policy, `kubernetes_manifest.${ids.azureIdentity}`]);
   });
 
   test("GIVEN a namespace created later WHEN addDependency THEN both manifests also wait for it", () => {
