@@ -202,6 +202,34 @@ const BAD_INPUTS: readonly BadInput[] = [
     context: DEV, field: "keyVault.secrets[1].name", value: "grafana-admin-username-poc", problem: "is listed twice", fix: "remove the duplicate",
   },
   {
+    name: "two teams creating the same identity",
+    mutate: (c) => void secondTeam(c, "prod", "payments", (t) => void (t.identity.name = "aks-aad-user-identity")),
+    context: 'prod / team "payments"', field: "identity.name", value: "aks-aad-user-identity",
+    problem: 'is already an identity created by another team (set identity.existing: true to share it) (team "poc")', fix: "choose a distinct value",
+  },
+  {
+    name: "the sidecar reader with workload identity only",
+    mutate: (c) => {
+      envOf(c, "prod").cluster.oidcIssuerUrl = "https://westus2.oic.prod-aks.azure.com/tenant/issuer/";
+      Object.assign(teamOf(c, "prod"), { identityMode: "workload-identity", workloadIdentity: { serviceAccountName: "az-keyvault-reader" } });
+    },
+    context: PROD, field: "workload.reader", value: "sidecar",
+    problem: 'cannot work in identityMode "workload-identity": the az-keyvault-reader sidecar gets its token from NMI (pod identity)',
+    fix: "set workload.reader: \"csi-driver\" (Secrets Store CSI driver with the identity's clientID)",
+  },
+  {
+    name: "the CSI reader with pod identity only",
+    mutate: (c) => void (teamOf(c, "prod").workload!.reader = "csi-driver"),
+    context: PROD, field: "workload.reader", value: "csi-driver",
+    problem: "needs workload identity: the SecretProviderClass authenticates with the identity's clientID through a federated token",
+    fix: 'set identityMode "both" or "workload-identity", or keep reader "sidecar"',
+  },
+  {
+    name: "an unknown reader",
+    mutate: (c) => void Object.assign(teamOf(c, "dev-test").workload!, { reader: "init-container" }),
+    context: DEV, field: "workload.reader", value: "init-container", problem: 'is invalid: "sidecar" or "csi-driver"', fix: 'use "sidecar" with pod identity, "csi-driver" with workload identity',
+  },
+  {
     name: "workload identity without an OIDC issuer",
     mutate: (c) => void Object.assign(teamOf(c, "prod"), { identityMode: "both", workloadIdentity: { serviceAccountName: "az-keyvault-reader" } }),
     context: PROD, field: "identityMode", value: "both",
