@@ -11,7 +11,7 @@ import { devTest } from "../config/environments";
 import type { EnvironmentConfig } from "../config/types";
 import { checkTeam } from "../tools/verify/checks";
 import { cli, type VerifyIo } from "../tools/verify/cli";
-import { gather } from "../tools/verify/gather";
+import { gather, probeCommand, SECRETS_MOUNT_PATH, SIDECAR_PORT } from "../tools/verify/gather";
 import { classifyKubectlError, Kubectl } from "../tools/verify/kubectl";
 
 const FIX = path.join(__dirname, "fixtures", "kubectl");
@@ -152,7 +152,7 @@ case "$args" in
   " get azureassignedidentities.aadpodidentity.k8s.io -n aad-pod-identity-poc -o json") echo ${q(empty)} ;;
   " get pods -A -l app.kubernetes.io/component=mic -o json") echo ${q(mic)} ;;
   " logs -n kube-system mic-7d9b6c5f4-abcde --tail=5000") cat ${q(path.join(LOGS, "guide-step3-mic.log"))} ;;
-  " exec -n aad-pod-identity-poc az-keyvault-reader-test-77b46877d6-6kj24 -c busybox -- wget -qO- http://127.0.0.1:8333/secrets/grafana-admin-username-poc/") ${probeFails ? `echo 'wget: server returned error: HTTP/1.1 500 Internal Server Error' >&2; exit 1` : "printf 'grafana-admin'"} ;;
+  " exec -n aad-pod-identity-poc az-keyvault-reader-test-77b46877d6-6kj24 -c busybox -- sh -c v=\\$(wget -qO- http://127.0.0.1:8333/secrets/grafana-admin-username-poc/) && printf %s \\"\\$v\\" | wc -c") ${probeFails ? `echo 'wget: server returned error: HTTP/1.1 500 Internal Server Error' >&2; exit 1` : "echo 13"} ;;
   " logs -n aad-pod-identity-poc az-keyvault-reader-test-77b46877d6-6kj24 --all-containers --tail=500") cat ${q(path.join(LOGS, "guide-step4-keyvault-reader.log"))} ;;
   *) echo "stand-in kubectl: unexpected arguments:$args" >&2; exit 1 ;;
 esac
@@ -186,7 +186,16 @@ esac
     const r = await run(["--env", "dev-test", "--probe"], { kubectl: standIn("healthy") });
     expect(r.code).toBe(0);
     expect(r.out).toContain("  ✓ reader test pod returns secret grafana-admin-username-poc from kv-westus2-aks: pod aad-pod-identity-poc/az-keyvault-reader-test-77b46877d6-6kj24 returned 13 bytes (value not shown)");
-    expect(r.out).not.toContain("grafana-admin\n");
+  });
+
+  it("GIVEN the probe commands THEN only the secret's size leaves the pod, at the paths the reader workload uses", () => {
+    expect(probeCommand("s1", true)).toEqual(["sh", "-c", 'v=$(wget -qO- http://127.0.0.1:8333/secrets/s1/) && printf %s "$v" | wc -c']);
+    expect(probeCommand("s1", false)).toEqual(["sh", "-c", "wc -c < /mnt/secrets-store/s1"]);
+    // Same values as the constructs (read as text: importing them would load the kubernetes provider).
+    const workload = fs.readFileSync(path.join(__dirname, "..", "constructs", "keyvault-reader-workload.ts"), "utf8");
+    const spc = fs.readFileSync(path.join(__dirname, "..", "constructs", "secret-provider-class.ts"), "utf8");
+    expect(workload).toContain(`export const SIDECAR_PORT = ${SIDECAR_PORT};`);
+    expect(spc).toContain(`export const SECRETS_MOUNT_PATH = "${SECRETS_MOUNT_PATH}";`);
   });
 
   it("GIVEN --probe and a reader that fails WHEN verify runs THEN the pod's log goes through doctor and its finding is the hint", async () => {
@@ -195,7 +204,7 @@ esac
     const probe = JSON.parse(r.out).items.find((i: { id: string }) => i.id === "probe");
     expect(probe).toMatchObject({
       status: "fail",
-      detail: "pod aad-pod-identity-poc/az-keyvault-reader-test-77b46877d6-6kj24: wget http://127.0.0.1:8333/secrets/grafana-admin-username-poc/ failed: wget: server returned error: HTTP/1.1 500 Internal Server Error",
+      detail: "pod aad-pod-identity-poc/az-keyvault-reader-test-77b46877d6-6kj24: reading http://127.0.0.1:8333/secrets/grafana-admin-username-poc/ failed: wget: server returned error: HTTP/1.1 500 Internal Server Error",
       hint: { findingId: "missing-keyvault-secret-permission", construct: "KeyVault.grantSecretRead(identity)" },
     });
     expect(probe.hint.text).toContain("bfcf34d4-cde4-48dd-b7d7-6c3db4ff884c");

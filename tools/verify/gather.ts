@@ -11,8 +11,25 @@ import { POD_IDENTITY_LABEL, usesPodIdentity, usesWorkloadIdentity, workloadPods
 import type { AzureAssignedIdentity, AzureIdentity, AzureIdentityBinding, FederatedCredential, KubeList, Namespace, Pod, ServiceAccount } from "./k8s-types";
 import { azJson, classifyKubectlError, type Kubectl } from "./kubectl";
 
-/** The guide's reader sidecar serves secrets here (guide step 6: `wget … http://127.0.0.1:8333/secrets/<name>/`). */
-export const READER_URL = (secret: string): string => `http://127.0.0.1:8333/secrets/${secret}/`;
+/**
+ * Where the reader test finds its secret (constructs/keyvault-reader-workload.ts,
+ * constructs/secret-provider-class.ts; test/verify-kubectl.test.ts checks they agree):
+ * the guide's `az-keyvault-reader` sidecar serves it on 127.0.0.1:8333 (pod identity), the
+ * Secrets Store CSI driver mounts it under /mnt/secrets-store (workload identity).
+ */
+export const SIDECAR_PORT = 8333;
+export const SECRETS_MOUNT_PATH = "/mnt/secrets-store";
+export const READER_URL = (secret: string): string => `http://127.0.0.1:${SIDECAR_PORT}/secrets/${secret}/`;
+
+/**
+ * The probe command run in the reader container: it prints only the secret's size, so the
+ * value never leaves the pod.
+ */
+export function probeCommand(secret: string, viaSidecar: boolean): string[] {
+  return viaSidecar
+    ? ["sh", "-c", `v=$(wget -qO- ${READER_URL(secret)}) && printf %s "$v" | wc -c`]
+    : ["sh", "-c", `wc -c < ${SECRETS_MOUNT_PATH}/${secret}`];
+}
 
 /** Label selectors MIC pods carry: Helm chart 4.x, then the older manifests. */
 export const MIC_SELECTORS = ["app.kubernetes.io/component=mic", "component=mic"] as const;
@@ -56,13 +73,15 @@ async function probe(kubectl: Kubectl, env: EnvironmentConfig, team: AppTeamConf
   const pod = candidates.find((p) => p.status?.phase === "Running" && !p.metadata.deletionTimestamp);
   if (!pod?.metadata.name) return { state: "skipped", reason: `no running pod of ${team.workload.name} to probe` };
   const containers = pod.spec?.containers ?? [];
-  const container = containers.find((c) => !/sidecar/i.test(c.name)) ?? containers[0];
-  const url = READER_URL(team.workload.secretName);
-  const r = await kubectl.run(["exec", "-n", team.namespace, pod.metadata.name, ...(container ? ["-c", container.name] : []), "--", "wget", "-qO-", url], false);
+  const viaSidecar = containers.some((c) => /az-keyvault-reader/.test(c.name) || /az-keyvault-reader/.test(c.image ?? ""));
+  const container = containers.find((c) => c.name === "busybox") ?? containers.find((c) => !/sidecar|az-keyvault-reader/.test(c.name)) ?? containers[0];
+  const where = viaSidecar ? READER_URL(team.workload.secretName) : `${SECRETS_MOUNT_PATH}/${team.workload.secretName}`;
+  const r = await kubectl.run(["exec", "-n", team.namespace, pod.metadata.name, ...(container ? ["-c", container.name] : []), "--", ...probeCommand(team.workload.secretName, viaSidecar)], false);
   const podRef = `${team.namespace}/${pod.metadata.name}`;
-  if (r.code === 0 && r.stdout.length > 0) return { state: "ok", pod: podRef, bytes: Buffer.byteLength(r.stdout) };
+  const bytes = Number.parseInt(r.stdout.trim(), 10);
+  if (r.code === 0 && bytes > 0) return { state: "ok", pod: podRef, bytes };
   if (r.code !== 0 && classifyKubectlError(r.stderr) === "rbac-denied") throw kubectl.fatal(`exec into ${podRef} (--probe)`, r);
-  const message = r.code === 0 ? `empty answer from ${url}` : `wget ${url} failed: ${(r.stderr.split("\n").find((l) => l.trim()) ?? `exit ${r.code}`).trim()}`;
+  const message = r.code === 0 ? `${where} is empty` : `reading ${where} failed: ${(r.stderr.split("\n").find((l) => l.trim()) ?? `exit ${r.code}`).trim()}`;
   // Why: the pod's own output (reader sidecar, app) through doctor.
   const logs = await kubectl.run(["logs", "-n", team.namespace, pod.metadata.name, "--all-containers", "--tail=500"]);
   const findings = logs.code === 0 ? doctorFindings(logs.stdout, `logs ${podRef}`, env).findings : [];
