@@ -219,7 +219,7 @@ export function explain(id: FindingId, values: FindingValues, ctx: HintContext =
         fix: {
           construct: "ManagedIdentityOperatorAssignment / NodeResourceGroupRoles / KeyVault.grantSecretRead(identity)",
           config: [teamPath(ctx, "identity"), "cluster.agentPool.principalId"],
-          text: `Role assignments for a new identity need principal_type "ServicePrincipal" and skip_service_principal_aad_check = true (the settings these constructs are meant to use); check the ones for ${one(values, "principalId")}, or re-run the apply of ${appsStack(ctx)} after a minute.`,
+          text: `These constructs create their role assignments with principal_type "ServicePrincipal" and skip_service_principal_aad_check = true, which avoids the lookup; a role assignment for ${one(values, "principalId")} made elsewhere needs the same, or re-run the apply of ${appsStack(ctx)} after a minute.`,
         },
       };
     case "metadata-header-required":
@@ -242,7 +242,7 @@ export function explain(id: FindingId, values: FindingValues, ctx: HintContext =
         fix: {
           construct: "PodIdentityBinding (needs aad-pod-identity on the cluster)",
           config: [teamPath(ctx, "identityMode"), "cluster.kubernetes"],
-          text: `Install aad-pod-identity (Helm chart, with its CRDs) on the cluster before planning ${appsStack(ctx)} (deploy order: ${adminStack(ctx)} first), check that cluster.kubernetes points at the right cluster, or set identityMode "workload-identity", which needs no CRDs.`,
+          text: `Install aad-pod-identity on the cluster (its Helm chart brings the CRDs; this project does not install it) before planning ${appsStack(ctx)}, check that cluster.kubernetes points at the right cluster, or set identityMode "workload-identity", which needs no CRDs.`,
         },
       };
     }
