@@ -74,7 +74,7 @@ describeWithTerraform("plan report on a real terraform plan", () => {
     expect(caution).toBeLessThan(md.indexOf("| stack | create |"));
     const block = md.slice(caution, md.indexOf("\n\n", caution));
     expect(block).toContain("`terraform_data.remove`");
-    expect(block).toContain("`terraform_data.replace` | `triggers_replace`");
+    expect(block).toContain("`terraform_data.replace` | forced by `triggers_replace`");
     expect(block).not.toContain("terraform_data.update");
     expect(block).not.toContain("terraform_data.forget");
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
@@ -92,7 +92,7 @@ describeWithTerraform("plan report on a real terraform plan", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).not.toContain("[!CAUTION]");
     expect(run.stdout).toContain("[!WARNING]");
-    expect(run.stdout).toMatch(/`terraform_data\.replace` \| `triggers_replace` \| `terraform_data\.rep\*` \|/);
+    expect(run.stdout).toMatch(/`terraform_data\.replace` \| forced by `triggers_replace` \| `terraform_data\.rep\*` \|/);
   });
 
   test("GIVEN --allow-destroy for one of two protected changes THEN the other still blocks", async () => {

@@ -142,6 +142,7 @@ export function guard(changes: readonly ResourceChangeSummary[], rules: GuardRul
       type: c.type,
       action: c.action,
       replacePaths: c.replacePaths,
+      ...(c.reason ? { reason: c.reason } : {}),
       protectedBy: rule.source,
       ...(allow ? { allowedBy: allow.source } : {}),
     });

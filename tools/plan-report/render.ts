@@ -61,13 +61,13 @@ function details(c: ResourceChangeSummary): string {
 function protectedTable(all: readonly { stack: string; p: ProtectedChange }[], allowed: boolean, maxRows: number): string[] {
   const rows = all.slice(0, maxRows);
   const out = [
-    allowed ? "> | stack | action | resource | forced by | allowed by |" : "> | stack | action | resource | forced by |",
+    allowed ? "> | stack | action | resource | why | allowed by |" : "> | stack | action | resource | why |",
     allowed ? "> |---|---|---|---|---|" : "> |---|---|---|---|",
   ];
   for (const { stack, p } of rows) {
-    const forced = p.replacePaths.length > 0 ? p.replacePaths.map(code).join(", ") : p.action === "delete" ? "(deleted)" : "";
+    const why = p.replacePaths.length > 0 ? `forced by ${p.replacePaths.map(code).join(", ")}` : cell(p.reason ?? "");
     out.push(
-      `> | ${code(stack)} | **${p.action}** | ${code(p.address)} | ${forced} |${allowed ? ` ${code(p.allowedBy ?? "")} |` : ""}`,
+      `> | ${code(stack)} | **${p.action}** | ${code(p.address)} | ${why} |${allowed ? ` ${code(p.allowedBy ?? "")} |` : ""}`,
     );
   }
   if (all.length > rows.length) out.push(">", `> …and ${all.length - rows.length} more (all in \`--json\` output).`);

@@ -89,6 +89,8 @@ export interface ProtectedChange {
   readonly type: string;
   readonly action: "delete" | "replace";
   readonly replacePaths: readonly string[];
+  /** Terraform's reason, in words, when no attribute forces the replace (tainted, `-replace`). */
+  readonly reason?: string;
   /** The protect rule that matched: a resource type or an address glob. */
   readonly protectedBy: string;
   /** The allow-destroy glob that lets it through; absent when the change is blocked. */
