@@ -332,8 +332,12 @@ function lineOf(c: Pick<BadInput, "context" | "field" | "value" | "problem" | "f
 }
 
 /** A temp dir holding a stale cdktf.out/ from an earlier, successful synth. */
+const madeDirs: string[] = [];
+afterAll(() => madeDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
 function staleOutdir(): { dir: string; outdir: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "guard-rails."));
+  madeDirs.push(dir);
   const outdir = path.join(dir, "cdktf.out");
   fs.mkdirSync(path.join(outdir, "stacks", "prod-apps"), { recursive: true });
   fs.writeFileSync(path.join(outdir, "stacks", "prod-apps", "cdk.tf.json"), '{"stale": true}');

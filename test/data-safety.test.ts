@@ -16,7 +16,13 @@ type Draft<T> = T extends readonly (infer U)[] ? Draft<U>[] : T extends object ?
 type Config = Draft<PlatformConfig>;
 const envOf = (c: Config, name: string) => c.environments.find((e) => e.name === name)!;
 
-const tmp = (prefix: string): string => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+const madeDirs: string[] = [];
+afterAll(() => madeDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const tmp = (prefix: string): string => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  madeDirs.push(d);
+  return d;
+};
 
 /** Synthesizes (a mutation of) the real config like `npm run synth`; returns every stack's JSON by name. */
 function synthStacks(mutate: (c: Config) => void = () => undefined, vars: NodeJS.ProcessEnv = {}): { stacks: Map<string, Json>; outdir: string } {

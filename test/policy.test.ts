@@ -398,8 +398,12 @@ type Draft<T> = T extends readonly (infer U)[] ? Draft<U>[] : T extends object ?
 function synthConfig(mutate: (c: Draft<PlatformConfig>) => void = () => undefined): SynthResult {
   const c = structuredClone(platform) as Draft<PlatformConfig>;
   mutate(c);
-  const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "policy.")), "cdktf.out");
-  return synthesize(c as PlatformConfig, [], {}, outdir);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy."));
+  try {
+    return synthesize(c as PlatformConfig, [], {}, path.join(dir, "cdktf.out"));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 const prodTeam = (c: Draft<PlatformConfig>) => c.environments.find((e) => e.name === "prod")!.teams[0];
 const devTeam = (c: Draft<PlatformConfig>) => c.environments.find((e) => e.name === "dev-test")!.teams[0];
