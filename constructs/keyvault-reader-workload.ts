@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import type { ITerraformDependable, TerraformProvider } from "cdktf";
+import { type ITerraformDependable, type TerraformProvider, Token } from "cdktf";
 import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import type { IKeyVault } from "./key-vault";
@@ -79,7 +79,10 @@ export class KeyVaultReaderWorkload extends Construct {
   constructor(scope: Construct, id: string, props: KeyVaultReaderWorkloadProps) {
     super(scope, id);
     const check = new Checker(this.node.path);
-    check.check("name", props.name, Rules.objectName);
+    if (check.check("name", props.name, Rules.objectName) && !Token.isUnresolved(props.name) && props.name.length > 63) {
+      // The name is also the pods' `app` label (and the selector), and label values stop at 63 characters.
+      check.add("name", props.name, "is too long: it is also the pods' app label, and label values are at most 63 characters", "shorten it to 63 characters or fewer");
+    }
     check.check("namespace", props.namespace, Rules.namespace);
     check.check("secretName", props.secretName, Rules.secretName);
     if (!props.keyVault.secretNames.includes(props.secretName)) {
