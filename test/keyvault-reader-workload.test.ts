@@ -376,6 +376,25 @@ describe("KeyVaultReaderWorkload (guide step 6)", () => {
       expect(deployment(synth(stack)).spec.replicas).toBe("0");
     });
 
+    test("GIVEN a 64-character name (a valid object name, but also the pods' app label) WHEN deployed THEN it throws", () => {
+      const { stack } = newStack();
+      const name = "a".repeat(64);
+
+      const issue = issueAbout(() => workload(stack, world(stack), { name }), "name");
+
+      expect(issue.value).toBe(name);
+      expect(issue.problem).toMatch(/label/);
+    });
+
+    test("GIVEN a 63-character name THEN it is accepted as name and app label", () => {
+      const { stack } = newStack();
+      const name = "a".repeat(63);
+
+      workload(stack, world(stack), { name });
+
+      expect(deployment(synth(stack)).spec.selector.match_labels).toEqual({ app: name });
+    });
+
     test("GIVEN a bad name and secret name WHEN deployed THEN both are reported", () => {
       const { stack } = newStack();
 
