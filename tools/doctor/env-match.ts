@@ -172,7 +172,11 @@ export function matchEnvironment(id: FindingId, values: FindingValues, env: Envi
   for (const issuer of real(values, "issuer")) {
     const want = env.cluster.oidcIssuerUrl;
     if (!want) {
-      checks.push({ status: "unknown", field: "cluster.oidcIssuerUrl", message: `${env.name} takes its OIDC issuer from the cluster lookup: cannot compare ${issuer}` });
+      checks.push({
+        status: "unknown",
+        field: "cluster.oidcIssuerUrl",
+        message: `${env.name} has no cluster.oidcIssuerUrl${env.cluster.lookup ? " (the issuer comes from the cluster lookup at plan time)" : ""}: cannot compare ${issuer}`,
+      });
     } else {
       const norm = (s: string): string => s.replace(/\/+$/, "");
       checks.push(

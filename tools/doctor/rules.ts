@@ -378,13 +378,6 @@ export const RULES: readonly Rule[] = [
   federated,
 ];
 
-/** The rule of an id. */
-export function ruleOf(id: FindingId): Rule {
-  const r = RULES.find((x) => x.id === id);
-  if (!r) throw new Error(`unknown finding id "${id}"`);
-  return r;
-}
-
 /** Tries every rule on one normalised line. */
 export function matchLine(text: string): { rule: Rule; fields: Fields } | undefined {
   for (const rule of RULES) {
