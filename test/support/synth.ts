@@ -38,6 +38,12 @@ export function roleDefinitionIdOf(subscriptionId: string, guid: string): string
 
 let outdir: string | undefined;
 
+// The App constructor creates its outdir; one per test file, removed when the file is done.
+afterAll(() => {
+  if (outdir) fs.rmSync(outdir, { recursive: true, force: true });
+  outdir = undefined;
+});
+
 /** A fresh app (stack traces off; one temp outdir per test file, nothing is written to it). */
 export function testApp(): App {
   outdir ??= fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-construct-tests."));
