@@ -12,17 +12,18 @@ const KUBE_KINDS = ["cluster-credentials", "kubeconfig", "exec"] as const;
  * problem found (not only the first), each naming environment, team, field, value and fix.
  * `selected` are environment names asked for on the command line.
  */
-export function validatePlatform(config: PlatformConfig, selected?: readonly string[]): ValidationIssue[] {
+export function validatePlatform(config: PlatformConfig, selected?: readonly string[], selectedBy = "--env"): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const envs = config.environments ?? [];
   const global = new Checker("config");
   if (envs.length === 0) global.add("environments", [], "is empty", "add the Dev/Test and Prod environments in config/environments.ts");
 
   const known = envs.map((e) => e.name);
-  const cli = new Checker("command line");
+  const cli = new Checker(selectedBy === "--env" ? "command line" : "environment");
   for (const name of selected ?? []) {
     if (!known.includes(name)) {
-      cli.add("--env", name, `is not an environment (known: ${known.join(", ")})`, `use one of ${known.map((k) => `--env ${k}`).join(", ")}`);
+      const fix = selectedBy === "--env" ? known.map((k) => `--env ${k}`).join(", ") : `${selectedBy}=${known.join(",")}`;
+      cli.add(selectedBy, name, `is not an environment (known: ${known.join(", ")})`, `use one of ${fix}`);
     }
   }
 

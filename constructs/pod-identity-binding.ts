@@ -62,6 +62,9 @@ export class PodIdentityBinding extends Construct implements IPodIdentitySource 
     check.check("namespace", props.namespace, Rules.namespace);
     check.check("azureIdentityName", props.azureIdentityName, Rules.objectName);
     check.check("bindingName", props.bindingName, Rules.objectName);
+    // Known at synth only for identities given by ID; MIC accepts no other form.
+    check.check("identity.identityId", props.identity.identityId, Rules.identityResourceId);
+    check.check("identity.clientId", props.identity.clientId, Rules.guid);
     if (check.check("selector", props.selector, Rules.labelValue) && props.selector === "") {
       check.add("selector", props.selector, "is empty", "give a selector such as bind-user-identity-keyvault; pods carry it as label aadpodidbinding");
     }

@@ -19,7 +19,10 @@ export interface SynthResult {
 }
 
 /** Parses `--env <name>` (repeatable, or comma-separated) and `AKS_ENV`. */
-export function selectedEnvironments(argv: readonly string[], vars: NodeJS.ProcessEnv): { names?: string[]; issues: ValidationIssue[] } {
+export function selectedEnvironments(
+  argv: readonly string[],
+  vars: NodeJS.ProcessEnv,
+): { names?: string[]; field: string; issues: ValidationIssue[] } {
   const names: string[] = [];
   const issues: ValidationIssue[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -32,8 +35,12 @@ export function selectedEnvironments(argv: readonly string[], vars: NodeJS.Proce
       issues.push({ context: "command line", field: "argument", value: a, problem: "is not understood", fix: "use --env <name> (repeatable), or no argument for every environment" });
     }
   }
-  if (names.length === 0 && vars[ENV_SELECTOR]) names.push(...vars[ENV_SELECTOR]!.split(",").map((s) => s.trim()).filter(Boolean));
-  return { names: names.length ? names : undefined, issues };
+  let field = "--env";
+  if (names.length === 0 && vars[ENV_SELECTOR]) {
+    names.push(...vars[ENV_SELECTOR]!.split(",").map((s) => s.trim()).filter(Boolean));
+    field = ENV_SELECTOR;
+  }
+  return { names: names.length ? names : undefined, field, issues };
 }
 
 /**
@@ -44,7 +51,7 @@ export function selectedEnvironments(argv: readonly string[], vars: NodeJS.Proce
  */
 export function synthesize(config: PlatformConfig, argv: readonly string[], vars: NodeJS.ProcessEnv, outdir: string): SynthResult {
   const selection = selectedEnvironments(argv, vars);
-  const issues = [...selection.issues, ...validatePlatform(config, selection.names)];
+  const issues = [...selection.issues, ...validatePlatform(config, selection.names, selection.field)];
   if (issues.length) return fail(outdir, undefined, [`${issues.length} problem(s) in the configuration; nothing was synthesized:`, ...issues.map((i) => `  - ${formatIssue(i)}`)]);
 
   const tmp = `${outdir.replace(/[\\/]+$/, "")}.tmp-${process.pid}`;

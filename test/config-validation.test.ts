@@ -244,7 +244,7 @@ const BAD_INPUTS: readonly BadInput[] = [
   },
   // ---- Command line ----
   { name: "an unknown --env", argv: ["--env", "nope"], context: "command line", field: "--env", value: "nope", problem: "is not an environment (known: dev-test, prod)", fix: "use one of --env dev-test, --env prod" },
-  { name: "an unknown environment in AKS_ENV", vars: { AKS_ENV: "staging" }, context: "command line", field: "--env", value: "staging", problem: "is not an environment (known: dev-test, prod)", fix: "use one of --env dev-test, --env prod" },
+  { name: "an unknown environment in AKS_ENV", vars: { AKS_ENV: "staging" }, context: "environment", field: "AKS_ENV", value: "staging", problem: "is not an environment (known: dev-test, prod)", fix: "use one of AKS_ENV=dev-test,prod" },
   { name: "--env without a value", argv: ["--env"], context: "command line", field: "--env", value: undefined, problem: "has no value", fix: "write --env dev-test or --env prod" },
   { name: "an argument that is not an option", argv: ["prod"], context: "command line", field: "argument", value: "prod", problem: "is not understood", fix: "use --env <name> (repeatable), or no argument for every environment" },
   // ---- Missing required fields ----
