@@ -44,6 +44,15 @@ export interface ManagedIdentityProps {
   readonly provider?: TerraformProvider;
 }
 
+/** Props of {@link ManagedIdentity.fromIdentityAttributes}: an identity known by its IDs. */
+export interface ManagedIdentityAttributes {
+  /** ARM ID in MIC's form: `/subscriptions/…/resourcegroups/…/providers/Microsoft.ManagedIdentity/userAssignedIdentities/…`. */
+  readonly identityId: string;
+  readonly clientId: string;
+  readonly principalId: string;
+  readonly tenantId: string;
+}
+
 /** Props of {@link ManagedIdentity.fromExisting}. */
 export interface ExistingManagedIdentityProps {
   readonly name: string;
@@ -76,6 +85,14 @@ export class ManagedIdentity extends ManagedIdentityBase {
   /** Imports an existing identity (data source; read at plan time). */
   public static fromExisting(scope: Construct, id: string, props: ExistingManagedIdentityProps): IManagedIdentity {
     return new ExistingManagedIdentity(scope, id, props);
+  }
+
+  /**
+   * References an identity by its IDs (no lookup at plan time), e.g. from `az identity show`.
+   * The resource ID must be in the form MIC accepts, or pods would never get a token.
+   */
+  public static fromIdentityAttributes(scope: Construct, id: string, attrs: ManagedIdentityAttributes): IManagedIdentity {
+    return new IdentityFromAttributes(scope, id, attrs);
   }
 
   public readonly name: string;
@@ -143,5 +160,33 @@ class ExistingManagedIdentity extends ManagedIdentityBase {
     this.clientId = data.clientId;
     this.principalId = data.principalId;
     this.tenantId = data.tenantId;
+  }
+}
+
+class IdentityFromAttributes extends ManagedIdentityBase {
+  public readonly name: string;
+  public readonly resourceGroupName: string;
+  public readonly subscriptionId: string;
+  public readonly identityId: string;
+  public readonly clientId: string;
+  public readonly principalId: string;
+  public readonly tenantId: string;
+
+  constructor(scope: Construct, id: string, attrs: ManagedIdentityAttributes) {
+    super(scope, id);
+    const check = new Checker(this.node.path);
+    check.check("identityId", attrs.identityId, Rules.identityResourceId);
+    check.check("clientId", attrs.clientId, Rules.guid);
+    check.check("principalId", attrs.principalId, Rules.guid);
+    check.check("tenantId", attrs.tenantId, Rules.guid);
+    check.throwIfAny();
+    const parts = attrs.identityId.split("/");
+    this.identityId = attrs.identityId;
+    this.subscriptionId = parts[2];
+    this.resourceGroupName = parts[4];
+    this.name = parts[8];
+    this.clientId = attrs.clientId;
+    this.principalId = attrs.principalId;
+    this.tenantId = attrs.tenantId;
   }
 }

@@ -100,7 +100,8 @@ export class WorkloadIdentityFederation extends Construct implements IPodIdentit
     const enabled = props.cluster.oidcIssuerEnabled;
     // The credential lives under the identity, so the per-identity limit can be counted there.
     this.credential = new FederatedIdentityCredential(props.identity, `Federation-${props.namespace}-${props.serviceAccountName}`, {
-      name: `${props.namespace}-${props.serviceAccountName}`.slice(0, 120),
+      // Azure allows 3–120 letters, digits, '-' and '_'; ServiceAccount names may contain dots.
+      name: `${props.namespace}-${props.serviceAccountName}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 120),
       resourceGroupName: props.identity.resourceGroupName,
       parentId: props.identity.identityId,
       issuer: issuer!,

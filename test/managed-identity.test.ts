@@ -1,3 +1,4 @@
+import { TerraformStack, Testing } from "cdktf";
 import { TerraformOutput } from "cdktf";
 import { ManagedIdentity } from "../constructs/managed-identity";
 import { ManagedIdentityOperatorAssignment } from "../constructs/managed-identity-operator-assignment";
@@ -171,4 +172,40 @@ describe("IManagedIdentity.grantOperator", () => {
       expect(ra.principal_id).toBe(`\${data.azurerm_kubernetes_cluster.${onlyDataSourceId(json, "azurerm_kubernetes_cluster")}.kubelet_identity[0].object_id}`);
     },
   );
+});
+
+describe("ManagedIdentity.fromIdentityAttributes", () => {
+  const ATTRS = {
+    identityId:
+      "/subscriptions/99a3af26-911d-4bc5-8fcc-8f9de81e46c5/resourcegroups/rg-westus2-shared/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aks-aad-user-identity",
+    clientId: "248b3285-aa4c-436f-b0da-8ab35ba2d14a",
+    principalId: "bfcf34d4-cde4-48dd-b7d7-6c3db4ff884c",
+    tenantId: "2e319086-9a26-46a3-865f-615bed576786",
+  };
+
+  test("GIVEN the guide's identity IDs WHEN referenced THEN name, group and subscription come from the MIC-form resource ID", () => {
+    const stack = new TerraformStack(Testing.app(), "attrs");
+    const identity = ManagedIdentity.fromIdentityAttributes(stack, "Identity", ATTRS);
+    expect([identity.name, identity.resourceGroupName, identity.subscriptionId]).toEqual([
+      "aks-aad-user-identity",
+      "rg-westus2-shared",
+      "99a3af26-911d-4bc5-8fcc-8f9de81e46c5",
+    ]);
+    expect(identity.clientId).toBe(ATTRS.clientId);
+  });
+
+  test.each([
+    ["a resource group ID", "/subscriptions/99a3af26-911d-4bc5-8fcc-8f9de81e46c5/resourceGroups/rg-westus2-shared", "identityId"],
+    ["a Key Vault ID", "/subscriptions/99a3af26-911d-4bc5-8fcc-8f9de81e46c5/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv", "identityId"],
+  ])("GIVEN %s as identity ID WHEN referenced THEN it throws naming MIC's form", (_n, identityId, field) => {
+    const stack = new TerraformStack(Testing.app(), "bad");
+    expect(() => ManagedIdentity.fromIdentityAttributes(stack, "Identity", { ...ATTRS, identityId })).toThrow(
+      new RegExp(`${field} "${identityId.replace(/[/.]/g, "\\$&")}" is invalid: /subscriptions/<guid>/resourcegroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name> \\(the only form MIC accepts\\)`),
+    );
+  });
+
+  test("GIVEN a client ID that is not a GUID WHEN referenced THEN it throws", () => {
+    const stack = new TerraformStack(Testing.app(), "bad");
+    expect(() => ManagedIdentity.fromIdentityAttributes(stack, "Identity", { ...ATTRS, clientId: "248b3285" })).toThrow(/clientId "248b3285" is invalid: a GUID/);
+  });
 });
