@@ -17,10 +17,10 @@ export function resolveBackend(env: EnvironmentConfig, vars: NodeJS.ProcessEnv):
     return {
       kind: "azurerm",
       storageAccountName: account,
-      resourceGroupName: vars[BACKEND_ENV.resourceGroup] ?? "",
-      containerName: vars[BACKEND_ENV.container] ?? "tfstate",
-      subscriptionId: vars[BACKEND_ENV.subscriptionId],
-      keyPrefix: vars[BACKEND_ENV.keyPrefix],
+      resourceGroupName: vars[BACKEND_ENV.resourceGroup] || "",
+      containerName: vars[BACKEND_ENV.container] || "tfstate",
+      subscriptionId: vars[BACKEND_ENV.subscriptionId] || undefined,
+      keyPrefix: vars[BACKEND_ENV.keyPrefix] || undefined,
     };
   }
   return env.backend ?? { kind: "local" };
