@@ -1,0 +1,382 @@
+/**
+ * `npm run bench`: synth time and memory of the real app, against the cdktf template's way
+ * (`npx ts-node main.ts`) and the floor (`node -e 'require("cdktf")'`), for the default app
+ * and for generated configs of N = 1, 10, 100 and 1,000 app teams per environment in both
+ * stack layouts. Checks the budgets of issue 6 and exits 1 on a miss, 2 on a failure.
+ *
+ * Writes bench.json, bench.md and bench.svg (default bench-results/) and prints the tables.
+ * See docs/performance.md.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { checkBudgets, IDS, teamsId } from "./budgets";
+import { MAX_TEAMS, type StackLayout } from "./generate-config";
+import { type BenchCommand, type Measurement, measureGroup, runOnce } from "./measure";
+import { renderProfile, summarizeProfile, type CpuProfile } from "./profile";
+import { type BenchResults, ratiosOf, renderMarkdown, renderSvg, type TeamsRow } from "./report";
+import { countStacks, type OutputSummary, summarizeOutput } from "./resources";
+
+/** Options of a bench run. */
+export interface BenchOptions {
+  readonly mode: "smoke" | "standard" | "full";
+  readonly teams: readonly number[];
+  readonly layouts: readonly StackLayout[];
+  readonly runs: number;
+  readonly warmup: number;
+  readonly template: boolean;
+  readonly out: string;
+  /** `--profile N`: one synth of N teams per environment under --cpu-prof, summarized; no bench. */
+  readonly profile?: number;
+  readonly help: boolean;
+}
+
+export const USAGE = `usage: npm run bench -- [options]
+
+  --smoke            CI smoke test: N = 1, 1 run, no warm-up, no template way; budgets
+                     reported, not enforced; writes to bench-results/tmp/smoke
+  --full             also npm test, its jest part, tsc --noEmit and the cdktf CLI (slow)
+  --teams 1,10,100   teams per environment (default 1,10,100,1000)
+  --layouts shared   stack layouts (default shared,per-team)
+  --runs N           measured runs per figure (default 5; medians)
+  --warmup N         warm-up rounds (default 1)
+  --no-template      skip the template way (npx ts-node main.ts)
+  --out DIR          output directory (default bench-results)
+  --profile N        profile one synth of N teams per environment (node --cpu-prof) and
+                     print where the time goes
+`;
+
+/** Parses the command line. */
+export function parseArgs(argv: readonly string[], root: string): BenchOptions {
+  let mode: BenchOptions["mode"] = "standard";
+  let teams: number[] | undefined;
+  let layouts: StackLayout[] | undefined;
+  let runs: number | undefined;
+  let warmup: number | undefined;
+  let template: boolean | undefined;
+  let out: string | undefined;
+  let profile: number | undefined;
+  let help = false;
+  const intArg = (flag: string, v: string | undefined, min: number, max: number): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} needs a whole number from ${min} to ${max}, not ${JSON.stringify(v)}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case "--smoke":
+        mode = "smoke";
+        break;
+      case "--full":
+        mode = "full";
+        break;
+      case "--teams":
+        teams = String(value() ?? "")
+          .split(",")
+          .map((t) => intArg("--teams", t.trim(), 1, MAX_TEAMS));
+        break;
+      case "--layouts":
+      case "--layout":
+        layouts = String(value() ?? "")
+          .split(",")
+          .map((l) => {
+            if (l !== "shared" && l !== "per-team") throw new Error(`--layouts takes shared and/or per-team, not ${JSON.stringify(l)}`);
+            return l;
+          });
+        break;
+      case "--runs":
+        runs = intArg("--runs", value(), 1, 100);
+        break;
+      case "--warmup":
+        warmup = intArg("--warmup", value(), 0, 10);
+        break;
+      case "--no-template":
+        template = false;
+        break;
+      case "--out":
+        out = value();
+        if (!out) throw new Error("--out needs a directory");
+        break;
+      case "--profile":
+        profile = intArg("--profile", value(), 1, MAX_TEAMS);
+        break;
+      case "--help":
+      case "-h":
+        help = true;
+        break;
+      default:
+        throw new Error(`unknown option ${JSON.stringify(a)}`);
+    }
+  }
+  const smoke = mode === "smoke";
+  return {
+    mode,
+    teams: [...new Set(teams ?? (smoke ? [1] : [1, 10, 100, 1000]))].sort((a, b) => a - b),
+    layouts: layouts ?? ["shared", "per-team"],
+    runs: runs ?? (smoke ? 1 : 5),
+    warmup: warmup ?? (smoke ? 0 : 1),
+    template: template ?? !smoke,
+    out: path.resolve(root, out ?? (smoke ? "bench-results/tmp/smoke" : "bench-results")),
+    profile,
+    help,
+  };
+}
+
+/** The repository root: the directory with tools/run.js, above this file or its compiled copy. */
+export function findRoot(from: string = __dirname): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "tools", "run.js")) && fs.existsSync(path.join(dir, "package.json"))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no tools/run.js above ${from}`);
+  }
+}
+
+const NO_NPM_NOISE = { npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" };
+
+/** The default-app commands, in table order. */
+export function defaultAppCommands(root: string, tmp: string, opts: Pick<BenchOptions, "mode" | "template">): BenchCommand[] {
+  const outdir = (name: string) => {
+    const dir = path.join(tmp, name);
+    return { dir, prepare: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  };
+  const synth = outdir("synth");
+  const compiled = outdir("compiled");
+  const npmSynth = outdir("npm-synth");
+  const template = outdir("template");
+  const cli = outdir("cli");
+  const cmds: BenchCommand[] = [
+    {
+      id: IDS.floor,
+      label: "floor",
+      display: `node -e 'require("cdktf")'`,
+      cmd: process.execPath,
+      args: ["-e", 'require("cdktf")'],
+      cwd: root,
+    },
+    {
+      id: IDS.synth,
+      label: "synth process (ours)",
+      display: "node tools/run.js synth",
+      cmd: process.execPath,
+      args: ["tools/run.js", "synth"],
+      cwd: root,
+      env: { CDKTF_OUTDIR: synth.dir },
+      prepare: synth.prepare,
+    },
+  ];
+  if (opts.mode !== "smoke") {
+    cmds.push({
+      id: "compiled",
+      label: "compiled app, no fast start",
+      display: "node .build/main.js",
+      cmd: process.execPath,
+      args: [".build/main.js"],
+      cwd: root,
+      env: { CDKTF_OUTDIR: compiled.dir },
+      prepare: compiled.prepare,
+    });
+  }
+  cmds.push({
+    id: IDS.npmSynth,
+    label: "npm run synth (ours, end to end)",
+    display: "npm run synth",
+    cmd: "npm",
+    args: ["run", "--silent", "synth"],
+    cwd: root,
+    env: { CDKTF_OUTDIR: npmSynth.dir, ...NO_NPM_NOISE },
+    prepare: npmSynth.prepare,
+  });
+  if (opts.template) {
+    cmds.push({
+      id: IDS.template,
+      label: "template way",
+      display: "npx ts-node main.ts",
+      cmd: "npx",
+      args: ["ts-node", "main.ts"],
+      cwd: root,
+      env: { CDKTF_OUTDIR: template.dir, ...NO_NPM_NOISE },
+      prepare: template.prepare,
+    });
+  }
+  if (opts.mode === "full") {
+    cmds.push({
+      id: "cdktf-cli",
+      label: "cdktf CLI around our app",
+      display: "npx cdktf synth",
+      cmd: "npx",
+      args: ["cdktf", "synth", "--output", cli.dir],
+      cwd: root,
+      env: { CHECKPOINT_DISABLE: "1", ...NO_NPM_NOISE },
+      prepare: cli.prepare,
+    });
+  }
+  return cmds;
+}
+
+/** The generated-config command for N teams per environment. */
+export function teamsCommand(root: string, tmp: string, teams: number, layout: StackLayout): BenchCommand & { outdir: string } {
+  const dir = path.join(tmp, teamsId(teams, layout));
+  return {
+    id: teamsId(teams, layout),
+    label: `${teams} teams/env, ${layout}`,
+    display: `node tools/run.js tools/bench/synth-entry.ts --teams ${teams} --layout ${layout}`,
+    cmd: process.execPath,
+    args: ["tools/run.js", "tools/bench/synth-entry.ts", "--teams", String(teams), "--layout", layout],
+    cwd: root,
+    env: { CDKTF_OUTDIR: dir },
+    prepare: () => fs.rmSync(dir, { recursive: true, force: true }),
+    outdir: dir,
+  };
+}
+
+/** npm test and its two parts. */
+export function projectCommands(root: string): BenchCommand[] {
+  return [
+    { id: IDS.npmTest, label: "npm test (end to end)", display: "npm test", cmd: "npm", args: ["test", "--silent"], cwd: root, env: NO_NPM_NOISE },
+    { id: IDS.jest, label: "jest part", display: "npx jest", cmd: "npx", args: ["jest", "--silent"], cwd: root, env: NO_NPM_NOISE },
+    { id: IDS.tsc, label: "type check", display: "npx tsc --noEmit", cmd: "npx", args: ["tsc", "--noEmit"], cwd: root, env: NO_NPM_NOISE },
+  ];
+}
+
+function tryCount(dir: string): OutputSummary | undefined {
+  try {
+    return summarizeOutput(countStacks(dir));
+  } catch {
+    return undefined;
+  }
+}
+
+const log = (line: string) => process.stderr.write(line + "\n");
+
+/** `--profile N`: one synth under --cpu-prof; prints the summary. */
+async function profileRun(root: string, reporter: string, tmp: string, teams: number): Promise<number> {
+  const dir = path.join(tmp, "profile");
+  fs.mkdirSync(dir, { recursive: true });
+  const c = teamsCommand(root, tmp, teams, "shared");
+  const s = await runOnce({ ...c, env: { ...c.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` } }, reporter, tmp);
+  if (s.exitCode !== 0) {
+    log(`synth failed: ${s.stderrTail ?? ""}`);
+    return 2;
+  }
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".cpuprofile"));
+  const keep = path.join(root, "bench-results", "tmp", `synth-${teams}.cpuprofile`);
+  for (const f of files) {
+    const p = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as CpuProfile;
+    // The synth process is the one that loaded the project's code.
+    if (!p.nodes.some((n) => n.callFrame.url.includes("/.build/stacks/"))) continue;
+    fs.mkdirSync(path.dirname(keep), { recursive: true });
+    fs.copyFileSync(path.join(dir, f), keep);
+    process.stdout.write(
+      renderProfile(`${teams} teams per environment, wall ${(s.wallMs / 1000).toFixed(2)} s, peak RSS ${s.rssMiB.toFixed(0)} MiB`, summarizeProfile(p)) +
+        `\nProfile kept in ${path.relative(root, keep)} (open in Chrome DevTools or speedscope).\n`,
+    );
+    return 0;
+  }
+  log("no profile of the synth process was written");
+  return 2;
+}
+
+/** Runs the bench; returns the exit code. */
+export async function cli(argv: string[]): Promise<number> {
+  const root = findRoot();
+  let opts: BenchOptions;
+  try {
+    opts = parseArgs(argv, root);
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (opts.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  // Transpile every source once before timing (the children then only check mtimes).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require(path.join(root, "tools", "run.js")) as { compile(): number }).compile();
+  const reporter = path.join(root, ".build", "tools", "bench", "rss-reporter.js");
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "aks-bench-"));
+  try {
+    if (opts.profile !== undefined) return await profileRun(root, reporter, tmp, opts.profile);
+    const loadAvgStart = os.loadavg();
+    const measureOpts = { runs: opts.runs, warmup: opts.warmup, reporter, scratch: tmp, log };
+
+    log(`default app: ${opts.warmup} warm-up + ${opts.runs} runs, round-robin`);
+    const defaultCmds = defaultAppCommands(root, tmp, opts);
+    const defaultApp = await measureGroup(defaultCmds, measureOpts);
+    const defaultOutput = tryCount(path.join(tmp, "synth"));
+
+    const teamRows: TeamsRow[] = [];
+    for (const layout of opts.layouts) {
+      for (const n of opts.teams) {
+        log(`${n} teams per environment, ${layout} layout`);
+        const c = teamsCommand(root, tmp, n, layout);
+        const [m] = await measureGroup([c], measureOpts);
+        teamRows.push({ teams: n, layout, measurement: m, output: tryCount(c.outdir) });
+        fs.rmSync(c.outdir, { recursive: true, force: true });
+      }
+    }
+
+    let project: Measurement[] = [];
+    if (opts.mode === "full") {
+      log("project commands: npm test, jest, tsc --noEmit");
+      project = await measureGroup(projectCommands(root), measureOpts);
+    }
+
+    const byId = new Map(defaultApp.map((m) => [m.id, m]));
+    const template = byId.get(IDS.template);
+    const floor = byId.get(IDS.floor);
+    const all = [...defaultApp, ...teamRows.map((t) => t.measurement), ...project];
+    const budgets = checkBudgets(all);
+    const enforced = opts.mode !== "smoke";
+    const failures = all.filter((m) => m.error);
+    const results: BenchResults = {
+      schema: 1,
+      date: new Date().toISOString(),
+      mode: opts.mode,
+      enforced,
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model.trim() ?? "unknown",
+        node: process.versions.node,
+        platform: `${os.platform()} ${os.release()}`,
+        totalMemMiB: Math.round(os.totalmem() / 1048576),
+        loadAvgStart: loadAvgStart.map((v) => Math.round(v * 100) / 100),
+        loadAvgEnd: os.loadavg().map((v) => Math.round(v * 100) / 100),
+      },
+      settings: { runs: opts.runs, warmup: opts.warmup, teams: opts.teams, layouts: opts.layouts, fastStart: process.env.AKS_FAST_START !== "0" },
+      defaultApp: defaultApp.map((m) => ({ ...m, ratios: ratiosOf(m, template, floor) })),
+      defaultOutput,
+      teams: teamRows.map((t) => ({ ...t, ratios: ratiosOf(t.measurement, t.teams === 1 ? template : undefined, floor) })),
+      project,
+      budgets,
+      ok: failures.length === 0 && (!enforced || budgets.every((b) => b.status !== "miss")),
+    };
+    fs.mkdirSync(opts.out, { recursive: true });
+    fs.writeFileSync(path.join(opts.out, "bench.json"), JSON.stringify(results, null, 2) + "\n");
+    const md = renderMarkdown(results);
+    fs.writeFileSync(path.join(opts.out, "bench.md"), md);
+    fs.writeFileSync(path.join(opts.out, "bench.svg"), renderSvg(results));
+    process.stdout.write(md);
+    log(`wrote ${["bench.json", "bench.md", "bench.svg"].map((f) => path.relative(root, path.join(opts.out, f))).join(", ")}`);
+    if (failures.length) {
+      for (const f of failures) log(`FAILED ${f.id}: ${f.error}`);
+      return 2;
+    }
+    const misses = budgets.filter((b) => b.status === "miss");
+    if (misses.length && enforced) {
+      log(`${misses.length} budget(s) missed: ${misses.map((b) => b.id).join(", ")}`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  cli(process.argv.slice(2)).then((c) => {
+    process.exitCode = c;
+  });
+}
