@@ -255,7 +255,8 @@ async function profileRun(root: string, reporter: string, tmp: string, teams: nu
   const dir = path.join(tmp, "profile");
   fs.mkdirSync(dir, { recursive: true });
   const c = teamsCommand(root, tmp, teams, "shared");
-  const s = await runOnce({ ...c, env: { ...c.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` } }, reporter, tmp);
+  // --cpu-prof is not allowed in NODE_OPTIONS: it goes on the command line of the synth process.
+  const s = await runOnce({ ...c, args: ["--cpu-prof", `--cpu-prof-dir=${dir}`, ...c.args] }, reporter, tmp);
   if (s.exitCode !== 0) {
     log(`synth failed: ${s.stderrTail ?? ""}`);
     return 2;
