@@ -35,7 +35,7 @@ function expectSameTree(actual: string, expected: string): void {
 
 // Children inherit this environment, without variables that would change the output.
 const baseEnv = (): NodeJS.ProcessEnv => {
-  const env = { ...process.env, CHECKPOINT_DISABLE: "1", npm_config_update_notifier: "false" };
+  const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: "1", npm_config_update_notifier: "false" };
   for (const k of Object.keys(env)) if (k.startsWith("TFSTATE_") || k === "AKS_ENV" || k === "CDKTF_OUTDIR") delete env[k];
   return env;
 };
