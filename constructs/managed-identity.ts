@@ -62,15 +62,48 @@ export interface ExistingManagedIdentityProps {
   readonly provider?: TerraformProvider;
 }
 
+/** What every identity reference exposes (IDs are tokens until deploy time, except by attributes). */
+interface IdentityValues {
+  readonly name: string;
+  readonly resourceGroupName: string;
+  readonly subscriptionId: string;
+  readonly identityId: string;
+  readonly clientId: string;
+  readonly principalId: string;
+  readonly tenantId: string;
+}
+
+/** Checks the name, group and subscription of a created or looked-up identity. */
+function checkNameGroupSubscription(check: Checker, props: { name: string; resourceGroupName: string; subscriptionId: string; location?: string }): void {
+  check.check("name", props.name, Rules.identityName);
+  check.check("resourceGroupName", props.resourceGroupName, Rules.resourceGroupName);
+  if ("location" in props) check.check("location", props.location, Rules.location);
+  check.check("subscriptionId", props.subscriptionId, Rules.guid);
+}
+
 abstract class ManagedIdentityBase extends Construct implements IManagedIdentity {
-  public abstract readonly name: string;
-  public abstract readonly resourceGroupName: string;
-  public abstract readonly subscriptionId: string;
-  public abstract readonly identityId: string;
-  public abstract readonly clientId: string;
-  public abstract readonly principalId: string;
-  public abstract readonly tenantId: string;
+  public readonly name: string;
+  public readonly resourceGroupName: string;
+  public readonly subscriptionId: string;
+  public readonly identityId: string;
+  public readonly clientId: string;
+  public readonly principalId: string;
+  public readonly tenantId: string;
   public readonly principalType = "ServicePrincipal" as const;
+
+  /** `values` is called once the subclass's checks passed and its resources exist. */
+  protected constructor(scope: Construct, id: string, values: (self: Construct) => IdentityValues) {
+    super(scope, id);
+    const v = values(this);
+    this.name = v.name;
+    this.resourceGroupName = v.resourceGroupName;
+    this.subscriptionId = v.subscriptionId;
+    this.identityId = v.identityId;
+    this.clientId = v.clientId;
+    this.principalId = v.principalId;
+    this.tenantId = v.tenantId;
+  }
+
   public get grantScope(): IConstruct {
     return this;
   }
@@ -95,98 +128,61 @@ export class ManagedIdentity extends ManagedIdentityBase {
     return new IdentityFromAttributes(scope, id, attrs);
   }
 
-  public readonly name: string;
-  public readonly resourceGroupName: string;
-  public readonly subscriptionId: string;
-  public readonly identityId: string;
-  public readonly clientId: string;
-  public readonly principalId: string;
-  public readonly tenantId: string;
   /** The azurerm_user_assigned_identity. */
   public readonly resource: UserAssignedIdentity;
 
   constructor(scope: Construct, id: string, props: ManagedIdentityProps) {
-    super(scope, id);
-    const check = new Checker(this.node.path);
-    check.check("name", props.name, Rules.identityName);
-    check.check("resourceGroupName", props.resourceGroupName, Rules.resourceGroupName);
-    check.check("location", props.location, Rules.location);
-    check.check("subscriptionId", props.subscriptionId, Rules.guid);
-    check.throwIfAny();
-
-    this.resource = new UserAssignedIdentity(this, "Resource", {
-      name: props.name,
-      resourceGroupName: props.resourceGroupName,
-      location: props.location,
-      tags: props.tags ? { ...props.tags } : undefined,
-      provider: props.provider,
-      lifecycle: props.preventDestroy ? { preventDestroy: true } : undefined,
+    let resource!: UserAssignedIdentity;
+    super(scope, id, (self) => {
+      const check = new Checker(self.node.path);
+      checkNameGroupSubscription(check, props);
+      check.throwIfAny();
+      resource = new UserAssignedIdentity(self, "Resource", {
+        name: props.name,
+        resourceGroupName: props.resourceGroupName,
+        location: props.location,
+        tags: props.tags ? { ...props.tags } : undefined,
+        provider: props.provider,
+        lifecycle: props.preventDestroy ? { preventDestroy: true } : undefined,
+      });
+      const { name, resourceGroupName, subscriptionId } = props;
+      const { id: identityId, clientId, principalId, tenantId } = resource;
+      return { name, resourceGroupName, subscriptionId, identityId, clientId, principalId, tenantId };
     });
-    this.name = props.name;
-    this.resourceGroupName = props.resourceGroupName;
-    this.subscriptionId = props.subscriptionId;
-    this.identityId = this.resource.id;
-    this.clientId = this.resource.clientId;
-    this.principalId = this.resource.principalId;
-    this.tenantId = this.resource.tenantId;
+    this.resource = resource;
   }
 }
 
 class ExistingManagedIdentity extends ManagedIdentityBase {
-  public readonly name: string;
-  public readonly resourceGroupName: string;
-  public readonly subscriptionId: string;
-  public readonly identityId: string;
-  public readonly clientId: string;
-  public readonly principalId: string;
-  public readonly tenantId: string;
-
   constructor(scope: Construct, id: string, props: ExistingManagedIdentityProps) {
-    super(scope, id);
-    const check = new Checker(this.node.path);
-    check.check("name", props.name, Rules.identityName);
-    check.check("resourceGroupName", props.resourceGroupName, Rules.resourceGroupName);
-    check.check("subscriptionId", props.subscriptionId, Rules.guid);
-    check.throwIfAny();
-    const data = new DataAzurermUserAssignedIdentity(this, "Lookup", {
-      name: props.name,
-      resourceGroupName: props.resourceGroupName,
-      provider: props.provider,
+    super(scope, id, (self) => {
+      const check = new Checker(self.node.path);
+      checkNameGroupSubscription(check, props);
+      check.throwIfAny();
+      const data = new DataAzurermUserAssignedIdentity(self, "Lookup", {
+        name: props.name,
+        resourceGroupName: props.resourceGroupName,
+        provider: props.provider,
+      });
+      const { name, resourceGroupName, subscriptionId } = props;
+      const { id: identityId, clientId, principalId, tenantId } = data;
+      return { name, resourceGroupName, subscriptionId, identityId, clientId, principalId, tenantId };
     });
-    this.name = props.name;
-    this.resourceGroupName = props.resourceGroupName;
-    this.subscriptionId = props.subscriptionId;
-    this.identityId = data.id;
-    this.clientId = data.clientId;
-    this.principalId = data.principalId;
-    this.tenantId = data.tenantId;
   }
 }
 
 class IdentityFromAttributes extends ManagedIdentityBase {
-  public readonly name: string;
-  public readonly resourceGroupName: string;
-  public readonly subscriptionId: string;
-  public readonly identityId: string;
-  public readonly clientId: string;
-  public readonly principalId: string;
-  public readonly tenantId: string;
-
   constructor(scope: Construct, id: string, attrs: ManagedIdentityAttributes) {
-    super(scope, id);
-    const check = new Checker(this.node.path);
-    check.check("identityId", attrs.identityId, Rules.identityResourceId);
-    check.check("clientId", attrs.clientId, Rules.guid);
-    check.check("principalId", attrs.principalId, Rules.guid);
-    check.check("tenantId", attrs.tenantId, Rules.guid);
-    check.throwIfAny();
-    const parts = attrs.identityId.split("/");
-    this.identityId = attrs.identityId;
-    this.subscriptionId = parts[2];
-    this.resourceGroupName = parts[4];
-    this.name = parts[8];
-    this.clientId = attrs.clientId;
-    this.principalId = attrs.principalId;
-    this.tenantId = attrs.tenantId;
+    super(scope, id, (self) => {
+      const check = new Checker(self.node.path);
+      check.check("identityId", attrs.identityId, Rules.identityResourceId);
+      check.check("clientId", attrs.clientId, Rules.guid);
+      check.check("principalId", attrs.principalId, Rules.guid);
+      check.check("tenantId", attrs.tenantId, Rules.guid);
+      check.throwIfAny();
+      // /subscriptions/<sub>/resourcegroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>
+      const parts = attrs.identityId.split("/");
+      return { ...attrs, subscriptionId: parts[2], resourceGroupName: parts[4], name: parts[8] };
+    });
   }
 }
