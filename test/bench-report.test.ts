@@ -167,7 +167,7 @@ describe("report", () => {
     expect(svg).toContain("budget at 1,000 teams: 600 MiB");
     expect(svg).not.toMatch(/NaN|undefined|Infinity/);
     // Log-scale x: decades 1, 10, 100, 1,000 are evenly spaced.
-    const xs = [...svg.matchAll(/<text x="([\d.]+)" y="226" text-anchor="middle">(1|10|100|1,000)<\/text>/g)].slice(0, 4).map((x) => Number(x[1]));
+    const xs = [...svg.matchAll(/<text x="([\d.]+)" y="246" text-anchor="middle">(1|10|100|1,000)<\/text>/g)].slice(0, 4).map((x) => Number(x[1]));
     expect(xs).toHaveLength(4);
     expect(xs[1] - xs[0]).toBeCloseTo(xs[3] - xs[2], 0);
   });
@@ -186,6 +186,7 @@ describe("bench arguments", () => {
       template: true,
       out: path.resolve(root, "bench-results"),
       profile: undefined,
+      render: undefined,
       help: false,
     });
   });

@@ -28,6 +28,8 @@ export interface BenchOptions {
   readonly out: string;
   /** `--profile N`: one synth of N teams per environment under --cpu-prof, summarized; no bench. */
   readonly profile?: number;
+  /** `--render FILE`: rewrite bench.md and bench.svg beside FILE (a bench.json); no bench. */
+  readonly render?: string;
   readonly help: boolean;
 }
 
@@ -44,6 +46,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --out DIR          output directory (default bench-results)
   --profile N        profile one synth of N teams per environment (node --cpu-prof) and
                      print where the time goes
+  --render FILE      rewrite bench.md and bench.svg beside FILE (a bench.json), no runs
 `;
 
 /** Parses the command line. */
@@ -56,6 +59,7 @@ export function parseArgs(argv: readonly string[], root: string): BenchOptions {
   let template: boolean | undefined;
   let out: string | undefined;
   let profile: number | undefined;
+  let render: string | undefined;
   let help = false;
   const intArg = (flag: string, v: string | undefined, min: number, max: number): number => {
     const n = Number(v);
@@ -103,6 +107,11 @@ export function parseArgs(argv: readonly string[], root: string): BenchOptions {
       case "--profile":
         profile = intArg("--profile", value(), 1, MAX_TEAMS);
         break;
+      case "--render":
+        render = value();
+        if (!render) throw new Error("--render needs a bench.json file");
+        render = path.resolve(render);
+        break;
       case "--help":
       case "-h":
         help = true;
@@ -121,8 +130,19 @@ export function parseArgs(argv: readonly string[], root: string): BenchOptions {
     template: template ?? !smoke,
     out: path.resolve(root, out ?? (smoke ? "bench-results/tmp/smoke" : "bench-results")),
     profile,
+    render,
     help,
   };
+}
+
+/** Writes bench.json (unless only re-rendering), bench.md and bench.svg into `dir`. */
+function writeOutputs(dir: string, results: BenchResults, json = true): string {
+  fs.mkdirSync(dir, { recursive: true });
+  if (json) fs.writeFileSync(path.join(dir, "bench.json"), JSON.stringify(results, null, 2) + "\n");
+  const md = renderMarkdown(results);
+  fs.writeFileSync(path.join(dir, "bench.md"), md);
+  fs.writeFileSync(path.join(dir, "bench.svg"), renderSvg(results));
+  return md;
 }
 
 /** The repository root: the directory with tools/run.js, above this file or its compiled copy. */
@@ -293,6 +313,11 @@ export async function cli(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (opts.render) {
+    const results = JSON.parse(fs.readFileSync(opts.render, "utf8")) as BenchResults;
+    process.stdout.write(writeOutputs(path.dirname(opts.render), results, false));
+    return 0;
+  }
   // Transpile every source once before timing (the children then only check mtimes).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require(path.join(root, "tools", "run.js")) as { compile(): number }).compile();
@@ -354,12 +379,7 @@ export async function cli(argv: string[]): Promise<number> {
       budgets,
       ok: failures.length === 0 && (!enforced || budgets.every((b) => b.status !== "miss")),
     };
-    fs.mkdirSync(opts.out, { recursive: true });
-    fs.writeFileSync(path.join(opts.out, "bench.json"), JSON.stringify(results, null, 2) + "\n");
-    const md = renderMarkdown(results);
-    fs.writeFileSync(path.join(opts.out, "bench.md"), md);
-    fs.writeFileSync(path.join(opts.out, "bench.svg"), renderSvg(results));
-    process.stdout.write(md);
+    process.stdout.write(writeOutputs(opts.out, results));
     log(`wrote ${["bench.json", "bench.md", "bench.svg"].map((f) => path.relative(root, path.join(opts.out, f))).join(", ")}`);
     if (failures.length) {
       for (const f of failures) log(`FAILED ${f.id}: ${f.error}`);

@@ -156,10 +156,10 @@ interface Series {
 
 function panel(ox: number, title: string, unit: string, series: readonly Series[], budget?: { value: number; label: string }): string {
   const W = 380;
-  const H = 250;
+  const H = 270;
   const L = 52;
-  const R = 14;
-  const T = 30;
+  const R = 26;
+  const T = 48;
   const B = 40;
   const xs = series.flatMap((s) => s.points.map((p) => p.x));
   const ys = series.flatMap((s) => s.points.map((p) => p.y));
@@ -195,9 +195,10 @@ function panel(ox: number, title: string, unit: string, series: readonly Series[
     const pts = s.points.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(" ");
     g.push(`<polyline points="${pts}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`);
     for (const p of s.points) g.push(`<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="3" fill="${s.color}"/>`);
-    const ly = T + 14 + i * 16;
-    g.push(`<line x1="${ox + L + 10}" x2="${ox + L + 34}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`);
-    g.push(`<text x="${ox + L + 40}" y="${ly}">${esc(s.name)}</text>`);
+    // Legend in a row between the title and the plot, so it never covers data or the budget line.
+    const lx = ox + L + i * 185;
+    g.push(`<line x1="${lx}" x2="${lx + 24}" y1="32" y2="32" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`);
+    g.push(`<text x="${lx + 30}" y="36">${esc(s.name)}</text>`);
   });
   return g.join("\n");
 }
@@ -224,8 +225,8 @@ export function renderSvg(r: BenchResults): string {
     panel(400, "Peak RSS (median)", "MiB", seriesOf((m) => m.rssMiB), budget("teams-1000-rss", 600, "budget at 1,000 teams: 600 MiB")),
   ].join("\n");
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="780" height="250" viewBox="0 0 780 250" font-family="sans-serif" font-size="11">\n` +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="780" height="270" viewBox="0 0 780 270" font-family="sans-serif" font-size="11">\n` +
     `<title>cdktf synth: time and peak RSS against app teams per environment</title>\n` +
-    `<rect width="780" height="250" fill="#fff"/>\n${body}\n</svg>\n`
+    `<rect width="780" height="270" fill="#fff"/>\n${body}\n</svg>\n`
   );
 }
