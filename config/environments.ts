@@ -13,13 +13,16 @@ const TENANT_ID = "2e319086-9a26-46a3-865f-615bed576786";
 const APP_SUBSCRIPTION_ID = "99a3af26-911d-4bc5-8fcc-8f9de81e46c5";
 const CLUSTER_SUBSCRIPTION_ID = "7e242177-ef0b-431f-8c76-e40907843aa7";
 
-/** The guide's app team, with the vault name that differs per environment (vault names are global). */
-function guideTeam(keyVaultName: string, secretExpiry: string): AppTeamConfig {
+/**
+ * The guide's app team. Identity and vault names differ per environment: vault names are
+ * global, and both environments' identities live in the same subscription and group.
+ */
+function guideTeam(identityName: string, keyVaultName: string, secretExpiry: string): AppTeamConfig {
   return {
     name: "poc",
     namespace: "aad-pod-identity-poc",
     createNamespace: true,
-    identity: { name: "aks-aad-user-identity", resourceGroupName: "rg-westus2-shared" },
+    identity: { name: identityName, resourceGroupName: "rg-westus2-shared" },
     keyVault: {
       name: keyVaultName,
       resourceGroupName: "rg-westus2-shared",
@@ -57,7 +60,7 @@ export const devTest: EnvironmentConfig = {
     },
     kubernetes: { kind: "kubeconfig", configPath: "~/.kube/config", context: "aks-poc-container-westus2" },
   },
-  teams: [guideTeam("kv-westus2-aks", "2027-06-30T00:00:00Z")],
+  teams: [guideTeam("aks-aad-user-identity", "kv-westus2-aks", "2027-06-30T00:00:00Z")],
   dataProtection: { preventDestroy: false, purgeOnDestroy: false, requirePurgeProtection: false },
 };
 
@@ -75,7 +78,7 @@ export const prod: EnvironmentConfig = {
     },
     kubernetes: { kind: "kubeconfig", configPath: "~/.kube/config", context: "aks-prod-container-westus2" },
   },
-  teams: [guideTeam("kv-westus2-aks-prod", "2027-06-30T00:00:00Z")],
+  teams: [guideTeam("aks-aad-user-identity-prod", "kv-westus2-aks-prod", "2027-06-30T00:00:00Z")],
   dataProtection: { preventDestroy: true, purgeOnDestroy: false, requirePurgeProtection: true },
 };
 

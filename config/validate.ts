@@ -29,6 +29,7 @@ export function validatePlatform(config: PlatformConfig, selected?: readonly str
 
   const stackOwners = new Map<string, string>();
   const vaultOwners = new Map<string, string>();
+  const identityOwners = new Map<string, string>();
   const envNames = new Set<string>();
   for (const env of envs) {
     issues.push(...validateEnvironment(env));
@@ -49,6 +50,22 @@ export function validatePlatform(config: PlatformConfig, selected?: readonly str
       } else stackOwners.set(stack, owner);
     }
     for (const team of env.teams ?? []) {
+      const id = team.identity;
+      if (id && !id.existing && id.name) {
+        // Each environment's stack has its own state: two of them creating one identity would clash.
+        const key = `${env.appSubscriptionId}/${id.resourceGroupName}/${id.name}`.toLowerCase();
+        const where = `${env.name} / team "${team.name}"`;
+        const other = identityOwners.get(key);
+        if (other && !other.startsWith(`${env.name} /`)) {
+          issues.push({
+            context: where,
+            field: "identity.name",
+            value: id.name,
+            problem: `is also created by ${other} in the same subscription and resource group; each environment's state would claim it`,
+            fix: `give this environment its own identity, e.g. "${id.name}-${env.name}", or set identity.existing: true`,
+          });
+        } else if (!other) identityOwners.set(key, where);
+      }
       const kv = team.keyVault;
       if (!kv || kv.existing || !kv.name) continue;
       const key = kv.name.toLowerCase();

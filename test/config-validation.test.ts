@@ -203,9 +203,16 @@ const BAD_INPUTS: readonly BadInput[] = [
   },
   {
     name: "two teams creating the same identity",
-    mutate: (c) => void secondTeam(c, "prod", "payments", (t) => void (t.identity.name = "aks-aad-user-identity")),
-    context: 'prod / team "payments"', field: "identity.name", value: "aks-aad-user-identity",
+    mutate: (c) => void secondTeam(c, "prod", "payments", (t) => void (t.identity.name = "aks-aad-user-identity-prod")),
+    context: 'prod / team "payments"', field: "identity.name", value: "aks-aad-user-identity-prod",
     problem: 'is already an identity created by another team (set identity.existing: true to share it) (team "poc")', fix: "choose a distinct value",
+  },
+  {
+    name: "two environments creating the same identity",
+    mutate: (c) => void (teamOf(c, "prod").identity.name = "aks-aad-user-identity"),
+    context: 'prod / team "poc"', field: "identity.name", value: "aks-aad-user-identity",
+    problem: 'is also created by dev-test / team "poc" in the same subscription and resource group; each environment\'s state would claim it',
+    fix: 'give this environment its own identity, e.g. "aks-aad-user-identity-prod", or set identity.existing: true',
   },
   {
     name: "the sidecar reader with workload identity only",

@@ -42,7 +42,7 @@ describe("doctor --env", () => {
     const id = "/subscriptions/11111111-2222-3333-4444-555555555555/resourcegroups/rg-westus2-shared/providers/microsoft.managedidentity/userassignedidentities/aks-aad-user-identity";
     const m = matchEnvironment("missing-managed-identity-operator", { identityResourceId: [id] }, prod, platform);
     expect(messages(m.checks, "mismatch")).toEqual([
-      `identity ${id} is not the identity of any team of prod (its subscription 11111111-2222-3333-4444-555555555555 is not appSubscriptionId 99a3af26-911d-4bc5-8fcc-8f9de81e46c5); configured: aks-aad-user-identity`,
+      `identity ${id} is not the identity of any team of prod (its subscription 11111111-2222-3333-4444-555555555555 is not appSubscriptionId 99a3af26-911d-4bc5-8fcc-8f9de81e46c5); configured: aks-aad-user-identity-prod`,
     ]);
   });
 

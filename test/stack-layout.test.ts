@@ -68,7 +68,8 @@ describe.each(["dev-test", "prod"])("per-team layout, environment %s", (env) => 
     expect(paths(own).every((p) => p.startsWith(`${env}-apps-${team}/Team-${team}/`))).toBe(true);
     expect(paths(own).length).toBeGreaterThan(0);
     // The team's identity is created here and in no other stack of the environment.
-    const identityName = team === "poc" ? "aks-aad-user-identity" : `aks-aad-user-identity-${team.slice(-4)}`;
+    const base = platform.environments.find((e) => e.name === env)!.teams[0].identity.name;
+    const identityName = team === "poc" ? base : `${base}-${team.slice(-4)}`;
     const stacksWithIdentity = [...perTeam.tf].filter(
       ([name, tf]) => name.startsWith(`${env}-`) && Object.values<Json>(tf.resource?.azurerm_user_assigned_identity ?? {}).some((r) => r.name === identityName),
     );

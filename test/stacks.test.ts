@@ -41,7 +41,8 @@ describe.each<[string, EnvironmentConfig, string]>([
   });
 
   test("step 1: the user-assigned identity of the guide", () => {
-    expect(identity).toMatchObject({ name: "aks-aad-user-identity", resource_group_name: "rg-westus2-shared", location: "westus2" });
+    expect(identity).toMatchObject({ name: env.teams[0].identity.name, resource_group_name: "rg-westus2-shared", location: "westus2" });
+    expect(env.teams[0].identity.name).toBe(name === "prod" ? "aks-aad-user-identity-prod" : "aks-aad-user-identity");
   });
 
   test("step 2: the vault (own name per environment) and the secret, with no value in the JSON", () => {
