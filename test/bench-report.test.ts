@@ -21,7 +21,7 @@ const m = (id: string, wallMs: number, rssMiB: number, extra: Partial<Measuremen
   ...extra,
 });
 
-const sample = (wallMs: number, rssMiB: number, exitCode = 0): Sample => ({ wallMs, rssMiB, cpuMs: wallMs, processes: 1, exitCode, signal: null });
+const sample = (wallMs: number, rssMiB: number, exitCode = 0): Sample => ({ wallMs, rssMiB, rssSumMiB: rssMiB, cpuMs: wallMs, processes: 1, exitCode, signal: null });
 
 describe("measure", () => {
   it("takes medians (odd and even counts)", () => {

@@ -30,6 +30,11 @@ export interface Sample {
   readonly wallMs: number;
   /** Largest peak RSS of any Node process of the tree, MiB (what `/usr/bin/time` reports for the tree's largest process). */
   readonly rssMiB: number;
+  /**
+   * Sum of the peak RSS of every Node process of the tree, MiB: an upper bound of the memory
+   * the run held at once (the parallel synth runs one process per environment).
+   */
+  readonly rssSumMiB: number;
   /** CPU time of all Node processes of the tree, ms. */
   readonly cpuMs: number;
   /** Node processes that reported. */
@@ -101,6 +106,7 @@ export function runOnce(c: BenchCommand, reporter: string, scratch: string): Pro
         resolve({
           wallMs,
           rssMiB: reports.reduce((m, r) => Math.max(m, r.maxRssKiB), 0) / 1024,
+          rssSumMiB: reports.reduce((t, r) => t + r.maxRssKiB, 0) / 1024,
           cpuMs: reports.reduce((s, r) => s + r.cpuUs, 0) / 1000,
           processes: reports.length,
           exitCode: code,
@@ -120,6 +126,8 @@ export interface Measurement {
   readonly runs: number;
   readonly wallMs: number;
   readonly rssMiB: number;
+  /** Median of {@link Sample.rssSumMiB}. */
+  readonly rssSumMiB?: number;
   readonly cpuMs: number;
   /** Every run's wall time, ms, in run order (to judge noise). */
   readonly wallMsAll: number[];
@@ -144,6 +152,7 @@ export function summarize(c: Pick<BenchCommand, "id" | "label" | "display">, sam
     runs: samples.length,
     wallMs: samples.length ? median(samples.map((s) => s.wallMs)) : NaN,
     rssMiB: samples.length ? median(samples.map((s) => s.rssMiB)) : NaN,
+    rssSumMiB: samples.length ? median(samples.map((s) => s.rssSumMiB)) : NaN,
     cpuMs: samples.length ? median(samples.map((s) => s.cpuMs)) : NaN,
     wallMsAll: samples.map((s) => Math.round(s.wallMs)),
     rssMiBAll: samples.map((s) => Math.round(s.rssMiB * 10) / 10),
