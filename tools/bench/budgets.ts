@@ -95,14 +95,14 @@ export const BUDGETS: readonly BudgetDef[] = [
   },
   {
     id: "template-speed",
-    what: "template way (npx ts-node main.ts) vs ours: time",
+    what: "template way (ts-node + provider barrels) vs ours: time",
     limit: "ours ≥ 15× faster",
     needs: [IDS.template, IDS.synth],
     eval: two(IDS.template, IDS.synth, (t, a) => ({ value: t.wallMs / a.wallMs, shown: `${x(t.wallMs / a.wallMs)} faster`, ok: t.wallMs >= 15 * a.wallMs })),
   },
   {
     id: "template-memory",
-    what: "template way (npx ts-node main.ts) vs ours: peak RSS",
+    what: "template way (ts-node + provider barrels) vs ours: peak RSS",
     limit: "ours ≥ 8× less",
     needs: [IDS.template, IDS.synth],
     eval: two(IDS.template, IDS.synth, (t, a) => ({ value: t.rssMiB / a.rssMiB, shown: `${x(t.rssMiB / a.rssMiB)} less`, ok: t.rssMiB >= 8 * a.rssMiB })),
