@@ -2,7 +2,7 @@
 // app is loaded. They change no output (test/synth-equivalence.test.ts compares the files
 // byte for byte with `cdktf synth` and with the plain compiled app), only what cdktf
 // loads and records for diagnostics. Measured with `node --cpu-prof`
-// (docs/performance.md):
+// (README.md, "Performance and scale"):
 //
 // 1. Token creation stacks off. cdktf captures and formats a full stack trace for every
 //    token it creates (Intrinsic, Lazy, ...), only to print it if that token later fails to
