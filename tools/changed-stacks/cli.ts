@@ -1,3 +1,4 @@
+import { reportCliError } from "../cli-error";
 import { ChangedStacksError, compareSynthOutputs, listStacks, renderText, stacksDirOf } from "./compare";
 import { existsSync } from "fs";
 import { deployWaves, waveKeys } from "./stacks";
@@ -91,13 +92,7 @@ export async function cli(argv: string[]): Promise<number> {
     } else process.stdout.write(renderText(result));
     return 0;
   } catch (err) {
-    if (err instanceof ChangedStacksError) {
-      process.stderr.write(`changed-stacks: ${err.message}\n`);
-      return 2;
-    }
-    const e = err as NodeJS.ErrnoException;
-    process.stderr.write(`changed-stacks: ${e.path ? `${e.path}: ` : ""}${e.code ?? e.message}\n`);
-    return 2;
+    return reportCliError("changed-stacks", err, ChangedStacksError);
   }
 }
 

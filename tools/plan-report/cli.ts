@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { reportCliError } from "../cli-error";
 import { mkdirSync, readFileSync, writeFileSync } from "fs";
 import { dirname } from "path";
 import type { ChangedStacks } from "../changed-stacks/compare";
@@ -185,13 +186,7 @@ export async function cli(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (err) {
-    if (err instanceof PlanReportError) {
-      process.stderr.write(`plan-report: ${err.message}\n`);
-      return 2;
-    }
-    const e = err as NodeJS.ErrnoException;
-    process.stderr.write(`plan-report: ${e.path ? `${e.path}: ` : ""}${e.code ?? e.message}\n`);
-    return 2;
+    return reportCliError("plan-report", err, PlanReportError);
   }
 }
 
