@@ -1,7 +1,10 @@
 import { Construct } from "constructs";
-import { TerraformVariable, type TerraformProvider } from "cdktf";
+import { TerraformStack, TerraformVariable, type TerraformProvider } from "cdktf";
 import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
 import { Checker, Rules } from "./validation";
+
+/** Variable names used per stack: two secrets sharing one would silently share one value. */
+const VARIABLES_BY_STACK = new WeakMap<TerraformStack, Map<string, string>>();
 
 /** Props of {@link VaultSecret}. */
 export interface VaultSecretProps {
@@ -59,9 +62,18 @@ export class VaultSecret extends Construct {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variableName)) {
       check.add("variableName", variableName, "is invalid: letters, digits and underscores, not starting with a digit", "choose a Terraform variable name");
     }
+    const external = (props.source ?? "variable") === "external";
+    const stack = TerraformStack.of(this);
+    const used = VARIABLES_BY_STACK.get(stack) ?? new Map<string, string>();
+    VARIABLES_BY_STACK.set(stack, used);
+    const owner = used.get(variableName);
+    if (!external && owner !== undefined) {
+      check.add("variableName", variableName, `is already the variable of ${owner}: both secrets would get one value`, "give each secret its own variableName (the default is unique per vault and secret)");
+    }
     check.throwIfAny();
     this.secretName = props.name;
-    if ((props.source ?? "variable") === "external") return;
+    if (external) return;
+    used.set(variableName, this.node.path);
 
     const value = new TerraformVariable(this, "Value", {
       type: "string",

@@ -17,6 +17,8 @@ export interface IManagedIdentity extends IPrincipal, IConstruct {
   readonly identityId: string;
   /** Client (application) ID (`AzureIdentity.spec.clientID`). */
   readonly clientId: string;
+  /** The azurerm provider (subscription) of the identity; grants on it use the same one. */
+  readonly provider?: TerraformProvider;
   /**
    * Guide step 3: lets the cluster's kubelet identity assign this identity to the nodes
    * (*Managed Identity Operator*, scoped to this identity only).
@@ -64,6 +66,7 @@ export interface ExistingManagedIdentityProps {
 
 /** What every identity reference exposes (IDs are tokens until deploy time, except by attributes). */
 interface IdentityValues {
+  readonly provider?: TerraformProvider;
   readonly name: string;
   readonly resourceGroupName: string;
   readonly subscriptionId: string;
@@ -89,6 +92,7 @@ abstract class ManagedIdentityBase extends Construct implements IManagedIdentity
   public readonly clientId: string;
   public readonly principalId: string;
   public readonly tenantId: string;
+  public readonly provider?: TerraformProvider;
   public readonly principalType = "ServicePrincipal" as const;
 
   /** `values` is called once the subclass's checks passed and its resources exist. */
@@ -102,6 +106,7 @@ abstract class ManagedIdentityBase extends Construct implements IManagedIdentity
     this.clientId = v.clientId;
     this.principalId = v.principalId;
     this.tenantId = v.tenantId;
+    this.provider = v.provider;
   }
 
   public get grantScope(): IConstruct {
@@ -145,9 +150,9 @@ export class ManagedIdentity extends ManagedIdentityBase {
         provider: props.provider,
         lifecycle: props.preventDestroy ? { preventDestroy: true } : undefined,
       });
-      const { name, resourceGroupName, subscriptionId } = props;
+      const { name, resourceGroupName, subscriptionId, provider } = props;
       const { id: identityId, clientId, principalId, tenantId } = resource;
-      return { name, resourceGroupName, subscriptionId, identityId, clientId, principalId, tenantId };
+      return { name, resourceGroupName, subscriptionId, identityId, clientId, principalId, tenantId, provider };
     });
     this.resource = resource;
   }
@@ -164,9 +169,9 @@ class ExistingManagedIdentity extends ManagedIdentityBase {
         resourceGroupName: props.resourceGroupName,
         provider: props.provider,
       });
-      const { name, resourceGroupName, subscriptionId } = props;
+      const { name, resourceGroupName, subscriptionId, provider } = props;
       const { id: identityId, clientId, principalId, tenantId } = data;
-      return { name, resourceGroupName, subscriptionId, identityId, clientId, principalId, tenantId };
+      return { name, resourceGroupName, subscriptionId, identityId, clientId, principalId, tenantId, provider };
     });
   }
 }

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { Testing } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
 import { VaultSecret, type VaultSecretProps } from "../constructs/key-vault-secret";
 import {
   IDS,
@@ -156,5 +156,15 @@ describe("VaultSecret", () => {
     const { stack } = newStack();
     const e = validationErrorOf(() => secret(stack, { expirationDate: "2027-02-30T00:00:00Z" }));
     expect(e.issues.map((i) => i.field)).toEqual(["expirationDate"]);
+  });
+});
+
+describe("variable names are unique per stack", () => {
+  test("GIVEN two secrets with the same explicit variableName in one stack WHEN the second is created THEN it throws naming both", () => {
+    const stack = new TerraformStack(Testing.app(), "dup");
+    new VaultSecret(stack, "A", { keyVaultId: "/subscriptions/x/kv-a", name: "db-password", variableName: "db_password" });
+    expect(() => new VaultSecret(stack, "B", { keyVaultId: "/subscriptions/x/kv-b", name: "db-password", variableName: "db_password" })).toThrow(
+      /dup\/B: variableName "db_password" is already the variable of dup\/A: both secrets would get one value/,
+    );
   });
 });

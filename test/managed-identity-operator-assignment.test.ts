@@ -1,4 +1,8 @@
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { App, TerraformStack, Testing } from "cdktf";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
+import { AksCluster } from "../constructs/aks-cluster";
+import { ManagedIdentity } from "../constructs/managed-identity";
 import { ManagedIdentityOperatorAssignment } from "../constructs/managed-identity-operator-assignment";
 import { BuiltInRoles } from "../constructs/roles";
 import {
@@ -83,5 +87,30 @@ describe("ManagedIdentityOperatorAssignment (guide step 3)", () => {
     expect(all[0].name).not.toBe(all[1].name);
     expect(new Set(all.map((r) => r.principal_id)).size).toBe(2);
     expect(all[0].scope).toBe(all[1].scope);
+  });
+});
+
+describe("provider of the identity's subscription", () => {
+  test("GIVEN an identity created with a provider alias WHEN the operator role is granted THEN the assignment uses the same provider", () => {
+    const stack = new TerraformStack(new App(), "alias");
+    new AzurermProvider(stack, "Default", { features: [{}], subscriptionId: "7e242177-ef0b-431f-8c76-e40907843aa7" });
+    const apps = new AzurermProvider(stack, "Apps", { features: [{}], alias: "apps", subscriptionId: "99a3af26-911d-4bc5-8fcc-8f9de81e46c5" });
+    const cluster = AksCluster.fromAgentPoolIdentity(stack, "Cluster", {
+      identityName: "aks-xcEwmVSi-agentpool",
+      nodeResourceGroupName: "MC_rg-aks-poc-container-westus2",
+      subscriptionId: "7e242177-ef0b-431f-8c76-e40907843aa7",
+    });
+    const identity = new ManagedIdentity(stack, "Identity", {
+      name: "aks-aad-user-identity",
+      resourceGroupName: "rg-westus2-shared",
+      location: "westus2",
+      subscriptionId: "99a3af26-911d-4bc5-8fcc-8f9de81e46c5",
+      provider: apps,
+    });
+    identity.grantOperator(cluster);
+    const json = JSON.parse(Testing.synth(stack, true));
+    const [assignment] = Object.values<any>(json.resource.azurerm_role_assignment);
+    expect(assignment.provider).toBe("azurerm.apps");
+    expect(Object.values<any>(json.resource.azurerm_user_assigned_identity)[0].provider).toBe("azurerm.apps");
   });
 });
