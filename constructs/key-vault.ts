@@ -26,6 +26,8 @@ export interface IKeyVault extends IConstruct {
   readonly rbacAuthorization: boolean;
   /** Names of the secrets the vault is known to hold. */
   readonly secretNames: readonly string[];
+  /** The secrets added through {@link addSecret} (including those given as props). */
+  readonly secrets: readonly VaultSecret[];
   /** Adds a secret (value never in Terraform files). */
   addSecret(secret: SecretProps): VaultSecret;
   /**
@@ -96,9 +98,14 @@ abstract class KeyVaultBase extends Construct implements IKeyVault {
   protected abstract readonly provider?: TerraformProvider;
   protected abstract readonly preventDestroy: boolean;
   private readonly names: string[] = [];
+  private readonly added: VaultSecret[] = [];
 
   public get secretNames(): readonly string[] {
     return this.names;
+  }
+
+  public get secrets(): readonly VaultSecret[] {
+    return this.added;
   }
 
   protected recordSecretName(name: string): void {
@@ -116,6 +123,7 @@ abstract class KeyVaultBase extends Construct implements IKeyVault {
       preventDestroy: this.preventDestroy,
     });
     this.names.push(secret.name);
+    this.added.push(created);
     return created;
   }
 

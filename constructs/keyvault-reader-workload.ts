@@ -42,6 +42,12 @@ export interface KeyVaultReaderWorkloadProps {
    * @default - the sidecar
    */
   readonly secretProviderClass?: SecretProviderClass;
+  /**
+   * What the pods need before they start, besides the identity: e.g. the vault read grant and
+   * the secret, so the first pods do not fail with 403 or "secret not found".
+   * @default []
+   */
+  readonly requires?: readonly ITerraformDependable[];
   /** @default 1 */
   readonly replicas?: number;
   /** @default DEFAULT_IMAGES */
@@ -139,6 +145,7 @@ export class KeyVaultReaderWorkload extends Construct {
     const secretUrl = `http://127.0.0.1:${SIDECAR_PORT}/secrets/${props.secretName}/`;
     const dependsOn: ITerraformDependable[] = props.identities.flatMap((s) => [...s.dependables]);
     if (spc) dependsOn.push(...spc.dependables);
+    dependsOn.push(...(props.requires ?? []));
     const probeLoop = (ok: string, test: string) =>
       `while true; do if ${test}; then echo "secret ${props.secretName} is readable${ok}"; else echo "secret ${props.secretName} is NOT readable${ok}"; fi; sleep 300; done`;
     const reader = {

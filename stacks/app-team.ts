@@ -26,7 +26,8 @@ export interface AppTeamProps {
  */
 export class AppTeam extends Construct {
   public readonly identityVault: IdentityVault;
-  public readonly operator: ManagedIdentityOperatorAssignment;
+  /** Guide step 3; only while pods get tokens through pod identity (NMI/MIC). */
+  public readonly operator?: ManagedIdentityOperatorAssignment;
   public readonly binding?: PodIdentityBinding;
   public readonly federation?: WorkloadIdentityFederation;
   public readonly workload?: KeyVaultReaderWorkload;
@@ -47,11 +48,12 @@ export class AppTeam extends Construct {
       preventDestroy: env.dataProtection.preventDestroy,
     });
     const { identity, keyVault } = this.identityVault;
-    this.operator = identity.grantOperator(cluster);
-
     const mode = team.identityMode ?? "pod-identity";
     const sources: IPodIdentitySource[] = [];
     if (mode !== "workload-identity") {
+      // Without pod identity, nodes need no right to assign the identity: the grant goes away.
+      const operator = identity.grantOperator(cluster);
+      this.operator = operator;
       const p = team.podIdentity!;
       this.binding = new PodIdentityBinding(this, "PodIdentityBinding", {
         identity,
@@ -59,7 +61,7 @@ export class AppTeam extends Construct {
         azureIdentityName: p.azureIdentityName,
         bindingName: p.bindingName,
         selector: p.selector,
-        requires: [this.operator, this.identityVault.secretRead],
+        requires: [operator, this.identityVault.secretRead],
         provider: kubernetes,
       });
       sources.push(this.binding);
@@ -96,6 +98,10 @@ export class AppTeam extends Construct {
         secretName: team.workload.secretName,
         identities: sources,
         secretProviderClass: this.secretProviderClass,
+        requires: [
+          this.identityVault.secretRead,
+          ...keyVault.secrets.filter((s) => s.secretName === team.workload!.secretName).flatMap((s) => (s.resource ? [s.resource] : [])),
+        ],
         replicas: team.workload.replicas,
         images: team.workload.images,
         provider: kubernetes,

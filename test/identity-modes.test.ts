@@ -119,11 +119,14 @@ describe("identity modes", () => {
       update: ["kubernetes_deployment_v1"],
     });
     // The last step also switches the reader to the CSI driver (the sidecar needs NMI): one manifest replaces two.
+    // …and the kubelet identity loses Managed Identity Operator: nodes need not assign the identity any more.
     expect(changes(both, wi)).toEqual({
       create: ["kubernetes_manifest"],
-      delete: ["kubernetes_manifest", "kubernetes_manifest"],
+      delete: ["azurerm_role_assignment", "kubernetes_manifest", "kubernetes_manifest"],
       update: ["kubernetes_deployment_v1"],
     });
+    expect(of(wi, "azurerm_role_assignment")).toEqual([]);
+    expect(of(both, "azurerm_role_assignment").map((r) => r.role_definition_id.split("/").pop())).toEqual(["f1a07417-d97a-45cb-824c-7a7467783830"]);
     // The selector never changes, so the Deployment is updated (rolling), never replaced.
     const selector = (j: Json) => of(j, "kubernetes_deployment_v1")[0].spec.selector;
     expect(selector(both)).toEqual(selector(pod));

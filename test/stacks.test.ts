@@ -96,6 +96,10 @@ describe.each<[string, EnvironmentConfig, string]>([
     const sidecar = deployment.spec.template.spec.container.find((c: Json) => c.name === "az-keyvault-reader-sidecar");
     expect(sidecar.env).toEqual([{ name: "AZURE_KEYVAULT_NAME", value: vaultName }]);
     expect(deployment.depends_on.some((d: string) => d.startsWith("kubernetes_manifest."))).toBe(true);
+    // The first pods start only once the identity can read the vault and the secret exists.
+    const [policyId] = only(apps, "azurerm_key_vault_access_policy");
+    const [secretId] = only(apps, "azurerm_key_vault_secret");
+    expect(deployment.depends_on).toEqual(expect.arrayContaining([`azurerm_key_vault_access_policy.${policyId}`, `azurerm_key_vault_secret.${secretId}`]));
   });
 
   test("step 7: Reader and Virtual Machine Contributor for the same agent-pool principal on the node resource group", () => {
