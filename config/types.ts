@@ -40,9 +40,10 @@ export interface ClusterConfig {
     /** The `MC_…` group that holds the agent-pool identity and the VM scale sets. */
     readonly nodeResourceGroupName: string;
     /**
-     * Object (principal) ID of the agent-pool identity, when known. Used by `doctor --env`
-     * to tell whether a log comes from this cluster. Does not replace the lookup.
-     * @default - unknown
+     * Object (principal) ID of the agent-pool identity, when the cluster admins hand it out.
+     * Then the stacks use it directly (no lookup, so app teams need no read access to the
+     * `MC_` group), and `doctor --env` tells whether a log comes from this cluster.
+     * @default - looked up by name at plan time
      */
     readonly principalId?: string;
   };

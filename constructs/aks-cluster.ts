@@ -60,6 +60,15 @@ export interface AgentPoolIdentityProps {
   readonly subscriptionId: string;
   /** @default - none: workload identity then needs the issuer from elsewhere */
   readonly oidcIssuerUrl?: string;
+  /**
+   * Object (principal) ID of the agent-pool identity, when the cluster admins hand it out
+   * (`az identity show -n <pool> -g <MC_ group> --query principalId`). Then nothing is looked
+   * up, and the stack needs no read access to the node resource group.
+   * @default - looked up by name at plan time
+   */
+  readonly principalId?: string;
+  /** Tenant of the agent-pool identity; used with `principalId`. @default - from the lookup */
+  readonly tenantId?: string;
   /** @default - the stack's default azurerm provider */
   readonly provider?: TerraformProvider;
 }
@@ -90,6 +99,11 @@ export class AksCluster extends Construct implements IAksCluster {
     check.check("nodeResourceGroupName", props.nodeResourceGroupName, Rules.resourceGroupName);
     check.check("subscriptionId", props.subscriptionId, Rules.guid);
     check.check("oidcIssuerUrl", props.oidcIssuerUrl, Rules.httpsUrl);
+    check.check("principalId", props.principalId, Rules.guid);
+    check.check("tenantId", props.tenantId, Rules.guid);
+    if (props.principalId !== undefined && props.tenantId === undefined) {
+      check.add("tenantId", undefined, "is missing: with a given principalId nothing is looked up", "give the tenant of the agent-pool identity");
+    }
     check.throwIfAny();
     return new AksCluster(scope, id, { kind: "agent-pool", ...props });
   }
@@ -128,17 +142,16 @@ export class AksCluster extends Construct implements IAksCluster {
       this.oidcIssuerUrl = cluster.oidcIssuerUrl;
       this.oidcIssuerEnabled = Token.asString(cluster.oidcIssuerEnabled);
     } else {
-      const pool = new DataAzurermUserAssignedIdentity(this, "AgentPoolIdentity", {
-        name: props.identityName,
-        resourceGroupName: props.nodeResourceGroupName,
-        provider: props.provider,
-      });
-      this.kubeletIdentity = {
-        principalId: pool.principalId,
-        principalType: "ServicePrincipal",
-        tenantId: pool.tenantId,
-        grantScope: this,
-      };
+      if (props.principalId !== undefined) {
+        this.kubeletIdentity = { principalId: props.principalId, principalType: "ServicePrincipal", tenantId: props.tenantId!, grantScope: this };
+      } else {
+        const pool = new DataAzurermUserAssignedIdentity(this, "AgentPoolIdentity", {
+          name: props.identityName,
+          resourceGroupName: props.nodeResourceGroupName,
+          provider: props.provider,
+        });
+        this.kubeletIdentity = { principalId: pool.principalId, principalType: "ServicePrincipal", tenantId: pool.tenantId, grantScope: this };
+      }
       this.nodeResourceGroupName = props.nodeResourceGroupName;
       this.nodeResourceGroupId = `/subscriptions/${props.subscriptionId}/resourceGroups/${props.nodeResourceGroupName}`;
       this.oidcIssuerUrl = props.oidcIssuerUrl;

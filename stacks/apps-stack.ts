@@ -20,7 +20,7 @@ export class AppsStack extends EnvironmentStack {
     super(scope, name, env, vars);
     azurermProvider(this, "Azurerm", env, { subscriptionId: env.appSubscriptionId });
     const clusterProvider = azurermProvider(this, "AzurermCluster", env, { subscriptionId: env.cluster.subscriptionId, alias: "cluster" });
-    this.cluster = importCluster(this, env.cluster, clusterProvider);
+    this.cluster = importCluster(this, env.cluster, env.tenantId, clusterProvider);
     const kubernetes = this.cluster.kubernetesProvider(this, "Kubernetes", env.cluster.kubernetes);
     // Construct ids are the team names: stable, so renaming a team is the only thing that moves its resources.
     this.teams = teams.map((team) => new AppTeam(this, `Team-${team.name}`, { env, team, cluster: this.cluster, kubernetes }));

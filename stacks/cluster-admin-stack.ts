@@ -19,7 +19,7 @@ export class ClusterAdminStack extends EnvironmentStack {
   constructor(scope: Construct, env: EnvironmentConfig, vars: NodeJS.ProcessEnv = process.env) {
     super(scope, clusterAdminStackName(env), env, vars);
     azurermProvider(this, "Azurerm", env, { subscriptionId: env.cluster.subscriptionId });
-    this.cluster = importCluster(this, env.cluster);
+    this.cluster = importCluster(this, env.cluster, env.tenantId);
     this.nodeRoles = new NodeResourceGroupRoles(this, "NodeResourceGroupRoles", { cluster: this.cluster });
   }
 }

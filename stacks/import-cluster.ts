@@ -4,7 +4,7 @@ import { AksCluster } from "../constructs/aks-cluster";
 import type { ClusterConfig } from "../config/types";
 
 /** The environment's cluster: looked up by name, or by agent-pool identity as in the guide. */
-export function importCluster(scope: Construct, cluster: ClusterConfig, provider?: TerraformProvider): AksCluster {
+export function importCluster(scope: Construct, cluster: ClusterConfig, tenantId: string, provider?: TerraformProvider): AksCluster {
   if (cluster.lookup) {
     return AksCluster.fromClusterName(scope, "Cluster", { ...cluster.lookup, subscriptionId: cluster.subscriptionId, provider });
   }
@@ -15,6 +15,8 @@ export function importCluster(scope: Construct, cluster: ClusterConfig, provider
     nodeResourceGroupName: pool.nodeResourceGroupName,
     subscriptionId: cluster.subscriptionId,
     oidcIssuerUrl: cluster.oidcIssuerUrl,
+    principalId: pool.principalId,
+    tenantId: pool.principalId ? tenantId : undefined,
     provider,
   });
 }

@@ -1,4 +1,6 @@
-import { TerraformOutput, Token } from "cdktf";
+import { TerraformOutput, TerraformStack, Testing, Token } from "cdktf";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
+import { NodeResourceGroupRoles } from "../constructs/node-resource-group-roles";
 import { AKS_AAD_SERVER_ID, AksCluster } from "../constructs/aks-cluster";
 import {
   IDS,
@@ -261,4 +263,37 @@ describe("AksCluster.kubernetesProvider", () => {
       expect(stack.node.tryFindChild("K8s")).toBeUndefined();
     },
   );
+});
+
+describe("AksCluster.fromAgentPoolIdentity with a known principal ID", () => {
+  test("GIVEN the agent-pool principal ID WHEN referenced THEN nothing is looked up and grants use the ID as is", () => {
+    const stack = new TerraformStack(Testing.app(), "known");
+    new AzurermProvider(stack, "Azurerm", { features: [{}], subscriptionId: "7e242177-ef0b-431f-8c76-e40907843aa7" });
+    const cluster = AksCluster.fromAgentPoolIdentity(stack, "Cluster", {
+      identityName: "aks-xcEwmVSi-agentpool",
+      nodeResourceGroupName: "MC_rg-aks-poc-container-westus2",
+      subscriptionId: "7e242177-ef0b-431f-8c76-e40907843aa7",
+      principalId: "b9276f33-e80c-4f09-9cdf-24c28c0feea4",
+      tenantId: "2e319086-9a26-46a3-865f-615bed576786",
+    });
+    new NodeResourceGroupRoles(stack, "Roles", { cluster });
+    const json = JSON.parse(Testing.synth(stack, true));
+    expect(json.data).toBeUndefined();
+    expect(Object.values<any>(json.resource.azurerm_role_assignment).map((r) => r.principal_id)).toEqual([
+      "b9276f33-e80c-4f09-9cdf-24c28c0feea4",
+      "b9276f33-e80c-4f09-9cdf-24c28c0feea4",
+    ]);
+  });
+
+  test("GIVEN a principal ID without a tenant WHEN referenced THEN it throws naming tenantId", () => {
+    const stack = new TerraformStack(Testing.app(), "no-tenant");
+    expect(() =>
+      AksCluster.fromAgentPoolIdentity(stack, "Cluster", {
+        identityName: "aks-xcEwmVSi-agentpool",
+        nodeResourceGroupName: "MC_rg-aks-poc-container-westus2",
+        subscriptionId: "7e242177-ef0b-431f-8c76-e40907843aa7",
+        principalId: "b9276f33-e80c-4f09-9cdf-24c28c0feea4",
+      }),
+    ).toThrow(/tenantId is missing: with a given principalId nothing is looked up/);
+  });
 });
