@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import type { ITerraformDependable, TerraformProvider } from "cdktf";
 import { type IManagedIdentity, ManagedIdentity } from "./managed-identity";
-import { type IKeyVault, KeyVault, type KeyVaultNetworkProps, type SecretProps } from "./key-vault";
+import { type DeployerAccess, type IKeyVault, KeyVault, type KeyVaultNetworkProps, type SecretProps } from "./key-vault";
 
 /** Props of {@link IdentityVault}. */
 export interface IdentityVaultProps {
@@ -32,6 +32,8 @@ export interface IdentityVaultProps {
   readonly tags?: Readonly<Record<string, string>>;
   /** `prevent_destroy` on identity, vault and secrets. @default false */
   readonly preventDestroy?: boolean;
+  /** Terraform's own right to write the secret values. @default { purge: false } */
+  readonly deployerAccess?: DeployerAccess | false;
   /** @default - the stack's default azurerm provider */
   readonly provider?: TerraformProvider;
 }
@@ -70,6 +72,7 @@ export class IdentityVault extends Construct {
         resourceGroupName: kv.resourceGroupName,
         rbacAuthorization: kv.rbacAuthorization ?? false,
         existingSecretNames: external,
+        deployerAccess: props.deployerAccess,
       });
       for (const s of kv.secrets.filter((x) => x.source !== "external")) this.keyVault.addSecret(s);
     } else {
@@ -86,6 +89,7 @@ export class IdentityVault extends Construct {
         secrets: kv.secrets,
         tags: props.tags,
         preventDestroy: props.preventDestroy,
+        deployerAccess: props.deployerAccess,
       });
     }
     this.secretRead = this.keyVault.grantSecretRead(this.identity);

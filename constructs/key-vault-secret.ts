@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { TerraformStack, TerraformVariable, type TerraformProvider } from "cdktf";
+import { type ITerraformDependable, TerraformStack, TerraformVariable, type TerraformProvider } from "cdktf";
 import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
 import { Checker, Rules } from "./validation";
 
@@ -32,6 +32,8 @@ export interface VaultSecretProps {
   readonly valueVersion?: number;
   /** `lifecycle.prevent_destroy`. @default false */
   readonly preventDestroy?: boolean;
+  /** What must exist before the value is written, e.g. Terraform's own access to the vault. @default [] */
+  readonly requires?: readonly ITerraformDependable[];
   /** @default - the stack's default azurerm provider */
   readonly provider?: TerraformProvider;
 }
@@ -95,6 +97,7 @@ export class VaultSecret extends Construct {
       expirationDate: props.expirationDate,
       provider: props.provider,
       lifecycle: props.preventDestroy ? { preventDestroy: true } : undefined,
+      dependsOn: props.requires?.length ? [...props.requires] : undefined,
     });
   }
 }

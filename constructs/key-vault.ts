@@ -3,6 +3,7 @@ import type { ITerraformDependable, TerraformProvider } from "cdktf";
 import { KeyVault as KeyVaultResource } from "@cdktf/provider-azurerm/lib/key-vault";
 import { KeyVaultAccessPolicyA } from "@cdktf/provider-azurerm/lib/key-vault-access-policy";
 import { DataAzurermKeyVault } from "@cdktf/provider-azurerm/lib/data-azurerm-key-vault";
+import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
 import type { IPrincipal } from "./principal";
 import { BuiltInRoleAssignment } from "./role-assignment";
 import { BuiltInRoles } from "./roles";
@@ -12,8 +13,11 @@ import { Checker, Rules } from "./validation";
 /** Secret permissions the guide's step 4 grants. */
 export const SECRET_READ_PERMISSIONS: readonly string[] = ["Get", "List"];
 
+/** Secret permissions of the principal running Terraform, which writes the values (access-policy vaults). */
+export const SECRET_WRITE_PERMISSIONS: readonly string[] = ["Get", "List", "Set", "Delete", "Recover"];
+
 /** A secret to create in a vault (see {@link VaultSecret}). */
-export type SecretProps = Omit<VaultSecretProps, "keyVaultId" | "provider" | "preventDestroy">;
+export type SecretProps = Omit<VaultSecretProps, "keyVaultId" | "provider" | "preventDestroy" | "requires">;
 
 /** A Key Vault, created here or imported. */
 export interface IKeyVault extends IConstruct {
@@ -72,8 +76,21 @@ export interface KeyVaultProps {
   readonly tags?: Readonly<Record<string, string>>;
   /** `lifecycle.prevent_destroy` on the vault and its secrets. @default false */
   readonly preventDestroy?: boolean;
+  /** See {@link DeployerAccess}. @default { purge: false } */
+  readonly deployerAccess?: DeployerAccess | false;
   /** @default - the stack's default azurerm provider */
   readonly provider?: TerraformProvider;
+}
+
+/**
+ * The principal running Terraform (`azurerm_client_config`) writes the values of the secrets
+ * it manages, so it gets secret Get, List, Set, Delete and Recover (access-policy vaults) or
+ * *Key Vault Secrets Officer* (RBAC vaults) on this vault only, created the first time a
+ * secret with `source: "variable"` is added. `false` when that access is granted elsewhere.
+ */
+export interface DeployerAccess {
+  /** Also Purge, needed when the provider purges soft-deleted secrets on destroy. @default false */
+  readonly purge?: boolean;
 }
 
 /** Props of {@link KeyVault.fromExisting}. */
@@ -85,6 +102,8 @@ export interface ExistingKeyVaultProps {
   readonly rbacAuthorization: boolean;
   /** Secrets it already holds (set out of band). @default [] */
   readonly existingSecretNames?: readonly string[];
+  /** See {@link DeployerAccess}. @default { purge: false } */
+  readonly deployerAccess?: DeployerAccess | false;
   /** @default - the stack's default azurerm provider */
   readonly provider?: TerraformProvider;
 }
@@ -97,7 +116,9 @@ abstract class KeyVaultBase extends Construct implements IKeyVault {
   protected abstract readonly tenantId: string;
   protected abstract readonly provider?: TerraformProvider;
   protected abstract readonly preventDestroy: boolean;
+  protected abstract readonly deployerAccess: DeployerAccess | false;
   private readonly names: string[] = [];
+  private deployerGrant?: ITerraformDependable;
   private readonly added: VaultSecret[] = [];
 
   public get secretNames(): readonly string[] {
@@ -113,7 +134,10 @@ abstract class KeyVaultBase extends Construct implements IKeyVault {
   }
 
   public addSecret(secret: SecretProps): VaultSecret {
+    const writesValue = (secret.source ?? "variable") === "variable";
+    const deployer = writesValue ? this.grantDeployerSecretWrite() : undefined;
     const created = new VaultSecret(this, `Secret-${secret.name}`, {
+      requires: deployer ? [deployer] : [],
       ...secret,
       // Unique per vault and secret, so two teams in one stack never share a variable.
       // After the spread: `variableName: undefined` must not undo the default.
@@ -125,6 +149,32 @@ abstract class KeyVaultBase extends Construct implements IKeyVault {
     this.names.push(secret.name);
     this.added.push(created);
     return created;
+  }
+
+  /** The principal running Terraform may write secret values (see {@link DeployerAccess}); created once. */
+  private grantDeployerSecretWrite(): ITerraformDependable | undefined {
+    if (this.deployerAccess === false) return undefined;
+    if (this.deployerGrant) return this.deployerGrant;
+    const client = new DataAzurermClientConfig(this, "Deployer", { provider: this.provider });
+    if (this.rbacAuthorization) {
+      this.deployerGrant = new BuiltInRoleAssignment(this, "SecretsWriteDeployer", {
+        role: BuiltInRoles.KeyVaultSecretsOfficer,
+        principal: { principalId: client.objectId, tenantId: client.tenantId, grantScope: this },
+        scope: this.vaultId,
+        scopeSubscriptionId: this.subscriptionId,
+        description: `Terraform writes the secret values of ${this.vaultName}`,
+        provider: this.provider,
+      }).resource;
+    } else {
+      this.deployerGrant = new KeyVaultAccessPolicyA(this, "SecretsWriteDeployer", {
+        keyVaultId: this.vaultId,
+        tenantId: client.tenantId,
+        objectId: client.objectId,
+        secretPermissions: [...SECRET_WRITE_PERMISSIONS, ...(this.deployerAccess.purge ? ["Purge"] : [])],
+        provider: this.provider,
+      });
+    }
+    return this.deployerGrant;
   }
 
   public grantSecretRead(grantee: IPrincipal): ITerraformDependable {
@@ -169,6 +219,7 @@ export class KeyVault extends KeyVaultBase {
   protected readonly tenantId: string;
   protected readonly provider?: TerraformProvider;
   protected readonly preventDestroy: boolean;
+  protected readonly deployerAccess: DeployerAccess | false;
 
   constructor(scope: Construct, id: string, props: KeyVaultProps) {
     super(scope, id);
@@ -191,6 +242,7 @@ export class KeyVault extends KeyVaultBase {
     this.tenantId = props.tenantId;
     this.provider = props.provider;
     this.preventDestroy = props.preventDestroy ?? false;
+    this.deployerAccess = props.deployerAccess ?? {};
     const network = props.network ?? {};
     this.resource = new KeyVaultResource(this, "Resource", {
       name: props.name,
@@ -224,6 +276,7 @@ class ExistingKeyVault extends KeyVaultBase {
   protected readonly tenantId: string;
   protected readonly provider?: TerraformProvider;
   protected readonly preventDestroy = false;
+  protected readonly deployerAccess: DeployerAccess | false;
 
   constructor(scope: Construct, id: string, props: ExistingKeyVaultProps) {
     super(scope, id);
@@ -243,6 +296,7 @@ class ExistingKeyVault extends KeyVaultBase {
     this.rbacAuthorization = props.rbacAuthorization;
     this.tenantId = data.tenantId;
     this.provider = props.provider;
+    this.deployerAccess = props.deployerAccess ?? {};
     for (const name of props.existingSecretNames ?? []) this.recordSecretName(name);
   }
 }

@@ -265,7 +265,8 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     cites: [],
     resourceTypes: [ROLE],
     severity: "error",
-    requirement: "only the roles this project needs: Managed Identity Operator, Virtual Machine Contributor, Reader, Key Vault Secrets User; never Owner, Contributor or User Access Administrator",
+    requirement:
+      "only the roles this project needs: Managed Identity Operator, Virtual Machine Contributor, Reader, Key Vault Secrets User (and Key Vault Secrets Officer for Terraform's own principal); never Owner, Contributor or User Access Administrator",
     check: (a) => {
       if (a.role_definition_name !== undefined) return [`role_definition_name ${JSON.stringify(a.role_definition_name)} is used: refer to built-in roles by GUID`];
       const role = roleByDefinitionId(String(a.role_definition_id ?? ""));
@@ -322,13 +323,14 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     cites: [],
     resourceTypes: [ROLE],
     severity: "error",
-    requirement: "Key Vault Secrets User only on a Key Vault",
+    requirement: "Key Vault Secrets User and Secrets Officer only on a Key Vault",
     check: (a) => {
-      if (roleByDefinitionId(String(a.role_definition_id ?? "")) !== BuiltInRoles.KeyVaultSecretsUser) return [];
+      const role = roleByDefinitionId(String(a.role_definition_id ?? ""));
+      if (role !== BuiltInRoles.KeyVaultSecretsUser && role !== BuiltInRoles.KeyVaultSecretsOfficer) return [];
       const s = a.scope;
       return isRef(s, KEY_VAULT) || (typeof s === "string" && /\/providers\/microsoft\.keyvault\/vaults\/[^/]+(\/secrets\/[^/]+)?$/i.test(s))
         ? []
-        : [`Key Vault Secrets User scope ${JSON.stringify(s)} is not a vault`];
+        : [`${role.name} scope ${JSON.stringify(s)} is not a vault`];
     },
   },
   {

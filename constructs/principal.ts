@@ -8,8 +8,11 @@ import type { IConstruct } from "constructs";
 export interface IPrincipal {
   /** Object (principal) ID in Entra ID; a token until deploy time. */
   readonly principalId: string;
-  /** Entra ID principal type. Managed identities are `ServicePrincipal`. */
-  readonly principalType: "ServicePrincipal" | "User" | "Group";
+  /**
+   * Entra ID principal type. Managed identities are `ServicePrincipal`.
+   * @default - not set: Azure infers it (Terraform's own principal may be a user or a service principal)
+   */
+  readonly principalType?: "ServicePrincipal" | "User" | "Group";
   /** Tenant of the principal. */
   readonly tenantId: string;
   /** The construct that owns the principal; grants are created under it and named after it. */

@@ -15,6 +15,8 @@ export const BuiltInRoles = {
   VirtualMachineContributor: { name: "Virtual Machine Contributor", guid: "9980e02c-c2be-4d73-94e8-173b1dc7cf3c" },
   Reader: { name: "Reader", guid: "acdd72a7-3385-48ef-bd42-f606fba81ae7" },
   KeyVaultSecretsUser: { name: "Key Vault Secrets User", guid: "4633458b-17de-408a-b874-0445c86b69e6" },
+  /** For the principal running Terraform on an RBAC vault: it writes the secrets' values. */
+  KeyVaultSecretsOfficer: { name: "Key Vault Secrets Officer", guid: "b86a8fe4-44ce-4948-aee5-eccb2c155cd7" },
 } as const satisfies Record<string, BuiltInRole>;
 
 /** Roles that must never be assigned by this project (privilege escalation). */

@@ -46,6 +46,8 @@ export class AppTeam extends Construct {
       keyVault: { ...team.keyVault, secrets: team.keyVault.secrets },
       tags: { ...env.tags, "app-team": team.name, environment: env.name },
       preventDestroy: env.dataProtection.preventDestroy,
+      // Terraform writes the secret values; it may purge them only where the provider purges on destroy.
+      deployerAccess: { purge: env.dataProtection.purgeOnDestroy },
     });
     const { identity, keyVault } = this.identityVault;
     const mode = team.identityMode ?? "pod-identity";

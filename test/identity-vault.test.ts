@@ -32,6 +32,8 @@ function identityVault(
     subscriptionId: IDS.appSubscription,
     identity: { name: "aks-aad-user-identity", resourceGroupName: "rg-westus2-shared", ...identity },
     keyVault: { name: "kv-westus2-aks", resourceGroupName: "rg-westus2-shared", secrets: [{ name: "grafana-admin-username-poc" }], ...keyVault },
+    // Step 4 only: Terraform's own write access is tested in key-vault.test.ts.
+    deployerAccess: false,
     ...rest,
   });
 }

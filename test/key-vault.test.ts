@@ -94,7 +94,54 @@ describe("KeyVault", () => {
 
     expect(onlyResource(json, "azurerm_key_vault").provider).toBe("azurerm.shared");
     expect(onlyResource(json, "azurerm_key_vault_secret").provider).toBe("azurerm.shared");
-    expect(onlyResource(json, "azurerm_key_vault_access_policy").provider).toBe("azurerm.shared");
+    // The identity's read grant and Terraform's own write grant.
+    expect(resourceList(json, "azurerm_key_vault_access_policy").map((p) => p.provider)).toEqual(["azurerm.shared", "azurerm.shared"]);
+    expect(onlyDataSource(json, "azurerm_client_config").provider).toBe("azurerm.shared");
+  });
+
+  describe("Terraform's own right to write secret values (deployerAccess)", () => {
+    test("GIVEN an access-policy vault with a secret WHEN synthesized THEN the principal running Terraform gets Get, List, Set, Delete, Recover and the secret waits for it", () => {
+      const { stack } = newStack();
+      vault(stack, { secrets: [{ name: "db-password" }] });
+      const json = synth(stack);
+      const clientId = onlyDataSourceId(json, "azurerm_client_config");
+      const policies = resources(json, "azurerm_key_vault_access_policy");
+      const [writeId, write] = Object.entries(policies).find(([, p]) => String(p.object_id).includes("azurerm_client_config"))!;
+      expect(write).toMatchObject({
+        object_id: `\${data.azurerm_client_config.${clientId}.object_id}`,
+        tenant_id: `\${data.azurerm_client_config.${clientId}.tenant_id}`,
+        secret_permissions: ["Get", "List", "Set", "Delete", "Recover"],
+      });
+      expect(write.key_permissions).toBeUndefined();
+      expect(onlyResource(json, "azurerm_key_vault_secret").depends_on).toEqual([`azurerm_key_vault_access_policy.${writeId}`]);
+    });
+
+    test("GIVEN purge on destroy WHEN synthesized THEN Purge is added, and only then", () => {
+      const { stack } = newStack();
+      vault(stack, { secrets: [{ name: "db-password" }], deployerAccess: { purge: true } });
+      expect(onlyResource(synth(stack), "azurerm_key_vault_access_policy").secret_permissions).toEqual(["Get", "List", "Set", "Delete", "Recover", "Purge"]);
+    });
+
+    test("GIVEN an RBAC vault WHEN synthesized THEN Terraform's principal gets Key Vault Secrets Officer on this vault only, and no access policy", () => {
+      const { stack } = newStack();
+      vault(stack, { rbacAuthorization: true, secrets: [{ name: "db-password" }] });
+      const json = synth(stack);
+      const officer = onlyResource(json, "azurerm_role_assignment");
+      expect(officer.role_definition_id).toBe(roleDefinitionIdOf(IDS.appSubscription, "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"));
+      expect(officer.scope).toBe(`\${azurerm_key_vault.${onlyResourceId(json, "azurerm_key_vault")}.id}`);
+      expect(officer.principal_type).toBeUndefined();
+      expect(resourceList(json, "azurerm_key_vault_access_policy")).toEqual([]);
+    });
+
+    test("GIVEN only external secrets, or deployerAccess false WHEN synthesized THEN Terraform gets no access to secret values", () => {
+      for (const props of [{ secrets: [{ name: "db-password", source: "external" as const }] }, { secrets: [{ name: "db-password" }], deployerAccess: false as const }]) {
+        const { stack } = newStack();
+        vault(stack, props);
+        const json = synth(stack);
+        expect(resourceList(json, "azurerm_key_vault_access_policy")).toEqual([]);
+        expect(dataSources(json, "azurerm_client_config")).toEqual({});
+      }
+    });
   });
 
   describe("grantSecretRead (guide step 4)", () => {

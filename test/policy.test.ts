@@ -32,6 +32,7 @@ const ROLE = {
   reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
   kvSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
   kvSecretsOfficer: "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
+  kvAdministrator: "00482a5a-887f-4fb3-b363-3b7fe8e74483",
   owner: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
   contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
   userAccessAdministrator: "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
@@ -207,7 +208,7 @@ const FAILING: readonly Case[] = [
   { ruleId: "AKSID-RBAC-001", title: "Owner", severity: "error", build: (s) => role(s, ROLE.owner, () => NODE_RG_ID), says: 'role "Owner" is never granted by this project' },
   { ruleId: "AKSID-RBAC-001", title: "Contributor", severity: "error", build: (s) => role(s, ROLE.contributor, () => NODE_RG_ID), says: 'role "Contributor" is never granted by this project' },
   { ruleId: "AKSID-RBAC-001", title: "User Access Administrator", severity: "error", build: (s) => role(s, ROLE.userAccessAdministrator, () => NODE_RG_ID), says: 'role "User Access Administrator" is never granted' },
-  { ruleId: "AKSID-RBAC-001", title: "a role this project does not need (Key Vault Secrets Officer)", severity: "error", build: (s) => role(s, ROLE.kvSecretsOfficer, (x) => vault(x).id), says: `role definition "${roleId(ROLE.kvSecretsOfficer)}" is not one this project needs` },
+  { ruleId: "AKSID-RBAC-001", title: "a role this project does not need (Key Vault Administrator)", severity: "error", build: (s) => role(s, ROLE.kvAdministrator, (x) => vault(x).id), says: `role definition "${roleId(ROLE.kvAdministrator)}" is not one this project needs` },
   { ruleId: "AKSID-RBAC-001", title: "a role by display name", severity: "error", build: (s) => role(s, "", () => NODE_RG_ID, { roleDefinitionName: "Reader" }), says: 'role_definition_name "Reader" is used: refer to built-in roles by GUID' },
   { ruleId: "AKSID-RBAC-002", title: "subscription scope", severity: "error", build: (s) => role(s, ROLE.reader, () => `/subscriptions/${CLUSTER_SUB}`), says: `scope "/subscriptions/${CLUSTER_SUB}" is a whole subscription` },
   { ruleId: "AKSID-RBAC-002", title: "management-group scope", severity: "error", build: (s) => role(s, ROLE.reader, () => "/providers/Microsoft.Management/managementGroups/platform"), says: "is a whole subscription or management group" },
@@ -216,6 +217,7 @@ const FAILING: readonly Case[] = [
   { ruleId: "AKSID-RBAC-004", title: "Virtual Machine Contributor outside the node resource group", severity: "error", build: (s) => role(s, ROLE.vmc, () => `/subscriptions/${SUB}/resourceGroups/rg-westus2-shared`), says: "Virtual Machine Contributor scope" },
   { ruleId: "AKSID-RBAC-004", title: "Reader on an identity", severity: "error", build: (s) => role(s, ROLE.reader, (x) => identity(x).id), says: "Reader scope" },
   { ruleId: "AKSID-RBAC-005", title: "Key Vault Secrets User on a resource group", severity: "error", build: (s) => role(s, ROLE.kvSecretsUser, () => `/subscriptions/${SUB}/resourceGroups/rg-westus2-shared`), says: "Key Vault Secrets User scope" },
+  { ruleId: "AKSID-RBAC-005", title: "Key Vault Secrets Officer on a resource group", severity: "error", build: (s) => role(s, ROLE.kvSecretsOfficer, () => `/subscriptions/${SUB}/resourceGroups/rg-westus2-shared`), says: "Key Vault Secrets Officer scope" },
   { ruleId: "AKSID-DATA-001", title: "vault without prevent_destroy where required", severity: "error", options: { requirePreventDestroy: true }, build: (s) => vault(s), says: "lifecycle.prevent_destroy is not set" },
   { ruleId: "AKSID-DATA-001", title: "identity without prevent_destroy where required", severity: "error", options: { requirePreventDestroy: true }, build: (s) => identity(s), says: "lifecycle.prevent_destroy is not set" },
   {
@@ -258,6 +260,7 @@ const PASSING: readonly Case[] = [
   },
   { ruleId: "AKSID-RBAC-004", title: "Virtual Machine Contributor on the node resource group", build: (s) => role(s, ROLE.vmc, () => NODE_RG_ID) },
   { ruleId: "AKSID-RBAC-005", title: "Key Vault Secrets User on the vault", build: (s) => role(s, ROLE.kvSecretsUser, (x) => vault(x).id) },
+  { ruleId: "AKSID-RBAC-005", title: "Key Vault Secrets Officer (Terraform's own principal) on the vault", build: (s) => role(s, ROLE.kvSecretsOfficer, (x) => vault(x).id) },
   { ruleId: "AKSID-DATA-001", title: "prevent_destroy where required", options: { requirePreventDestroy: true }, build: (s) => vault(s, { lifecycle: { preventDestroy: true } }) },
   { ruleId: "AKSID-DATA-001", title: "no prevent_destroy where not required (Dev/Test)", options: { requirePreventDestroy: false }, build: (s) => vault(s) },
 ];

@@ -19,6 +19,13 @@ function only(json: Json, type: string, kind: "resource" | "data" = "resource"):
   return entries[0] as [string, Json];
 }
 
+/** The identity's read grant (step 4), as opposed to Terraform's own write grant. */
+function readPolicy(json: Json): [string, Json] {
+  const entries = Object.entries<Json>(json.resource.azurerm_key_vault_access_policy).filter(([, p]) => String(p.object_id).includes("azurerm_user_assigned_identity"));
+  expect(entries).toHaveLength(1);
+  return entries[0] as [string, Json];
+}
+
 function byRole(json: Json, guid: string): Json[] {
   return Object.values<Json>(json.resource?.azurerm_role_assignment ?? {}).filter((r) => String(r.role_definition_id).endsWith(guid));
 }
@@ -56,6 +63,11 @@ describe.each<[string, EnvironmentConfig, string]>([
     expect(secret).toMatchObject({ name: "grafana-admin-username-poc", key_vault_id: `\${azurerm_key_vault.${vaultId}.id}` });
     expect(secret.value).toBeUndefined();
     expect(secret.value_wo).toMatch(/^\$\{var\.secret_[a-z0-9_]+\}$/);
+    // Terraform writes the value: its own principal may Set (not Purge: purge on destroy is off).
+    const [clientId] = only(apps, "azurerm_client_config", "data");
+    const write = Object.entries<Json>(apps.resource.azurerm_key_vault_access_policy).find(([, p]) => p.object_id === `\${data.azurerm_client_config.${clientId}.object_id}`)!;
+    expect(write[1].secret_permissions).toEqual(["Get", "List", "Set", "Delete", "Recover"]);
+    expect(secret.depends_on).toEqual([`azurerm_key_vault_access_policy.${write[0]}`]);
   });
 
   test("step 3: Managed Identity Operator for the agent-pool identity, scoped to the single identity", () => {
@@ -78,7 +90,7 @@ describe.each<[string, EnvironmentConfig, string]>([
   });
 
   test("step 4: Get and List on secrets for the identity's principal", () => {
-    const [, policy] = only(apps, "azurerm_key_vault_access_policy");
+    const [, policy] = readPolicy(apps);
     expect(policy.object_id).toBe(`\${${identityRef}.principal_id}`);
     expect(policy.secret_permissions).toEqual(["Get", "List"]);
     expect(policy.key_permissions).toBeUndefined();
@@ -93,7 +105,7 @@ describe.each<[string, EnvironmentConfig, string]>([
     expect(binding.manifest.spec).toEqual({ azureIdentity: "aad-user-identity", selector: "bind-user-identity-keyvault" });
     expect(binding.manifest.metadata.name).toBe("aad-user-identity-binding");
     const [mioId] = Object.entries<Json>(apps.resource.azurerm_role_assignment).find(([, r]) => String(r.role_definition_id).endsWith(BuiltInRoles.ManagedIdentityOperator.guid))!;
-    const [policyId] = only(apps, "azurerm_key_vault_access_policy");
+    const [policyId] = readPolicy(apps);
     for (const m of [azureIdentity, binding]) {
       expect(m.depends_on).toEqual(expect.arrayContaining([`azurerm_role_assignment.${mioId}`, `azurerm_key_vault_access_policy.${policyId}`]));
     }
@@ -108,7 +120,7 @@ describe.each<[string, EnvironmentConfig, string]>([
     expect(sidecar.env).toEqual([{ name: "AZURE_KEYVAULT_NAME", value: vaultName }]);
     expect(deployment.depends_on.some((d: string) => d.startsWith("kubernetes_manifest."))).toBe(true);
     // The first pods start only once the identity can read the vault and the secret exists.
-    const [policyId] = only(apps, "azurerm_key_vault_access_policy");
+    const [policyId] = readPolicy(apps);
     const [secretId] = only(apps, "azurerm_key_vault_secret");
     expect(deployment.depends_on).toEqual(expect.arrayContaining([`azurerm_key_vault_access_policy.${policyId}`, `azurerm_key_vault_secret.${secretId}`]));
   });
