@@ -138,6 +138,23 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     check: (a) => (a.rbac_authorization_enabled === true || a.enable_rbac_authorization === true ? [] : ["uses access policies, not RBAC authorization"]),
   },
   {
+    id: "AKSID-KV-006",
+    cites: [],
+    resourceTypes: [KEY_VAULT],
+    severity: "warning",
+    requirement:
+      "a Deny firewall lets the cluster and Terraform through: the AKS node subnet and the deployer's network in the firewall, or a private endpoint (warning: private endpoints are not modelled here)",
+    check: (a) => {
+      const acl = one(a.network_acls);
+      if (acl?.default_action !== "Deny") return [];
+      const ips = (acl.ip_rules as unknown[] | undefined) ?? [];
+      const subnets = (acl.virtual_network_subnet_ids as unknown[] | undefined) ?? [];
+      return ips.length || subnets.length
+        ? []
+        : ["the firewall denies every network and allows none: pods and Terraform reach the vault only through a private endpoint (else 403 ForbiddenByFirewall)"];
+    },
+  },
+  {
     id: "AKSID-SEC-001",
     cites: ["CKV_AZURE_114"],
     resourceTypes: [SECRET],

@@ -55,6 +55,8 @@ function fixture(options?: PolicyOptions): Fixture {
   return { stack, policy };
 }
 
+const NODE_SUBNET = "/subscriptions/99a3af26-911d-4bc5-8fcc-8f9de81e46c5/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-aks/subnets/nodes";
+
 function vault(scope: IConstruct, over: Partial<KeyVaultConfig> = {}, id = "Vault"): KeyVaultResource {
   return new KeyVaultResource(scope, id, {
     name: "kv-policy-test",
@@ -65,7 +67,8 @@ function vault(scope: IConstruct, over: Partial<KeyVaultConfig> = {}, id = "Vaul
     purgeProtectionEnabled: true,
     softDeleteRetentionDays: 90,
     rbacAuthorizationEnabled: true,
-    networkAcls: { defaultAction: "Deny", bypass: "AzureServices" },
+    // The AKS node subnet through the firewall (AKSID-KV-006).
+    networkAcls: { defaultAction: "Deny", bypass: "AzureServices", virtualNetworkSubnetIds: [NODE_SUBNET] },
     ...over,
   });
 }
@@ -185,6 +188,7 @@ const FAILING: readonly Case[] = [
   { ruleId: "AKSID-KV-003", title: "no firewall at all", severity: "error", build: (s) => vault(s, { networkAcls: undefined }), says: 'network_acls.default_action is undefined, not "Deny"' },
   { ruleId: "AKSID-KV-004", title: "a public IP range through the firewall", severity: "warning", build: (s) => vault(s, { networkAcls: { defaultAction: "Deny", bypass: "AzureServices", ipRules: ["203.0.113.0/24"] } }), says: "public IP ranges 203.0.113.0/24 can reach the vault" },
   { ruleId: "AKSID-KV-005", title: "access-policy mode", severity: "warning", build: (s) => vault(s, { rbacAuthorizationEnabled: false }), says: "uses access policies, not RBAC authorization" },
+  { ruleId: "AKSID-KV-006", title: "a Deny firewall that allows nothing", severity: "warning", build: (s) => vault(s, { networkAcls: { defaultAction: "Deny", bypass: "AzureServices", ipRules: [], virtualNetworkSubnetIds: [] } }), says: "the firewall denies every network and allows none" },
   { ruleId: "AKSID-SEC-001", title: "secret without content_type", severity: "error", build: (s) => secret(s, { contentType: undefined }), says: "content_type is not set" },
   { ruleId: "AKSID-SEC-002", title: "secret without expiration_date", severity: "error", build: (s) => secret(s, { expirationDate: undefined }), says: "expiration_date is not set" },
   { ruleId: "AKSID-SEC-003", title: "a literal value", severity: "error", build: (s) => secret(s, { value: "hunter2", valueWo: undefined, valueWoVersion: undefined }), says: "value is set: it would be stored in cdk.tf.json and in Terraform state" },
@@ -237,6 +241,7 @@ const PASSING: readonly Case[] = [
   { ruleId: "AKSID-KV-003", title: "firewall default Deny", build: (s) => vault(s) },
   { ruleId: "AKSID-KV-004", title: "no public IP ranges, a subnet instead", build: (s) => vault(s, { networkAcls: { defaultAction: "Deny", bypass: "AzureServices", virtualNetworkSubnetIds: [`/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/aks`] } }) },
   { ruleId: "AKSID-KV-005", title: "RBAC authorization", build: (s) => vault(s) },
+  { ruleId: "AKSID-KV-006", title: "a Deny firewall with the AKS node subnet allowed", build: (s) => vault(s, { networkAcls: { defaultAction: "Deny", bypass: "AzureServices", virtualNetworkSubnetIds: [NODE_SUBNET] } }) },
   { ruleId: "AKSID-SEC-001", title: "content_type set", build: (s) => secret(s) },
   { ruleId: "AKSID-SEC-002", title: "expiration_date set", build: (s) => secret(s) },
   { ruleId: "AKSID-SEC-003", title: "value_wo from a sensitive, ephemeral variable without a default", build: (s) => secret(s) },
@@ -427,14 +432,17 @@ describe("GIVEN the default config (config/environments.ts)", () => {
   test("WHEN synthesized THEN there are zero policy errors and exactly the accepted warnings", () => {
     const r = synthConfig();
     expect(r.ok).toBe(true);
-    expect(r.messages[1]).toBe("policy: 0 errors, 6 warning(s), 0 suppressed");
-    // Accepted in README.md ("Guard rails"): access-policy vaults (the guide's mode) and tag-pinned images.
+    expect(r.messages[1]).toBe("policy: 0 errors, 8 warning(s), 0 suppressed");
+    // Accepted in README.md ("Guard rails"): access-policy vaults (the guide's mode), tag-pinned
+    // images, and firewalls that need the cluster's network (not in the guide) or a private endpoint.
     expect(warningsOf(r)).toEqual(
       [
         "dev-test-apps AKSID-KV-005 azurerm_key_vault",
+        "dev-test-apps AKSID-KV-006 azurerm_key_vault",
         "dev-test-apps AKSID-K8S-003 busybox",
         "dev-test-apps AKSID-K8S-003 az-keyvault-reader-sidecar",
         "prod-apps AKSID-KV-005 azurerm_key_vault",
+        "prod-apps AKSID-KV-006 azurerm_key_vault",
         "prod-apps AKSID-K8S-003 busybox",
         "prod-apps AKSID-K8S-003 az-keyvault-reader-sidecar",
       ].sort(),
@@ -454,7 +462,7 @@ describe("GIVEN the default config (config/environments.ts)", () => {
       prodTeam(c).suppressions = [{ ruleId: "AKSID-KV-001", reason }];
     });
     expect(r.ok).toBe(true);
-    expect(r.messages[1]).toBe("policy: 0 errors, 6 warning(s), 1 suppressed");
+    expect(r.messages[1]).toBe("policy: 0 errors, 8 warning(s), 1 suppressed");
     const line = r.messages.find((m) => m.startsWith("  suppressed "));
     expect(line).toMatch(/^ {2}suppressed prod-apps: \[AKSID-KV-001 CKV_AZURE_110\/CKV_AZURE_42\/AVD-AZU-0016\] azurerm_key_vault\.Team-poc_\S+: purge_protection_enabled is not true/);
     expect(line!.endsWith(` Reason: ${reason}`)).toBe(true);
@@ -464,7 +472,7 @@ describe("GIVEN the default config (config/environments.ts)", () => {
     const reason = "The guide's access-policy mode; RBAC migration is tracked in issue 9.";
     const r = synthConfig((c) => void (prodTeam(c).suppressions = [{ ruleId: "AKSID-KV-005", reason }]));
     expect(r.ok).toBe(true);
-    expect(r.messages[1]).toBe("policy: 0 errors, 5 warning(s), 1 suppressed");
+    expect(r.messages[1]).toBe("policy: 0 errors, 7 warning(s), 1 suppressed");
     expect(warningsOf(r)).not.toContain("prod-apps AKSID-KV-005 azurerm_key_vault");
     expect(r.messages).toContainEqual(expect.stringMatching(/^ {2}suppressed prod-apps: \[AKSID-KV-005\] .* Reason: The guide's access-policy mode/));
   });
