@@ -7,17 +7,9 @@
  * branches in constructs or stacks.
  */
 
-/** How Terraform reaches the Kubernetes API of the cluster. Nothing here is needed at synth time. */
-export type KubernetesAccess =
-  /** Host, client certificate and CA from the cluster data source (`kube_config`). Needs a cluster lookup. */
-  | { readonly kind: "cluster-credentials" }
-  /** A kubeconfig file and context, as `kubectl` uses it. */
-  | { readonly kind: "kubeconfig"; readonly configPath: string; readonly context?: string }
-  /**
-   * Entra ID-only clusters: host and CA from the cluster data source, token from `kubelogin`.
-   * @default loginMode "azurecli"
-   */
-  | { readonly kind: "exec"; readonly loginMode?: "azurecli" | "workloadidentity" | "msi" | "spn" };
+/** How Terraform reaches the Kubernetes API of the cluster (one definition, shared with the construct). */
+export type { KubernetesAccess } from "../constructs/aks-cluster";
+import type { KubernetesAccess } from "../constructs/aks-cluster";
 
 /** The AKS cluster of an environment and its kubelet (agent-pool) identity. */
 export interface ClusterConfig {

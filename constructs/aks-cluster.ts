@@ -1,5 +1,5 @@
 import { Construct, type IConstruct } from "constructs";
-import { Fn, Token, type TerraformProvider } from "cdktf";
+import { Annotations, Fn, Token, type TerraformProvider } from "cdktf";
 import { DataAzurermKubernetesCluster } from "@cdktf/provider-azurerm/lib/data-azurerm-kubernetes-cluster";
 import { DataAzurermUserAssignedIdentity } from "@cdktf/provider-azurerm/lib/data-azurerm-user-assigned-identity";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
@@ -178,6 +178,9 @@ export class AksCluster extends Construct implements IAksCluster {
     // Admin credentials are only there on clusters with local accounts; the user config works with Entra ID.
     const kube = cluster.kubeConfig.get(0);
     if (access.kind === "cluster-credentials") {
+      Annotations.of(this).addWarning(
+        `Kubernetes access "cluster-credentials" uses the client certificate of ${this.node.id}'s kube_config: it exists only with local accounts and is close to cluster admin. Prefer "exec" (kubelogin) or a kubeconfig context.`,
+      );
       return new KubernetesProvider(scope, id, {
         host: kube.host,
         clientCertificate: Fn.base64decode(kube.clientCertificate),

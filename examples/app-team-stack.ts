@@ -8,12 +8,17 @@ import { AksCluster, IdentityVault, PodIdentityBinding, KeyVaultReaderWorkload }
 const app = new App();
 const stack = new TerraformStack(app, "payments-dev");
 new AzurermProvider(stack, "azurerm", { features: [{}], subscriptionId: "99a3af26-911d-4bc5-8fcc-8f9de81e46c5" });
+// The cluster lives in another subscription: its lookups go through their own provider.
+const clusterSubscription = new AzurermProvider(stack, "azurerm-cluster", {
+  features: [{}], alias: "cluster", subscriptionId: "7e242177-ef0b-431f-8c76-e40907843aa7",
+});
 const k8s = new KubernetesProvider(stack, "k8s", { configPath: "~/.kube/config", configContext: "aks-dev" });
 
 const cluster = AksCluster.fromAgentPoolIdentity(stack, "Cluster", {
   identityName: "aks-xcEwmVSi-agentpool",
   nodeResourceGroupName: "MC_rg-aks-poc-container-westus2",
-  subscriptionId: "7e242177-ef0b-431f-8c76-e40907843aa7",
+  subscriptionId: "7e242177-ef0b-431f-8c76-e40907843aa7",   // must be the provider's subscription
+  provider: clusterSubscription,
 });
 const { identity, keyVault, secretRead } = new IdentityVault(stack, "Payments", {
   location: "westus2",

@@ -83,6 +83,12 @@ export function synthesize(config: PlatformConfig, argv: readonly string[], vars
   fs.rmSync(outdir, { recursive: true, force: true });
   fs.renameSync(tmp, outdir);
   const warnings = findings.filter((f) => f.severity === "warning" && !f.suppressedBecause);
+  // Construct warnings outside the policy (e.g. a cluster whose OIDC issuer is off).
+  const other = stacks.flatMap((st) =>
+    st.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === "@cdktf/warn" && !String(m.data).startsWith("[AKSID-")).map((m) => `  warning ${st.node.id}: ${c.node.path}: ${m.data}`)),
+  );
   const suppressed = findings.filter((f) => f.suppressedBecause);
   const names = stacks.map((s) => s.node.id);
   return {
@@ -92,6 +98,7 @@ export function synthesize(config: PlatformConfig, argv: readonly string[], vars
       `synthesized ${names.length} stack(s) into ${outdir}: ${names.join(", ")}`,
       `policy: 0 errors, ${warnings.length} warning(s), ${suppressed.length} suppressed`,
       ...warnings.map((f) => `  warning ${f.stack}: ${f.message}`),
+      ...other,
       ...suppressed.map((f) => `  suppressed ${f.stack}: ${f.message} Reason: ${f.suppressedBecause}`),
     ],
   };

@@ -5,6 +5,10 @@ import type { AppTeamConfig, EnvironmentConfig, IdentityMode } from "../config/t
 import { buildPlatform } from "../stacks/platform";
 import { validatePlatform } from "../config/validate";
 import { formatIssue } from "../constructs/validation";
+import { AksCluster } from "../constructs/aks-cluster";
+import { synthesize } from "../stacks/synthesize";
+import * as os from "os";
+import * as path from "path";
 
 type Json = Record<string, any>;
 const ISSUER = "https://westus2.oic.prod-aks.azure.com/2e319086-9a26-46a3-865f-615bed576786/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b/";
@@ -173,5 +177,25 @@ describe("identity modes", () => {
     }));
     const messages = validatePlatform({ environments: [{ ...devTestWith("workload-identity"), teams }] }).map(formatIssue);
     expect(messages).toEqual([expect.stringContaining('dev-test / team "t20": identity.name "aks-aad-user-identity" would get more than 20 federated credentials')]);
+  });
+});
+
+describe("synth output", () => {
+  test("GIVEN a cluster whose OIDC issuer is known to be off WHEN synthesized THEN npm run synth's output carries the warning", () => {
+    // The agent-pool form knows the issuer is on when a URL is given; force "off" through the instance.
+    const original = AksCluster.fromAgentPoolIdentity;
+    const spy = jest.spyOn(AksCluster, "fromAgentPoolIdentity").mockImplementation((scope, id, props) => {
+      const c = original.call(AksCluster, scope, id, props);
+      Object.defineProperty(c, "oidcIssuerEnabled", { value: false });
+      return c;
+    });
+    try {
+      const out = path.join(os.tmpdir(), `oidc-off-${process.pid}`);
+      const r = synthesize({ environments: [devTestWith("both")] }, [], {}, out);
+      expect(r.ok).toBe(true);
+      expect(r.messages.join("\n")).toMatch(/warning dev-test-apps: dev-test-apps\/Team-poc\/WorkloadIdentity: Cluster Cluster has its OIDC issuer off/);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

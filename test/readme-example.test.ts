@@ -9,7 +9,9 @@ const root = path.resolve(__dirname, "..");
 test("GIVEN the README WHEN its library example is compared with examples/app-team-stack.ts THEN they are the same code", () => {
   const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
   const example = fs.readFileSync(path.join(root, "examples/app-team-stack.ts"), "utf8");
-  const code = example.split("\n").filter((l) => !l.startsWith("//")).join("\n");
+  // The file's leading comment is not part of the README's copy.
+  const lines = example.split("\n");
+  const code = lines.slice(lines.findIndex((l) => !l.startsWith("//"))).join("\n");
   expect(readme).toContain("```ts\n" + code + "```");
 });
 
