@@ -1,5 +1,5 @@
 import { Construct, type IConstruct } from "constructs";
-import type { ITerraformDependable, TerraformProvider } from "cdktf";
+import { type ITerraformDependable, type TerraformProvider, TerraformStack } from "cdktf";
 import { KeyVault as KeyVaultResource } from "@cdktf/provider-azurerm/lib/key-vault";
 import { KeyVaultAccessPolicyA } from "@cdktf/provider-azurerm/lib/key-vault-access-policy";
 import { DataAzurermKeyVault } from "@cdktf/provider-azurerm/lib/data-azurerm-key-vault";
@@ -155,7 +155,12 @@ abstract class KeyVaultBase extends Construct implements IKeyVault {
   private grantDeployerSecretWrite(): ITerraformDependable | undefined {
     if (this.deployerAccess === false) return undefined;
     if (this.deployerGrant) return this.deployerGrant;
-    const client = new DataAzurermClientConfig(this, "Deployer", { provider: this.provider });
+    // One lookup of "who runs Terraform" per stack and provider, shared by every vault.
+    const stack = TerraformStack.of(this);
+    const lookupId = `DeployerClientConfig${this.provider ? `-${this.provider.node.id}` : ""}`;
+    const client =
+      (stack.node.tryFindChild(lookupId) as DataAzurermClientConfig | undefined) ??
+      new DataAzurermClientConfig(stack, lookupId, { provider: this.provider });
     if (this.rbacAuthorization) {
       this.deployerGrant = new BuiltInRoleAssignment(this, "SecretsWriteDeployer", {
         role: BuiltInRoles.KeyVaultSecretsOfficer,

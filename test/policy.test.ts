@@ -477,3 +477,16 @@ describe("GIVEN the default config (config/environments.ts)", () => {
     expect(r.messages).toContainEqual(expect.stringMatching(/^ {2}suppressed prod-apps: \[AKSID-KV-005\] .* Reason: The guide's access-policy mode/));
   });
 });
+
+describe("GIVEN every failing and passing case WHEN the policy resolves only the attributes its rules declare (reads)", () => {
+  test("THEN the findings are exactly those of resolving whole resources", () => {
+    for (const c of [...FAILING, ...PASSING]) {
+      const partial = fixture(c.options);
+      c.build(partial.stack);
+      const whole = fixture({ ...c.options, resolveAll: true });
+      c.build(whole.stack);
+      const summary = (f: Fixture) => evaluate(f).findings.map((x) => `${x.ruleId} ${x.severity} ${x.message}`);
+      expect([c.ruleId, c.title, summary(partial)]).toEqual([c.ruleId, c.title, summary(whole)]);
+    }
+  });
+});
