@@ -47,9 +47,10 @@ export async function synthesizeApp(
   const teams = envs.reduce((n, e) => n + (e.teams?.length ?? 0), 0);
   const forced = vars[PARALLEL_ENV] === "1" ? true : vars[PARALLEL_ENV] === "0" ? false : undefined;
   const parallel = opts.parallel ?? forced ?? teams >= PARALLEL_TEAMS_THRESHOLD;
-  const stringify = loadStableStringify();
   const unknown = (selection.names ?? []).some((n) => !config.environments.some((e) => e.name === n));
-  if (!parallel || envs.length < 2 || selection.issues.length || unknown || !stringify) return serial().synthesize(config, argv, vars, outdir);
+  if (!parallel || envs.length < 2 || selection.issues.length || unknown) return serial().synthesize(config, argv, vars, outdir);
+  const stringify = loadStableStringify();
+  if (!stringify) return serial().synthesize(config, argv, vars, outdir);
 
   const base = outdir.replace(/[\\/]+$/, "");
   const work = `${base}.tmp-${process.pid}`;
