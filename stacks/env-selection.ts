@@ -1,4 +1,7 @@
-// Which environments a synth is for: light (no cdktf), so the parallel synth's parent stays small.
+// Which environments a synth is for, and how a failed synth ends: light (no cdktf), so the
+// parallel synth's parent stays small.
+import * as fs from "fs";
+import * as path from "path";
 import type { ValidationIssue } from "../constructs/validation";
 
 /** Environment variable with a comma-separated list of environments, for `cdktf synth/deploy`. */
@@ -37,3 +40,13 @@ export function selectedEnvironments(
   return { names: names.length ? names : undefined, field, issues };
 }
 
+
+/**
+ * Ends a failed synth: removes the temporary directory and any old `outdir`, so `cdktf deploy`
+ * can never pick up partial or stale output, and says so after `messages`.
+ */
+export function failSynth(outdir: string, tmp: string | undefined, messages: readonly string[]): SynthResult {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  fs.rmSync(outdir, { recursive: true, force: true });
+  return { ok: false, stacks: [], messages: [...messages, `removed ${path.basename(outdir)}/ so no partial or stale output can be deployed`] };
+}

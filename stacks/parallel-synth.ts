@@ -3,7 +3,7 @@ import * as path from "path";
 import { spawn } from "child_process";
 import { createRequire } from "module";
 import type { PlatformConfig } from "../config/types";
-import { selectedEnvironments, type SynthResult } from "./env-selection";
+import { failSynth, selectedEnvironments, type SynthResult } from "./env-selection";
 
 // The constructs, providers and cdktf load only where a synth runs in this process: the parent of a
 // parallel synth stays a small process that spawns, waits and merges.
@@ -64,10 +64,9 @@ export async function synthesizeApp(
 
   const failed = results.filter((r) => !r.ok);
   if (failed.length) {
-    fs.rmSync(work, { recursive: true, force: true });
-    fs.rmSync(outdir, { recursive: true, force: true });
+    // Identical lines (config problems every child reports) once; each child's "removed" line is replaced by ours.
     const lines = [...new Set(failed.flatMap((r) => r.messages.filter((m) => !m.startsWith("removed "))))];
-    return { ok: false, stacks: [], messages: [...lines, `removed ${path.basename(outdir)}/ so no partial or stale output can be deployed`] };
+    return failSynth(outdir, work, lines);
   }
 
   // Merge: every stack directory moves over; the manifests' stacks are united.

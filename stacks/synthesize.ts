@@ -1,5 +1,4 @@
 import * as fs from "fs";
-import * as path from "path";
 import { App } from "cdktf";
 import { formatIssue, ValidationError } from "../constructs/validation";
 import type { PlatformConfig } from "../config/types";
@@ -8,7 +7,7 @@ import { buildPlatform } from "./platform";
 import type { EnvironmentStack } from "./environment-stack";
 
 export { ENV_SELECTOR, selectedEnvironments, type SynthResult } from "./env-selection";
-import { selectedEnvironments, type SynthResult } from "./env-selection";
+import { failSynth as fail, selectedEnvironments, type SynthResult } from "./env-selection";
 
 /**
  * Validates the config, builds the stacks and synthesizes them into a temporary directory
@@ -71,8 +70,3 @@ export function synthesize(config: PlatformConfig, argv: readonly string[], vars
   };
 }
 
-function fail(outdir: string, tmp: string | undefined, messages: string[]): SynthResult {
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  fs.rmSync(outdir, { recursive: true, force: true });
-  return { ok: false, stacks: [], messages: [...messages, `removed ${path.basename(outdir)}/ so no partial or stale output can be deployed`] };
-}
