@@ -1,7 +1,7 @@
 // Issue 3, guard rail 2: the security policy (constructs/policy.ts), enforced as a cdktf Aspect.
 // Every rule in POLICY_RULES fails on a small stack of real provider resources and passes on a
 // compliant one; suppressions need a reason and are listed; the default config synthesizes with
-// zero policy errors and exactly the warnings the docs accept (README.md, "Guard rails").
+// zero policy errors and exactly the warnings the docs accept (docs/guard-rails.md).
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -311,10 +311,10 @@ describe.each(PASSING.map((c) => [c.ruleId, c.title, c] as const))("GIVEN %s is 
   });
 });
 
-describe("GIVEN the guard-rails docs (README section)", () => {
+describe("GIVEN the guard-rails docs (docs/guard-rails.md)", () => {
   const ROOT = path.resolve(__dirname, "..");
-  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-  const section = /^## Guard rails$[\s\S]*?(?=^## (?!#)|(?![\s\S]))/m.exec(readme)?.[0] ?? "";
+  const readme = fs.readFileSync(path.join(ROOT, "docs", "guard-rails.md"), "utf8");
+  const section = readme;
 
   test.each(POLICY_RULES.map((r) => [r.id, r] as const))("%s is documented with its severity and the checks it mirrors", (id, r) => {
     const row = section.split("\n").find((l) => l.startsWith(`| \`${id}\` |`));
@@ -433,7 +433,7 @@ describe("GIVEN the default config (config/environments.ts)", () => {
     const r = synthConfig();
     expect(r.ok).toBe(true);
     expect(r.messages[1]).toBe("policy: 0 errors, 8 warning(s), 0 suppressed");
-    // Accepted in README.md ("Guard rails"): access-policy vaults (the guide's mode), tag-pinned
+    // Accepted in docs/guard-rails.md: access-policy vaults (the guide's mode), tag-pinned
     // images, and firewalls that need the cluster's network (not in the guide) or a private endpoint.
     expect(warningsOf(r)).toEqual(
       [

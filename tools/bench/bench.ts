@@ -5,7 +5,7 @@
  * stack layouts. Checks the budgets of issue 6 and exits 1 on a miss, 2 on a failure.
  *
  * Writes bench.json, bench.md and bench.svg (default bench-results/) and prints the tables.
- * See README.md, "Performance and scale".
+ * See docs/performance.md.
  */
 import * as fs from "fs";
 import * as os from "os";

@@ -5,7 +5,7 @@
  * one finding, however often they repeat.
  *
  * The ids are stable: they are the `id` of `--json` output and are listed in
- * README.md (section "doctor and verify").
+ * docs/doctor-and-verify.md.
  */
 import { GUID, addIdentityParts, dashedGuid, parseArmId, parseServiceAccountSubject, type FieldName, type Fields } from "./fields";
 
