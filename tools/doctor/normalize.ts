@@ -32,7 +32,7 @@ const GO_LOG = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s/;
 /** Keys that hold the message in JSON-formatted log lines, in order of preference. */
 const MESSAGE_KEYS = ["log", "msg", "message", "MESSAGE", "Message", "error_description"] as const;
 /** Keys that add detail to the message. */
-const DETAIL_KEYS = ["err", "error", "Error", "stacktrace_error", "detail", "Detail"] as const;
+const DETAIL_KEYS = ["err", "error", "Error", "stacktrace_error", "detail", "Detail", "details", "innererror"] as const;
 const TIME_KEYS = ["ts", "time", "timestamp", "@timestamp", "Timestamp", "date"] as const;
 
 /** Removes ANSI escape sequences. Cheap when there are none. */
