@@ -122,7 +122,8 @@ function notJson(text: string, file: string, err: unknown): PlanReportError {
       `${file}: holds more than one JSON document, or text after the JSON (${detail}). Give one \`terraform show -json\` output per file, written with \`>\`, not appended with \`>>\`.`,
     );
   }
-  if (/end of JSON input|Unterminated string/i.test(detail)) {
+  const at = /at position (\d+)/.exec(detail);
+  if (/end of JSON input|Unterminated string/i.test(detail) || (at && Number(at[1]) >= text.trimEnd().length)) {
     return new PlanReportError(
       `${file}: the JSON ends early (${detail}): the file is cut short (an interrupted command, a full disk, or a truncated CI artifact). Run ${SHOW_JSON} again.`,
     );
