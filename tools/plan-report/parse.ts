@@ -51,7 +51,7 @@ export function decodeText(bytes: Uint8Array, file: string, command: string = SH
   if (n >= 2 && b[0] === 0xfe && b[1] === 0xff) return utf16(b.subarray(2), "utf-16be", file, command);
   if (command === SHOW_JSON && n >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04) {
     throw new PlanReportError(
-      `${file}: is a saved binary plan (the \`-out\` file of \`terraform plan\`), not its JSON. Convert it with \`terraform show -json ${basename(file)} > plan.json\` and give plan.json.`,
+      `${file}: is a saved binary plan (the \`-out\` file of \`terraform plan\`), not its JSON. Convert it with \`terraform show -json ${basename(file)} > plan.json\` in the directory it was planned in, and give plan.json.`,
     );
   }
   if (n >= 2 && b[0] !== 0 && b[1] === 0) return utf16(b, "utf-16le", file, command);
