@@ -125,7 +125,10 @@ export function summariseChange(rc: PlanResourceChange, file: string): ResourceC
     changedAttributes: action === "update" ? changedAttributes(rc) : [],
     ...(rc.action_reason ? { reason: REASONS[rc.action_reason] ?? rc.action_reason.replace(/_/g, " ") } : {}),
     ...(rc.previous_address ? { previousAddress: rc.previous_address } : {}),
-    ...(rc.change.importing ? { importing: true } : {}),
+    ...(isObject(rc.change.importing) ? { importing: true } : {}),
+    ...(isObject(rc.change.importing) && typeof rc.change.importing.id === "string" && rc.change.importing.id !== ""
+      ? { importId: rc.change.importing.id }
+      : {}),
   };
 }
 
@@ -162,10 +165,18 @@ export function analysePlan(plan: TerraformPlan, stack: string, source: string, 
   for (const rc of plan.resource_changes ?? []) {
     const summary = summariseChange(rc, source);
     counts[summary.action]++;
-    if (summary.action === "no-op") continue;
+    if (summary.action === "no-op") {
+      // A move (`moved` block) or an import changes the state though not the resource: list it.
+      if (summary.previousAddress || summary.importing) changes.push(summary);
+      continue;
+    }
     changes.push(summary);
     if (rc.type === "azurerm_role_assignment" || rc.type === "azurerm_key_vault_access_policy") accessRcs.push(rc);
   }
+  // Drift (changes made outside Terraform) is shown, never counted as a change of this plan.
+  const drift = (Array.isArray(plan.resource_drift) ? plan.resource_drift : []).filter(
+    (rc) => rc && rc.change && Array.isArray(rc.change.actions) && rc.change.actions.join(",") !== "no-op",
+  ).length;
   const config: ConfigIndex | undefined = accessRcs.length > 0 ? indexConfiguration(plan) : undefined;
   const access = config ? accessRcs.flatMap((rc) => accessChangesOf(rc, config)) : [];
   return {
@@ -175,6 +186,7 @@ export function analysePlan(plan: TerraformPlan, stack: string, source: string, 
     formatVersion: plan.format_version,
     errored: plan.errored === true,
     counts,
+    ...(drift > 0 ? { drift } : {}),
     changes,
     access,
     protectedChanges: guard(changes, rules),
@@ -202,4 +214,15 @@ export function reguard(report: StackReport, rules: GuardRules): StackReport {
 /** Total of the actions that change something (everything but no-op and read). */
 export function changeCount(counts: ActionCounts): number {
   return counts.create + counts.update + counts.delete + counts.replace + counts.forget;
+}
+
+/** Moves (`moved` blocks) and imports in a stack's changes, whatever their action. */
+export function movesAndImports(changes: readonly ResourceChangeSummary[]): { readonly moved: number; readonly imported: number } {
+  let moved = 0;
+  let imported = 0;
+  for (const c of changes) {
+    if (c.previousAddress) moved++;
+    if (c.importing) imported++;
+  }
+  return { moved, imported };
 }

@@ -5,10 +5,10 @@ import { dirname } from "path";
 import type { ChangedStacks } from "../changed-stacks/compare";
 import { ALLOW_DESTROY_ENV, DEFAULT_PROTECTED_TYPES, guardRules } from "./analyse";
 import { splitPatterns } from "./glob";
-import { readInput } from "./parse";
+import { decodeText, readInput } from "./parse";
 import { renderJson, renderMarkdown } from "./render";
 import { buildReport, NamedInput } from "./report";
-import { CheckOutcome, PlanReportError } from "./types";
+import { asPlanReportError, CheckOutcome, PlanReportError } from "./types";
 
 const USAGE = `usage: plan-report [options] <plan.json>...
 
@@ -129,8 +129,9 @@ export function parseArgs(argv: readonly string[]): Args {
 function readChangedStacks(file: string): Pick<ChangedStacks, "stacks" | "plan"> {
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(file, "utf8"));
+    data = JSON.parse(decodeText(readFileSync(file), file, "`changed-stacks --json <base> <head> > changed.json`"));
   } catch (err) {
+    if (err instanceof PlanReportError) throw err;
     const e = err as NodeJS.ErrnoException;
     throw new PlanReportError(
       `${file}: ${e.code === "ENOENT" ? "no such file" : `not JSON (${e.message})`}; give the output of \`changed-stacks --json <base> <head>\`.`,
@@ -186,7 +187,8 @@ export async function cli(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (err) {
-    return reportCliError("plan-report", err, PlanReportError);
+    // Every error, expected or not, as one printable line (file names and quoted input can hold anything).
+    return reportCliError("plan-report", asPlanReportError(err), PlanReportError);
   }
 }
 
