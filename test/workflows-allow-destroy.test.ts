@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { allowancesFromComments, allowancesFromInput, GitHubComment } from "../tools/plan-report/allow";
-import { allowCli } from "../tools/plan-report/allow-cli";
+import { cli as allowCli } from "../tools/plan-report/allow-cli";
 import { cli } from "../tools/plan-report/cli";
 import { PlanReport } from "../tools/plan-report/types";
 import { runCli } from "./fixtures/plans/capture";
@@ -114,7 +114,7 @@ if (missing) {
     writeFileSync(join(dir, "comments.json"), JSON.stringify([[comment("alice", "/allow-destroy dev-test-apps terraform_data.a")]]));
     writeFileSync(join(dir, "roles.json"), JSON.stringify(ROLES));
     const allowFile = join(dir, "allow.json");
-    const made = await runCli(async (argv) => allowCli(argv), [
+    const made = await runCli(allowCli, [
       "comments", "--merged", "--pull", join(dir, "pull.json"), "--comments", join(dir, "comments.json"), "--roles", join(dir, "roles.json"), "--out", allowFile,
     ]);
     expect(made).toMatchObject({ code: 0, stdout: expect.stringContaining("allowed: dev-test-apps terraform_data.a (by @alice") });

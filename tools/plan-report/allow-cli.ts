@@ -58,8 +58,8 @@ function summary(list: AllowList): string {
   return lines.length > 0 ? `${lines.join("\n")}\n` : "no allowances\n";
 }
 
-/** Runs the tool; returns the exit code. */
-export function allowCli(argv: readonly string[]): number {
+/** Runs the tool; returns the exit code (the `cli` export is what tools/run.js calls). */
+export async function cli(argv: readonly string[]): Promise<number> {
   try {
     const [command, ...rest] = argv;
     if (command === "commenters") {
@@ -95,4 +95,8 @@ export function allowCli(argv: readonly string[]): number {
   }
 }
 
-if (require.main === module) process.exitCode = allowCli(process.argv.slice(2));
+if (require.main === module) {
+  cli(process.argv.slice(2)).then((c) => {
+    process.exitCode = c;
+  });
+}
