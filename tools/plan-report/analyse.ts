@@ -1,4 +1,5 @@
 import { accessChangesOf, ConfigIndex, indexConfiguration } from "./access";
+import type { DestroyAllowance } from "./allow";
 import { isObject, marked } from "./values";
 import { addressMatcher, ResourceMatcher, resourceMatcher } from "./glob";
 import {
@@ -36,16 +37,29 @@ export const ALLOW_DESTROY_ENV = "PLAN_REPORT_ALLOW_DESTROY";
 export interface GuardRules {
   readonly protect: readonly ResourceMatcher[];
   readonly allow: readonly ResourceMatcher[];
+  /** Reviewed allowances: exactly this stack and address (CI's `--allow-file`). */
+  readonly exact?: readonly DestroyAllowance[];
 }
 
 /** Builds guard rules: the default protected types plus `protect` patterns, and `allow` address globs. */
 export function guardRules(options: {
   readonly protect?: readonly string[];
   readonly allow?: readonly string[];
+  readonly exact?: readonly DestroyAllowance[];
   readonly defaults?: boolean;
 }): GuardRules {
   const protect = [...(options.defaults === false ? [] : DEFAULT_PROTECTED_TYPES), ...(options.protect ?? [])];
-  return { protect: protect.map(resourceMatcher), allow: (options.allow ?? []).map(addressMatcher) };
+  return { protect: protect.map(resourceMatcher), allow: (options.allow ?? []).map(addressMatcher), exact: options.exact ?? [] };
+}
+
+/**
+ * What lets a protected change at `address` of `stack` through, if anything: a reviewed
+ * allowance naming exactly this stack and address, else an allow glob.
+ */
+function allowanceFor(rules: GuardRules, stack: string | undefined, address: string, type: string): string | undefined {
+  const exact = stack === undefined ? undefined : rules.exact?.find((a) => a.stack === stack && a.address === address);
+  if (exact) return `allowed by @${exact.by}`;
+  return rules.allow.find((m) => m.matches(address, type))?.source;
 }
 
 const REASONS: Readonly<Record<string, string>> = {
@@ -132,14 +146,17 @@ export function summariseChange(rc: PlanResourceChange, file: string): ResourceC
   };
 }
 
-/** Deletes and replaces of protected resources, with the allow glob that lets each through, if any. */
-export function guard(changes: readonly ResourceChangeSummary[], rules: GuardRules): ProtectedChange[] {
+/**
+ * Deletes and replaces of protected resources, with what lets each through, if anything. Reviewed
+ * allowances (`rules.exact`) count only for the `stack` they name.
+ */
+export function guard(changes: readonly ResourceChangeSummary[], rules: GuardRules, stack?: string): ProtectedChange[] {
   const out: ProtectedChange[] = [];
   for (const c of changes) {
     if (c.action !== "delete" && c.action !== "replace") continue;
     const rule = rules.protect.find((m) => m.matches(c.address, c.type));
     if (!rule) continue;
-    const allow = rules.allow.find((m) => m.matches(c.address, c.type));
+    const allow = allowanceFor(rules, stack, c.address, c.type);
     out.push({
       address: c.address,
       type: c.type,
@@ -147,7 +164,7 @@ export function guard(changes: readonly ResourceChangeSummary[], rules: GuardRul
       replacePaths: c.replacePaths,
       ...(c.reason ? { reason: c.reason } : {}),
       protectedBy: rule.source,
-      ...(allow ? { allowedBy: allow.source } : {}),
+      ...(allow ? { allowedBy: allow } : {}),
     });
   }
   return out;
@@ -189,7 +206,7 @@ export function analysePlan(plan: TerraformPlan, stack: string, source: string, 
     ...(drift > 0 ? { drift } : {}),
     changes,
     access,
-    protectedChanges: guard(changes, rules),
+    protectedChanges: guard(changes, rules, stack),
   };
 }
 
@@ -199,14 +216,14 @@ export function analysePlan(plan: TerraformPlan, stack: string, source: string, 
  */
 export function reguard(report: StackReport, rules: GuardRules): StackReport {
   const recorded = new Map(report.protectedChanges.map((p) => [p.address, p]));
-  const current = new Map(guard(report.changes, rules).map((p) => [p.address, p]));
+  const current = new Map(guard(report.changes, rules, report.stack).map((p) => [p.address, p]));
   const merged: ProtectedChange[] = [];
   for (const c of report.changes) {
     const p = current.get(c.address) ?? recorded.get(c.address);
     if (!p) continue;
-    const allow = rules.allow.find((m) => m.matches(p.address, p.type));
+    const allow = allowanceFor(rules, report.stack, p.address, p.type);
     const { allowedBy: _ignored, ...rest } = p;
-    merged.push(allow ? { ...rest, allowedBy: allow.source } : rest);
+    merged.push(allow ? { ...rest, allowedBy: allow } : rest);
   }
   return { ...report, protectedChanges: merged };
 }
