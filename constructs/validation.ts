@@ -100,6 +100,16 @@ export const Rules = {
     "use the public egress IP or range of the allowed network",
     (v) => /^(\d{1,3}\.){3}\d{1,3}(\/(\d|[12]\d|3[0-2]))?$/.test(v) && v.split("/")[0].split(".").every((o) => Number(o) <= 255),
   ),
+  storageAccountName: rule(
+    "3–24 lower-case letters and digits",
+    "use the state storage account's name (`az storage account list --query [].name`)",
+    (v) => /^[a-z0-9]{3,24}$/.test(v),
+  ),
+  storageContainerName: rule(
+    "3–63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit",
+    'use e.g. "tfstate"',
+    (v) => /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(v),
+  ),
   httpsUrl: rule(
     "an https:// URL",
     "copy it from `az aks show --query oidcIssuerProfile.issuerUrl`",
