@@ -272,7 +272,7 @@ const BAD_INPUTS: readonly BadInput[] = [
   {
     name: "missing dataProtection.preventDestroy in Prod",
     mutate: (c) => unset(envOf(c, "prod").dataProtection, "preventDestroy"),
-    context: "prod", field: "dataProtection.preventDestroy", value: undefined, problem: "is missing or not true/false", fix: "set it explicitly (Prod: true)",
+    context: "prod", field: "dataProtection.preventDestroy", value: undefined, problem: "is missing", fix: "set it explicitly (Prod: true)",
   },
   {
     name: "a cluster with neither lookup nor agentPool",
@@ -510,7 +510,10 @@ describe("GIVEN a construct that rejects its props while the stacks are built", 
       throw new Error("kubeconfig context aks-prod-container-westus2 not found");
     });
     const { r, dir } = synthMutated(undefined);
-    expect(r.messages[0]).toBe("synth failed: kubeconfig context aks-prod-container-westus2 not found");
+    expect(r.messages[0]).toBe(
+      "internal error: kubeconfig context aks-prod-container-westus2 not found — this is a bug in aks-app-identity, not in your configuration; " +
+        "please report it with the output of `npm run synth -- --debug` (or AKS_DEBUG=1)",
+    );
     expectNothingLeft(r, dir);
   });
 });
