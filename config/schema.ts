@@ -243,9 +243,9 @@ function toIssues(raw: unknown, i: z.ZodIssue): ValidationIssue[] {
     case "invalid_enum_value":
     case "invalid_union_discriminator": {
       const options = (i.options as readonly unknown[]).map(String);
-      const parent = i.code === "invalid_union_discriminator" ? schemaAt(path.slice(0, -1)) : node;
       const problem = options.length === 2 ? `is invalid: "${options[0]}" or "${options[1]}"` : `is invalid: one of ${options.join(", ")}`;
-      return [issueAt(raw, path, valueAt(raw, path), problem, parent?.description ?? `use one of ${options.join(", ")}`)];
+      const fix = i.code === "invalid_enum_value" && hint ? hint : `use one of ${options.map((o) => `"${o}"`).join(", ")}`;
+      return [issueAt(raw, path, valueAt(raw, path), problem, fix)];
     }
     default:
       return [issueAt(raw, path, valueAt(raw, path), `is invalid: ${i.message}`, hint ?? "see config/types.ts for the expected shape")];
