@@ -104,7 +104,7 @@ describeWithTerraform("plan report on a real terraform plan", () => {
     ]);
   });
 
-  test("GIVEN PLAN_REPORT_ALLOW_DESTROY (set from the allow-destroy label) THEN the reviewed changes pass", async () => {
+  test("GIVEN PLAN_REPORT_ALLOW_DESTROY (a local override) THEN the reviewed changes pass", async () => {
     expect((await report(["--protect", "terraform_data", file], { PLAN_REPORT_ALLOW_DESTROY: "*" })).code).toBe(0);
     expect((await report(["--protect", "terraform_data", file], { PLAN_REPORT_ALLOW_DESTROY: "terraform_data.remove, terraform_data.replace" })).code).toBe(0);
     expect((await report(["--protect", "terraform_data", file], { PLAN_REPORT_ALLOW_DESTROY: "terraform_data.remove" })).code).toBe(1);

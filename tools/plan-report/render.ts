@@ -4,8 +4,6 @@ import { AccessChange, Action, PlanReport, ProtectedChange, ResourceChangeSummar
 /** Hidden marker that identifies the sticky pull-request comment. */
 export const COMMENT_MARKER = "<!-- aks-plan-report -->";
 
-/** Label that a reviewer puts on a pull request to let reviewed protected changes through. */
-export const ALLOW_DESTROY_LABEL = "allow-destroy";
 
 export interface MarkdownOptions {
   /** Changed-resource rows per stack before the table is cut. @default 50 */
@@ -91,8 +89,9 @@ function guardBlocks(report: PlanReport, maxRows: number): string[] {
     out.push(
       "> [!CAUTION]",
       `> **${plural(blocked.length, "protected resource")} would be deleted or replaced. The deploy stops here.**`,
-      "> These hold data or grant access. If the change is intended, a reviewer adds the " +
-        `\`${ALLOW_DESTROY_LABEL}\` label to the pull request (or runs the report with \`--allow-destroy <address glob>\`).`,
+      "> These hold data or grant access. If the change is intended, a maintainer other than the author comments " +
+        "`/allow-destroy <stack> <address>` on the pull request, one line per address in this table " +
+        "(locally: run the report with `--allow-destroy <address>`).",
       ">",
       ...protectedTable(blocked, false, limit),
       "",
