@@ -10,7 +10,6 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { EnvironmentConfig, PlatformConfig } from "../config/types";
-import { formatIssue } from "../constructs/validation";
 
 /** A config file that is missing, unreadable or not a valid platform config. */
 export class ConfigFileError extends Error {}
@@ -65,9 +64,11 @@ export function loadPlatformConfig(file: string, cwd: string = process.cwd()): P
   if (st.isDirectory()) throw new ConfigFileError(`--config "${file}": is a directory; give ${SHAPE}`);
   const raw = readRaw(file, abs);
   if (!isPlatform(raw)) throw new ConfigFileError(`--config "${file}": holds no platform config; expected ${SHAPE}`);
-  // Loaded only here: the validator pulls in cdktf, which doctor without --config never needs.
+  // Loaded only here: the validator pulls in cdktf, which `--help` and doctor without --config never need.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { validatePlatform } = require("../config/validate") as typeof import("../config/validate");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { formatIssue } = require("../constructs/validation") as typeof import("../constructs/validation");
   const issues = validatePlatform(raw);
   if (issues.length > 0) {
     throw new ConfigFileError(`--config "${file}" is not a valid platform config:\n${issues.map((i) => `  ${formatIssue(i)}`).join("\n")}`);

@@ -60,6 +60,8 @@ export interface ConsumerApp {
   readonly tarball: string;
   /** Paths inside the tarball, e.g. `dist/tools/doctor/cli.js`. */
   readonly packedFiles: readonly string[];
+  /** What `npm install <tarball>` printed (peer-range conflicts show here as ERESOLVE / "overriding peer dependency"). */
+  readonly install: Run;
   /** `node_modules/.bin/<name>` of the app. */
   bin(name: string): string;
 }
@@ -77,8 +79,9 @@ export async function packAndInstall(): Promise<ConsumerApp> {
   fs.mkdirSync(dir);
   const dependencies = Object.fromEntries(PEERS.map((p) => [p, `file:${path.join(NODE_MODULES, p)}`]));
   fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "payments-infra", version: "1.0.0", private: true, dependencies }, null, 2));
-  ok(await run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--no-package-lock", tarball], { cwd: dir, env: npmEnv }), "npm install <tarball>");
+  const install = ok(await run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--no-package-lock", tarball], { cwd: dir, env: npmEnv }), "npm install <tarball>");
   return {
+    install,
     tmp,
     dir,
     tarball,
