@@ -40,17 +40,20 @@ async function readmeExample(): Promise<void> {
   changedStacks = await run(app.bin("aks-changed-stacks"), ["--json", synthOut, head], { cwd: app.dir });
 }
 
-/** The guide's platform config as a consumer's JSON file (this repository's own values). */
-function writeJsonConfig(): string {
-  const file = path.join(app.tmp, "platform.json");
+/** The guide's platform config (this repository's own values) as a consumer's JSON file and CommonJS module. */
+function writeConfigs(): { json: string; module: string } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  fs.writeFileSync(file, JSON.stringify(require("../config/environments").platform, null, 2));
-  return file;
+  const text = JSON.stringify(require("../config/environments").platform, null, 2);
+  const json = path.join(app.tmp, "platform.json");
+  fs.writeFileSync(json, text);
+  const module = path.join(app.tmp, "platform.cjs");
+  fs.writeFileSync(module, `exports.platform = ${text};\n`);
+  return { json, module };
 }
 
 beforeAll(async () => {
   app = await packAndInstall();
-  const config = writeJsonConfig();
+  const config = writeConfigs();
   // Only node on PATH for verify: the bins' `#!/usr/bin/env node` needs it, kubectl must be missing.
   const onlyNode = path.join(app.tmp, "only-node");
   fs.mkdirSync(onlyNode);
@@ -59,9 +62,9 @@ beforeAll(async () => {
   await Promise.all([
     readmeExample(),
     ...BINS.map(async (bin) => help.set(bin, await run(app.bin(bin), ["--help"], { cwd }))),
-    (async () => (doctor = await run(app.bin("aks-doctor"), ["--json", "--config", config, "--env", "dev-test", path.join(ROOT, "test/fixtures/logs/guide-step7-mic.log")], { cwd })))(),
+    (async () => (doctor = await run(app.bin("aks-doctor"), ["--json", "--config", config.module, "--env", "dev-test", path.join(ROOT, "test/fixtures/logs/guide-step7-mic.log")], { cwd })))(),
     (async () => (planReport = await run(app.bin("aks-plan-report"), [path.join(ROOT, "test/fixtures/plans/dev-test-apps.plan.json")], { cwd })))(),
-    (async () => (verify = await run(app.bin("aks-verify"), ["--config", config, "--env", "prod"], { cwd, env: { ...process.env, PATH: onlyNode } })))(),
+    (async () => (verify = await run(app.bin("aks-verify"), ["--config", config.json, "--env", "prod"], { cwd, env: { ...process.env, PATH: onlyNode } })))(),
   ]);
 }, 180_000);
 
@@ -115,7 +118,7 @@ test("GIVEN the README example's synth output and an edited copy WHEN aks-change
   expect(JSON.parse(changedStacks.stdout).plan).toEqual(["payments-dev"]);
 });
 
-test("GIVEN the guide's step-7 MIC log WHEN aks-doctor reads it with the consumer's --config and --env THEN it reports the missing VM roles and exits 1", () => {
+test("GIVEN the guide's step-7 MIC log WHEN aks-doctor reads it with the consumer's --config (a CommonJS module) and --env THEN it reports the missing VM roles and exits 1", () => {
   expect(doctor.stderr).toBe("");
   expect(doctor.code).toBe(1);
   const report = JSON.parse(doctor.stdout);
@@ -129,7 +132,7 @@ test("GIVEN a recorded plan with protected deletes WHEN aks-plan-report renders 
   expect(planReport.stderr).toMatch(/^plan-report: blocked: 4 protected change\(s\) \(dev-test-apps: delete kubernetes_manifest\.binding;/);
 });
 
-test("GIVEN no kubectl on PATH WHEN aks-verify runs with the consumer's --config THEN it says so and exits 2", () => {
+test("GIVEN no kubectl on PATH WHEN aks-verify runs with the consumer's --config (JSON) THEN it says so and exits 2", () => {
   expect(verify.stderr).toBe("verify: kubectl not found on PATH (kubectl): install kubectl, or put it on PATH\n");
   expect(verify.code).toBe(2);
 });
