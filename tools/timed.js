@@ -17,7 +17,7 @@ let status = 0;
 for (const command of process.argv.slice(2)) {
   const t = process.hrtime.bigint();
   const r = spawnSync(command, { stdio: "inherit", shell: true, env });
-  times.push(`${command.split(" ")[0]} ${secs(t)} s`);
+  times.push(`${command} ${secs(t)} s`);
   status = r.status ?? 1;
   if (status !== 0) break;
 }
