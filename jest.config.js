@@ -11,6 +11,8 @@ module.exports = {
   },
   // The README example imports the package by name.
   moduleNameMapper: { "^aks-app-identity$": "<rootDir>/constructs/index.ts" },
+  // cdktf's per-token stack captures without jest's per-frame source mapping (see the file).
+  setupFilesAfterEnv: ["<rootDir>/test/support/token-stacks.ts"],
   // Synthesis tests write to temp dirs; keep workers to the machine's cores.
   maxWorkers: 2,
 };

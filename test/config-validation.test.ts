@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { spawnSync } from "child_process";
+import { execFile } from "child_process";
 import { TerraformStack } from "cdktf";
 import { platform } from "../config/environments";
 import type { PlatformConfig } from "../config/types";
@@ -519,11 +519,19 @@ describe("GIVEN a construct that rejects its props while the stacks are built", 
 });
 
 describe("GIVEN the real process (node tools/run.js synth)", () => {
-  test("WHEN --env names no environment THEN it exits 1, says why on stderr without a stack trace, and leaves no outdir", () => {
-    const { dir, outdir } = staleOutdir();
-    const env: NodeJS.ProcessEnv = { ...process.env, CDKTF_OUTDIR: outdir };
-    delete env.AKS_ENV;
-    const p = spawnSync(process.execPath, ["tools/run.js", "synth", "--env", "nope"], { cwd: ROOT, env, encoding: "utf8", timeout: 20_000 });
+  // Started when the file is collected, so the process runs while the in-process tests above do.
+  const { dir, outdir } = staleOutdir();
+  const env: NodeJS.ProcessEnv = { ...process.env, CDKTF_OUTDIR: outdir };
+  delete env.AKS_ENV;
+  const finished = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, ["tools/run.js", "synth", "--env", "nope"], { cwd: ROOT, env, encoding: "utf8", timeout: 20_000 }, (err, stdout, stderr) => {
+      const code = (err as (Error & { code?: unknown }) | null)?.code;
+      resolve({ status: err ? (typeof code === "number" ? code : null) : 0, stdout, stderr });
+    });
+  });
+
+  test("WHEN --env names no environment THEN it exits 1, says why on stderr without a stack trace, and leaves no outdir", async () => {
+    const p = await finished;
     expect(p.status).toBe(1);
     expect(p.stderr).toContain('  - command line: --env "nope" is not an environment (known: dev-test, prod). Fix: use one of --env dev-test, --env prod.');
     expect(p.stderr).not.toMatch(/^\s+at /m);

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
-import { spawnSync, type SpawnSyncReturns } from "child_process";
+import { execFile, spawnSync } from "child_process";
 import { platform } from "../config/environments";
 import type { PlatformConfig, SecretConfig } from "../config/types";
 import { synthesize } from "../stacks/synthesize";
@@ -217,25 +217,42 @@ function unzip(buf: Buffer): Map<string, Buffer> {
 
 interface TerraformRun {
   readonly dir: string;
-  readonly plan?: SpawnSyncReturns<string>;
+  readonly plan?: TerraformCommand;
   /** Saved plan entries (tfplan, tfstate, tfconfig/…), inflated. */
   readonly planEntries: Map<string, string>;
   readonly planJson: string;
   readonly state: string;
 }
 
+/** A finished Terraform command (exit status, output). */
+interface TerraformCommand {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs one terraform command without blocking the test process (the three proofs run side by side). */
+function terraformCommand(dir: string, env: NodeJS.ProcessEnv, args: string[]): Promise<TerraformCommand> {
+  return new Promise((resolve) => {
+    execFile("terraform", args, { cwd: dir, env, encoding: "utf8", timeout: 20_000, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
+      const code = (err as (Error & { code?: unknown }) | null)?.code;
+      resolve({ status: err ? (typeof code === "number" ? code : null) : 0, stdout, stderr });
+    });
+  });
+}
+
 /** init, plan -out, show -json, apply of `config` (cdk.tf.json style) with `vars` as TF_VAR_*. */
-function terraform(config: Json, vars: Record<string, string>): TerraformRun {
+async function terraform(config: Json, vars: Record<string, string>): Promise<TerraformRun> {
   const dir = tmp("tf-ephemeral.");
   fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify(config, null, 2));
   const env = { ...process.env, TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1", TF_INPUT: "0", ...Object.fromEntries(Object.entries(vars).map(([k, v]) => [`TF_VAR_${k}`, v])) };
-  const run = (...args: string[]) => spawnSync("terraform", args, { cwd: dir, env, encoding: "utf8", timeout: 20_000 });
-  const init = run("init", "-no-color");
+  const run = (...args: string[]) => terraformCommand(dir, env, args);
+  const init = await run("init", "-no-color");
   if (init.status !== 0) throw new Error(`terraform init failed: ${init.stderr}`);
-  const plan = run("plan", "-no-color", "-out=tfplan");
+  const plan = await run("plan", "-no-color", "-out=tfplan");
   if (plan.status !== 0) return { dir, plan, planEntries: new Map(), planJson: "", state: "" };
-  const show = run("show", "-json", "-no-color", "tfplan");
-  const apply = run("apply", "-no-color", "-auto-approve", "tfplan");
+  const show = await run("show", "-json", "-no-color", "tfplan");
+  const apply = await run("apply", "-no-color", "-auto-approve", "tfplan");
   if (show.status !== 0 || apply.status !== 0) throw new Error(`terraform show/apply failed: ${show.stderr}${apply.stderr}`);
   const planEntries = new Map([...unzip(fs.readFileSync(path.join(dir, "tfplan")))].map(([k, v]) => [k, v.toString("utf8")]));
   return { dir, plan, planEntries, planJson: show.stdout, state: fs.readFileSync(path.join(dir, "terraform.tfstate"), "utf8") };
@@ -246,25 +263,49 @@ const SECRET_VARIABLE = { type: "string", sensitive: true, ephemeral: true, null
 
 withTerraform("GIVEN Terraform and an ephemeral, sensitive variable like the secret's (built-in terraform_data only)", () => {
   const SENTINEL = "SENTINEL-ephemeral-4b1d";
-
-  test("WHEN it is used only where ephemeral values may go THEN plan, saved plan and state never hold it", () => {
-    const run = terraform(
-      {
-        terraform: { required_version: ">= 1.11.0" },
-        variable: { secret_value: SECRET_VARIABLE },
-        locals: { secret_length: "${length(var.secret_value)}" },
-        resource: {
-          terraform_data: {
-            marker: {
-              input: "not-a-secret",
-              lifecycle: { precondition: [{ condition: "${local.secret_length > 0}", error_message: "secret_value is empty" }] },
-            },
+  // The three proofs start when the file is collected and run side by side (each init, plan, show
+  // and apply in its own directory), while the synthesis tests above run.
+  const start = (config: Json, vars: Record<string, string>): Promise<TerraformRun> => {
+    const run = HAS_TERRAFORM ? terraform(config, vars) : Promise.reject(new Error("terraform is not on PATH"));
+    // A failed proof is reported by its own test, not as an unhandled rejection.
+    run.catch(() => undefined);
+    return run;
+  };
+  const ephemeralOnly = start(
+    {
+      terraform: { required_version: ">= 1.11.0" },
+      variable: { secret_value: SECRET_VARIABLE },
+      locals: { secret_length: "${length(var.secret_value)}" },
+      resource: {
+        terraform_data: {
+          marker: {
+            input: "not-a-secret",
+            lifecycle: { precondition: [{ condition: "${local.secret_length > 0}", error_message: "secret_value is empty" }] },
           },
         },
-        check: { secret_is_long_enough: { assert: [{ condition: "${length(var.secret_value) >= 8}", error_message: "secret_value is too short" }] } },
       },
-      { secret_value: SENTINEL },
-    );
+      check: { secret_is_long_enough: { assert: [{ condition: "${length(var.secret_value) >= 8}", error_message: "secret_value is too short" }] } },
+    },
+    { secret_value: SENTINEL },
+  );
+  const storedEphemeral = start({ variable: { secret_value: SECRET_VARIABLE }, resource: { terraform_data: { leak: { input: "${var.secret_value}" } } } }, { secret_value: SENTINEL });
+  const onlySensitive = start(
+    {
+      variable: { plan_only: { type: "string", sensitive: true }, stored: { type: "string", sensitive: true } },
+      resource: {
+        terraform_data: {
+          leak: {
+            input: "${var.stored}",
+            lifecycle: { precondition: [{ condition: "${length(var.plan_only) > 0}", error_message: "empty" }] },
+          },
+        },
+      },
+    },
+    { plan_only: `${SENTINEL}-plan`, stored: `${SENTINEL}-state` },
+  );
+
+  test("WHEN it is used only where ephemeral values may go THEN plan, saved plan and state never hold it", async () => {
+    const run = await ephemeralOnly;
     // It really ran: the plan was applied and state holds the non-secret input.
     expect(run.plan?.status).toBe(0);
     expect(run.state).toContain('"not-a-secret"');
@@ -275,28 +316,15 @@ withTerraform("GIVEN Terraform and an ephemeral, sensitive variable like the sec
     for (const f of filesUnder(run.dir)) expect({ f, leaks: fs.readFileSync(f).includes(SENTINEL) }).toEqual({ f, leaks: false });
   });
 
-  test("WHEN it is fed to an attribute that is stored THEN Terraform refuses to plan", () => {
-    const run = terraform({ variable: { secret_value: SECRET_VARIABLE }, resource: { terraform_data: { leak: { input: "${var.secret_value}" } } } }, { secret_value: SENTINEL });
+  test("WHEN it is fed to an attribute that is stored THEN Terraform refuses to plan", async () => {
+    const run = await storedEphemeral;
     expect(run.plan?.status).not.toBe(0);
     expect(run.plan?.stderr).toContain("Invalid use of ephemeral value");
     expect(filesUnder(run.dir).some((f) => fs.readFileSync(f).includes(SENTINEL))).toBe(false);
   });
 
-  test("control: WHEN the variable is only sensitive (not ephemeral) THEN the saved plan holds it, and state too once stored (why SEC-003 demands ephemeral)", () => {
-    const run = terraform(
-      {
-        variable: { plan_only: { type: "string", sensitive: true }, stored: { type: "string", sensitive: true } },
-        resource: {
-          terraform_data: {
-            leak: {
-              input: "${var.stored}",
-              lifecycle: { precondition: [{ condition: "${length(var.plan_only) > 0}", error_message: "empty" }] },
-            },
-          },
-        },
-      },
-      { plan_only: `${SENTINEL}-plan`, stored: `${SENTINEL}-state` },
-    );
+  test("control: WHEN the variable is only sensitive (not ephemeral) THEN the saved plan holds it, and state too once stored (why SEC-003 demands ephemeral)", async () => {
+    const run = await onlySensitive;
     const inPlan = [...run.planEntries.values()].join("\n");
     expect(inPlan).toContain(`${SENTINEL}-plan`);
     expect(inPlan).toContain(`${SENTINEL}-state`);

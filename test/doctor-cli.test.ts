@@ -6,6 +6,8 @@ import { PassThrough, Readable } from "stream";
 import { cli } from "../tools/doctor/cli";
 
 const LOGS = path.join(__dirname, "fixtures", "logs");
+/** This repository's platform config, as `npm run doctor` passes it (a module exporting `platform`). */
+const CONFIG = path.join(__dirname, "..", "config", "environments.ts");
 
 async function run(argv: string[], stdinText?: string): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();
@@ -37,7 +39,7 @@ describe("doctor cli", () => {
   });
 
   it("GIVEN --json and --env prod WHEN the dev-test cluster's log is read THEN the JSON says the client is not prod's agent pool", async () => {
-    const r = await run(["--json", "--env", "prod", path.join(LOGS, "guide-step7-mic.log")]);
+    const r = await run(["--json", "--config", CONFIG, "--env", "prod", path.join(LOGS, "guide-step7-mic.log")]);
     expect(r.code).toBe(1);
     const report = JSON.parse(r.out);
     expect(report).toMatchObject({ tool: "doctor", version: 1, env: "prod", summary: { findings: 1, occurrences: 2, lines: 2 } });
@@ -60,8 +62,13 @@ describe("doctor cli", () => {
 
   it.each([
     [["--bogus"], 'doctor: unknown option "--bogus"'],
-    [["--env", "staging", "x.log"], 'doctor: unknown environment "staging" (known: dev-test, prod)'],
+    [["--config", CONFIG, "--env", "staging", "x.log"], `doctor: unknown environment "staging" in --config "${CONFIG}" (known: dev-test, prod); use --env dev-test or --env prod`],
+    [["--env", "prod", "x.log"], "doctor: --env prod needs --config <file>, the platform config that defines the environment"],
+    [["--config", path.join(LOGS, "no-such-config.json"), "--env", "prod", "x.log"], `--config "${path.join(LOGS, "no-such-config.json")}": no such file`],
+    [["--config", path.join(LOGS, "nmi-kubenet.log"), "--env", "prod", "x.log"], "nmi-kubenet.log\": cannot load the module: "],
+    [["--config", path.join(__dirname, "fixtures", "plans", "dev-test-apps.plan.json")], "holds no platform config; expected { \"environments\": [...] }"],
     [["--env"], "doctor: --env needs an environment name"],
+    [["--config"], "doctor: --config needs a file"],
     [[path.join(LOGS, "does-not-exist.log")], "no such file"],
     [[LOGS], "it is a directory"],
   ])("GIVEN bad usage %j WHEN run THEN exit 2 with a one-line message", async (argv, message) => {

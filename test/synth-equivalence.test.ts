@@ -10,6 +10,12 @@ import { promisify } from "util";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "..");
+/** The `cdktf` command of cdktf-cli (its package.json `bin`), run with node directly: npx adds an npm start-up. */
+const CDKTF_CLI = (() => {
+  const manifest = require.resolve("cdktf-cli/package.json");
+  const { bin } = JSON.parse(fs.readFileSync(manifest, "utf8")) as { bin: string | Record<string, string> };
+  return path.join(path.dirname(manifest), typeof bin === "string" ? bin : bin.cdktf);
+})();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "synth-equivalence-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -49,7 +55,7 @@ beforeAll(async () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require(path.join(ROOT, "tools", "run.js")) as { compile(): number }).compile();
   await Promise.all([
-    run("npx", ["cdktf", "synth", "--output", cliOut], { cwd: ROOT, env: baseEnv(), maxBuffer: 1 << 24 }),
+    run(process.execPath, [CDKTF_CLI, "synth", "--output", cliOut], { cwd: ROOT, env: baseEnv(), maxBuffer: 1 << 24 }),
     run(process.execPath, ["tools/run.js", "synth"], { cwd: ROOT, env: { ...baseEnv(), CDKTF_OUTDIR: directOut } }),
     run(process.execPath, [".build/main.js"], { cwd: ROOT, env: { ...baseEnv(), CDKTF_OUTDIR: plainOut } }),
   ]);

@@ -25,14 +25,18 @@ afterAll(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function run(argv: string[], io: VerifyIo = {}): Promise<{ code: number; out: string; err: string }> {
+/** This repository's platform config, as `npm run verify` passes it. */
+const CONFIG = path.join(__dirname, "..", "config", "environments.ts");
+
+/** Runs verify with `--config CONFIG` in front of `argv` (unless `withConfig` is false). */
+async function run(argv: string[], io: VerifyIo = {}, withConfig = true): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = "";
   let err = "";
   stdout.on("data", (d) => (out += d));
   stderr.on("data", (d) => (err += d));
-  const code = await cli(argv, { stdout, stderr, ...io });
+  const code = await cli(withConfig ? ["--config", CONFIG, ...argv] : argv, { stdout, stderr, ...io });
   return { code, out, err };
 }
 
@@ -97,14 +101,38 @@ describe("verify with the real kubectl, failure paths", () => {
   it.each([
     [["--env"], "verify: --env needs a value"],
     [[], "verify: --env <name> is required"],
-    [["--env", "qa"], 'verify: unknown environment "qa" (known: dev-test, prod)'],
+    [["--env", "qa"], `verify: unknown environment "qa" in --config "${CONFIG}" (known: dev-test, prod); use --env dev-test or --env prod`],
     [["--env", "prod", "--colour"], 'verify: unknown argument "--colour"'],
     [["--env=prod", "--mic-tail", "-3"], "verify: --mic-tail needs a positive whole number"],
     [["--env=prod", "--mic-tail=abc"], "verify: --mic-tail needs a positive whole number"],
   ])("GIVEN bad usage %j WHEN run THEN exit 2 with one line", async (argv, message) => {
     const r = await run(argv as string[]);
     expect(r.code).toBe(2);
-    expect(r.err).toBe(`${message} (usage: npm run verify -- --help)\n`);
+    expect(r.err).toBe(`${message} (usage: aks-verify --help)\n`);
+  });
+
+  it.each([
+    [["--env", "prod"], "verify: --config <file> is required (the platform config that defines the environment)"],
+    [["--config", path.join(__dirname, "fixtures", "no-such-platform.json"), "--env", "prod"], `verify: --config "${path.join(__dirname, "fixtures", "no-such-platform.json")}": no such file`],
+  ])("GIVEN no usable --config %j WHEN run THEN exit 2 naming the file", async (argv, message) => {
+    const r = await run(argv as string[], {}, false);
+    expect(r.code).toBe(2);
+    expect(r.err.startsWith(message)).toBe(true);
+    expect(r.out).toBe("");
+  });
+
+  it("GIVEN a JSON config with a bad value WHEN run THEN exit 2 and the validator's line names environment, field, value and fix", async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { platform } = require("../config/environments");
+    const bad = structuredClone(platform);
+    bad.environments[1].teams[0].keyVault.name = "kv_prod!";
+    const file = path.join(tmp, "bad-platform.json");
+    fs.writeFileSync(file, JSON.stringify(bad));
+    const r = await run(["--config", file, "--env", "prod"], {}, false);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`verify: --config "${file}" is not a valid platform config:`);
+    expect(r.err).toMatch(/prod.*keyVault\.name "kv_prod!".*Fix: /);
+    expect(r.out).toBe("");
   });
 });
 

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { reportCliError } from "../cli-error";
 import { ChangedStacksError, compareSynthOutputs, listStacks, renderText, stacksDirOf } from "./compare";
 import { existsSync } from "fs";

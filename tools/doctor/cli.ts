@@ -3,25 +3,28 @@
  * `doctor`: explains failure logs of aad-pod-identity / Workload ID setups.
  *
  *   npm run doctor -- [--env <name>] [--json] [--verbose] [file...]
- *   aks-doctor [--env <name>] [--json] [--verbose] [file...]
+ *   aks-doctor [--config <file> --env <name>] [--json] [--verbose] [file...]
  *
  * Reads the files (or standard input) as streams: MIC and NMI logs, application and sidecar
  * output, Terraform output. Exit codes: 0 nothing found, 1 findings, 2 usage error.
  */
 import * as fs from "fs";
 import type { Readable, Writable } from "stream";
-import { platform } from "../../config/environments";
-import type { EnvironmentConfig } from "../../config/types";
+import type { EnvironmentConfig, PlatformConfig } from "../../config/types";
+import { ConfigFileError, findEnvironment, loadPlatformConfig } from "../platform-config";
 import { Analyzer } from "./analyzer";
 import { buildReport, renderJson, renderText } from "./report";
 
 /** Exit codes of `doctor`. */
 export const EXIT = { clean: 0, findings: 1, usage: 2 } as const;
 
-export const USAGE = `usage: npm run doctor -- [--env <name>] [--json] [--verbose] [file...]
+export const USAGE = `usage: aks-doctor [--config <file> --env <name>] [--json] [--verbose] [file...]
   Reads MIC/NMI logs, application or sidecar output and Terraform output from the files,
   or from standard input when no file (or "-") is given.
-  --env <name>   compare what the log says with that environment's config (${platform.environments.map((e) => e.name).join(", ")})
+  --config <file>  the platform config: JSON { "environments": [...] }, or a CommonJS module
+                   exporting it (module.exports, exports.platform or exports.default)
+                   (npm run doctor in this repository passes its own config/environments)
+  --env <name>     compare what the log says with that environment of --config
   --json         machine-readable report (finding ids are stable)
   --verbose      also count the lines that were recognised and skipped
 exit codes: 0 nothing found, 1 findings, 2 usage error`;
@@ -35,6 +38,7 @@ export interface CliIo {
 
 interface Options {
   env?: EnvironmentConfig;
+  platform?: PlatformConfig;
   json: boolean;
   verbose: boolean;
   files: string[];
@@ -46,6 +50,7 @@ class UsageError extends Error {}
 function parseArgs(argv: readonly string[]): Options {
   const o: Options = { json: false, verbose: false, files: [], help: false };
   let envName: string | undefined;
+  let configFile: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--") {
@@ -57,12 +62,20 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === "--env" || a.startsWith("--env=")) {
       envName = a === "--env" ? argv[++i] : a.slice("--env=".length);
       if (!envName) throw new UsageError("--env needs an environment name");
+    } else if (a === "--config" || a.startsWith("--config=")) {
+      // The last --config wins, so `npm run doctor -- --config other.json` overrides the repository's.
+      configFile = a === "--config" ? argv[++i] : a.slice("--config=".length);
+      if (!configFile) throw new UsageError("--config needs a file");
     } else if (a.startsWith("-") && a !== "-") throw new UsageError(`unknown option "${a}"`);
     else o.files.push(a);
   }
-  if (envName !== undefined) {
-    o.env = platform.environments.find((e) => e.name === envName);
-    if (!o.env) throw new UsageError(`unknown environment "${envName}" (known: ${platform.environments.map((e) => e.name).join(", ")})`);
+  if (o.help) return o;
+  if (envName !== undefined && configFile === undefined) {
+    throw new UsageError(`--env ${envName} needs --config <file>, the platform config that defines the environment`);
+  }
+  if (configFile !== undefined) {
+    o.platform = loadPlatformConfig(configFile);
+    if (envName !== undefined) o.env = findEnvironment(o.platform, envName, configFile);
   }
   return o;
 }
@@ -93,8 +106,8 @@ export async function cli(argv: string[], io: CliIo = {}): Promise<number> {
     for (const f of opts.files) if (f !== "-") checkFile(f);
     if (opts.files.length === 0 && stdin.isTTY) throw new UsageError("no input: give log files, or pipe a log into standard input");
   } catch (e) {
-    if (e instanceof UsageError) {
-      stderr.write(`doctor: ${e.message} (usage: npm run doctor -- --help)\n`);
+    if (e instanceof UsageError || e instanceof ConfigFileError) {
+      stderr.write(`doctor: ${e.message} (usage: aks-doctor --help)\n`);
       return EXIT.usage;
     }
     throw e;
@@ -111,7 +124,7 @@ export async function cli(argv: string[], io: CliIo = {}): Promise<number> {
       return EXIT.usage;
     }
   }
-  const report = buildReport(analyzer.findings(), analyzer.stats, opts.env, platform);
+  const report = buildReport(analyzer.findings(), analyzer.stats, opts.env, opts.platform ?? { environments: [] });
   stdout.write(opts.json ? renderJson(report) : renderText(report, { verbose: opts.verbose }));
   if (opts.verbose && opts.json) {
     const s = report.summary;

@@ -3,14 +3,14 @@
  * `verify`: checks a deployed environment (guide step 8) with the real kubectl.
  *
  *   npm run verify -- --env <name> [--context <kube-context>] [--json] [--probe]
- *   aks-verify --env <name> [--context <kube-context>] [--json] [--probe]
+ *   aks-verify --config <file> --env <name> [--context <kube-context>] [--json] [--probe]
  *
  * Exit codes: 0 every check passed (skipped items and warnings allowed), 1 a check failed,
  * 2 usage error, kubectl missing, no cluster access or RBAC denial.
  */
 import type { Writable } from "stream";
-import { platform } from "../../config/environments";
-import type { EnvironmentConfig } from "../../config/types";
+import type { EnvironmentConfig, PlatformConfig } from "../../config/types";
+import { ConfigFileError, findEnvironment, loadPlatformConfig } from "../platform-config";
 import { anyFailed } from "./checks";
 import { gather } from "./gather";
 import { FatalError, Kubectl } from "./kubectl";
@@ -18,9 +18,12 @@ import { buildVerifyReport, renderVerifyJson, renderVerifyText } from "./render"
 
 export const EXIT = { ok: 0, failed: 1, error: 2 } as const;
 
-export const USAGE = `usage: npm run verify -- --env <name> [--context <kube-context>] [--json] [--probe] [--mic-tail <lines>]
+export const USAGE = `usage: aks-verify --config <file> --env <name> [--context <kube-context>] [--json] [--probe] [--mic-tail <lines>]
   Checks the deployed environment with kubectl (guide step 8), per app team of the config.
-  --env <name>        environment (${platform.environments.map((e) => e.name).join(", ")})
+  --config <file>     the platform config: JSON { "environments": [...] }, or a CommonJS module
+                      exporting it (module.exports, exports.platform or exports.default)
+                      (npm run verify in this repository passes its own config/environments)
+  --env <name>        environment of --config
   --context <name>    kubectl context (default: the current one)
   --json              machine-readable checklist
   --probe             also ask the reader test pod for its secret (the value is never printed)
@@ -42,6 +45,7 @@ class UsageError extends Error {}
 
 interface Options {
   env: EnvironmentConfig;
+  platform: PlatformConfig;
   context?: string;
   json: boolean;
   probe: boolean;
@@ -50,6 +54,7 @@ interface Options {
 
 function parseArgs(argv: readonly string[]): Options | "help" {
   let envName: string | undefined;
+  let configFile: string | undefined;
   let context: string | undefined;
   let json = false;
   let probe = false;
@@ -64,6 +69,8 @@ function parseArgs(argv: readonly string[]): Options | "help" {
     const take = (): string => inline ?? value(++i, flag);
     if (flag === "--help" || flag === "-h") return "help";
     else if (flag === "--env") envName = take();
+    // The last --config wins, so `npm run verify -- --config other.json` overrides the repository's.
+    else if (flag === "--config") configFile = take();
     else if (flag === "--context") context = take();
     else if (flag === "--json") json = true;
     else if (flag === "--probe") probe = true;
@@ -72,10 +79,11 @@ function parseArgs(argv: readonly string[]): Options | "help" {
       if (!Number.isInteger(micTail) || micTail <= 0) throw new UsageError("--mic-tail needs a positive whole number");
     } else throw new UsageError(`unknown argument "${argv[i]}"`);
   }
+  if (!configFile) throw new UsageError("--config <file> is required (the platform config that defines the environment)");
   if (!envName) throw new UsageError("--env <name> is required");
-  const env = platform.environments.find((e) => e.name === envName);
-  if (!env) throw new UsageError(`unknown environment "${envName}" (known: ${platform.environments.map((e) => e.name).join(", ")})`);
-  return { env, context, json, probe, micTail };
+  const platform = loadPlatformConfig(configFile);
+  const env = findEnvironment(platform, envName, configFile);
+  return { env, platform, context, json, probe, micTail };
 }
 
 /** Runs verify; returns the exit code. */
@@ -86,8 +94,8 @@ export async function cli(argv: string[], io: VerifyIo = {}): Promise<number> {
   try {
     opts = parseArgs(argv);
   } catch (e) {
-    if (e instanceof UsageError) {
-      stderr.write(`verify: ${e.message} (usage: npm run verify -- --help)\n`);
+    if (e instanceof UsageError || e instanceof ConfigFileError) {
+      stderr.write(`verify: ${e.message} (usage: aks-verify --help)\n`);
       return EXIT.error;
     }
     throw e;
@@ -98,7 +106,7 @@ export async function cli(argv: string[], io: VerifyIo = {}): Promise<number> {
   }
   const kubectl = new Kubectl({ context: opts.context, program: io.kubectl, env: io.env });
   try {
-    const g = await gather(opts.env, kubectl, { probe: opts.probe, micTail: opts.micTail, az: io.az, env: io.env });
+    const g = await gather(opts.env, kubectl, { probe: opts.probe, micTail: opts.micTail, az: io.az, env: io.env, platform: opts.platform });
     const report = buildVerifyReport(opts.env, g.context, g.teams, g.mic);
     stdout.write(opts.json ? renderVerifyJson(report) : renderVerifyText(report, opts.env));
     return anyFailed(report.items) ? EXIT.failed : EXIT.ok;

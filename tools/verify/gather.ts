@@ -3,8 +3,7 @@
  * environment: per team the namespace, the aad-pod-identity CRs, pods, ServiceAccount and
  * federated credentials; optionally the `--probe`; and the MIC log, fed through doctor.
  */
-import { platform } from "../../config/environments";
-import type { AppTeamConfig, EnvironmentConfig } from "../../config/types";
+import type { AppTeamConfig, EnvironmentConfig, PlatformConfig } from "../../config/types";
 import { Analyzer } from "../doctor/analyzer";
 import { buildReport, type ReportFinding } from "../doctor/report";
 import { POD_IDENTITY_LABEL, usesPodIdentity, usesWorkloadIdentity, workloadPods, type Fetched, type MicLog, type ProbeResult, type TeamSnapshot } from "./checks";
@@ -41,6 +40,11 @@ export interface GatherOptions {
   /** @default "az" */
   readonly az?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * The whole platform, so doctor can say which other environment a principal in the MIC log belongs to.
+   * @default - only `env`
+   */
+  readonly platform?: PlatformConfig;
 }
 
 /** What gather found. */
@@ -58,13 +62,13 @@ function mergeLists<T extends { metadata: { namespace?: string; name?: string } 
   return { state: "ok", value: { items: [...items.values()] } };
 }
 
-function doctorFindings(text: string, source: string, env: EnvironmentConfig): { lines: number; findings: readonly ReportFinding[] } {
+function doctorFindings(text: string, source: string, env: EnvironmentConfig, platform: PlatformConfig): { lines: number; findings: readonly ReportFinding[] } {
   const a = new Analyzer();
   a.text(text, source);
   return { lines: a.stats.lines, findings: buildReport(a.findings(), a.stats, env, platform).findings };
 }
 
-async function probe(kubectl: Kubectl, env: EnvironmentConfig, team: AppTeamConfig, pods: Fetched<KubeList<Pod>>): Promise<ProbeResult> {
+async function probe(kubectl: Kubectl, env: EnvironmentConfig, platform: PlatformConfig, team: AppTeamConfig, pods: Fetched<KubeList<Pod>>): Promise<ProbeResult> {
   if (!team.workload) return { state: "skipped", reason: "no workload configured for the team" };
   if (pods.state !== "ok") return { state: "skipped", reason: "pods could not be listed" };
   const candidates = usesPodIdentity(team)
@@ -84,7 +88,7 @@ async function probe(kubectl: Kubectl, env: EnvironmentConfig, team: AppTeamConf
   const message = r.code === 0 ? `${where} is empty` : `reading ${where} failed: ${(r.stderr.split("\n").find((l) => l.trim()) ?? `exit ${r.code}`).trim()}`;
   // Why: the pod's own output (reader sidecar, app) through doctor.
   const logs = await kubectl.run(["logs", "-n", team.namespace, pod.metadata.name, "--all-containers", "--tail=500"]);
-  const findings = logs.code === 0 ? doctorFindings(logs.stdout, `logs ${podRef}`, env).findings : [];
+  const findings = logs.code === 0 ? doctorFindings(logs.stdout, `logs ${podRef}`, env, platform).findings : [];
   return { state: "failed", pod: podRef, message, findings };
 }
 
@@ -113,10 +117,10 @@ async function gatherTeam(kubectl: Kubectl, env: EnvironmentConfig, team: AppTea
   ]);
   const assignedIdentities = aaiTeam && aaiDefault ? mergeLists(aaiTeam, aaiDefault) : aaiTeam;
   const snapshot: TeamSnapshot = { namespace, pods, azureIdentities, bindings, assignedIdentities, serviceAccount, federatedCredentials };
-  return options.probe ? { ...snapshot, probe: await probe(kubectl, env, team, pods) } : snapshot;
+  return options.probe ? { ...snapshot, probe: await probe(kubectl, env, options.platform ?? { environments: [env] }, team, pods) } : snapshot;
 }
 
-async function gatherMic(kubectl: Kubectl, env: EnvironmentConfig, tail: number): Promise<MicLog> {
+async function gatherMic(kubectl: Kubectl, env: EnvironmentConfig, platform: PlatformConfig, tail: number): Promise<MicLog> {
   let pods: Pod[] = [];
   const reasons: string[] = [];
   for (const selector of MIC_SELECTORS) {
@@ -139,7 +143,7 @@ async function gatherMic(kubectl: Kubectl, env: EnvironmentConfig, tail: number)
     }
   }
   if (names.length === 0) return { state: "skipped", reason: reasons.join("; ") };
-  const { lines, findings } = doctorFindings(texts.join("\n"), `MIC ${names.join(", ")}`, env);
+  const { lines, findings } = doctorFindings(texts.join("\n"), `MIC ${names.join(", ")}`, env, platform);
   return { state: "ok", pods: names, lines, findings };
 }
 
@@ -149,6 +153,6 @@ export async function gather(env: EnvironmentConfig, kubectl: Kubectl, options: 
   await kubectl.ping();
   const teams = new Map<string, TeamSnapshot>();
   for (const team of env.teams) teams.set(team.name, await gatherTeam(kubectl, env, team, options));
-  const mic = env.teams.some(usesPodIdentity) ? await gatherMic(kubectl, env, options.micTail ?? 5000) : undefined;
+  const mic = env.teams.some(usesPodIdentity) ? await gatherMic(kubectl, env, options.platform ?? { environments: [env] }, options.micTail ?? 5000) : undefined;
   return { context, teams, mic };
 }
