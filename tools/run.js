@@ -78,8 +78,6 @@ function main() {
     process.exit(2);
   }
   compile();
-  // Token creation stacks off, archiver and semver loaded on first use (tools/fast-start.js).
-  require("./fast-start").install(ROOT);
   process.argv = [process.argv[0], path.join(ROOT, entry), ...rest];
   const mod = require(path.join(OUT, entry.replace(/\.ts$/, ".js")));
   // Tool entries export `cli(argv): Promise<number>`; main.ts runs on load.
