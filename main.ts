@@ -1,9 +1,8 @@
 // The cdktf app: every stack of every environment, from config/environments.ts.
 // `npm run synth` (or `cdktf synth`) runs this; `--env <name>` or AKS_ENV=<name> selects environments.
 import { platform } from "./config/environments";
-import { synthesizeApp } from "./stacks/parallel-synth";
+import { synthesize } from "./stacks/synthesize";
 
-void synthesizeApp(platform, process.argv.slice(2), process.env, process.env.CDKTF_OUTDIR ?? "cdktf.out").then((result) => {
-  process.stderr.write(result.messages.join("\n") + "\n");
-  if (!result.ok) process.exitCode = 1;
-});
+const result = synthesize(platform, process.argv.slice(2), process.env, process.env.CDKTF_OUTDIR ?? "cdktf.out");
+process.stderr.write(result.messages.join("\n") + "\n");
+if (!result.ok) process.exitCode = 1;

@@ -15,23 +15,12 @@ export abstract class EnvironmentStack extends TerraformStack {
   protected constructor(scope: Construct, name: string, env: EnvironmentConfig, vars: NodeJS.ProcessEnv) {
     super(scope, name);
     configureBackend(this, name, resolveBackend(env, vars));
+    // Rendered by `cdktf synth --hcl` too since patches/cdktf+0.21.0.patch (docs/exit.md).
     this.addOverride("terraform.required_version", REQUIRED_TERRAFORM);
     this.policy = new SecurityPolicy({
       requirePurgeProtection: env.dataProtection.requirePurgeProtection,
       requirePreventDestroy: env.dataProtection.preventDestroy,
     });
     Aspects.of(this).add(this.policy);
-  }
-
-  /**
-   * cdktf's preparation resolves every element once more, only to discover cross-stack
-   * references. These stacks never reference each other (each imports the cluster itself; the
-   * deploy order is a stack dependency), so the pass is skipped: a quarter of the synth time at
-   * 1,000 teams. A reference into another stack would then name an undeclared resource, which
-   * `terraform validate`/`plan` rejects ("Reference to undeclared resource") rather than
-   * deploying anything wrong.
-   */
-  public prepareStack(): void {
-    (this as unknown as { ensureBackendExists(): void }).ensureBackendExists();
   }
 }

@@ -132,7 +132,7 @@ describe("report", () => {
       mode: "standard",
       enforced: true,
       machine: { cpus: 2, cpuModel: "test cpu", node: "20.0.0", platform: "linux", totalMemMiB: 4096, loadAvgStart: [0.1, 0.2, 0.3], loadAvgEnd: [0.1, 0.2, 0.3] },
-      settings: { runs: 5, warmup: 1, teams: [1, 10, 100, 1000], layouts: ["shared", "per-team"], fastStart: true },
+      settings: { runs: 5, warmup: 1, teams: [1, 10, 100, 1000], layouts: ["shared", "per-team"], tokenStacks: false },
       defaultApp: [floor, synth, template].map((x) => ({ ...x, ratios: ratiosOf(x, template, floor) })),
       teams: teams.map((t) => ({ ...t, ratios: ratiosOf(t.measurement, t.teams === 1 ? template : undefined, floor) })),
       project: [],

@@ -1,12 +1,16 @@
 // `npm run synth` runs the app directly (node tools/run.js synth), not through the cdktf CLI,
 // which adds seconds of start-up. This proves the output is byte-identical to `cdktf synth`,
-// and that the runner's start-up savings (tools/fast-start.js) change nothing: the plain
-// compiled app writes the same files.
+// that patches/cdktf+0.21.0.patch changes nothing (with cdktf's token stacks back on, the same
+// files), and that no stack references another: cdktf's cross-stack pass runs and finds nothing.
 import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
+import { platform } from "../config/environments";
+import type { PlatformConfig } from "../config/types";
+import { synthesize } from "../stacks/synthesize";
+import { generatePlatform } from "../tools/bench/generate-config";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "..");
@@ -48,7 +52,7 @@ const baseEnv = (): NodeJS.ProcessEnv => {
 
 const cliOut = path.join(tmp, "cdktf-synth");
 const directOut = path.join(tmp, "run-synth");
-const plainOut = path.join(tmp, "plain-compiled");
+const stacksOut = path.join(tmp, "token-stacks-on");
 
 beforeAll(async () => {
   // Transpile once up front, so the children only check mtimes and never write .build/ concurrently.
@@ -57,18 +61,47 @@ beforeAll(async () => {
   await Promise.all([
     run(process.execPath, [CDKTF_CLI, "synth", "--output", cliOut], { cwd: ROOT, env: baseEnv(), maxBuffer: 1 << 24 }),
     run(process.execPath, ["tools/run.js", "synth"], { cwd: ROOT, env: { ...baseEnv(), CDKTF_OUTDIR: directOut } }),
-    run(process.execPath, [".build/main.js"], { cwd: ROOT, env: { ...baseEnv(), CDKTF_OUTDIR: plainOut } }),
+    run(process.execPath, ["tools/run.js", "synth"], { cwd: ROOT, env: { ...baseEnv(), CDKTF_OUTDIR: stacksOut, AKS_TOKEN_STACKS: "1" } }),
   ]);
-}, 30_000);
+}, 60_000);
 
 test("node tools/run.js synth (npm run synth) writes exactly the files of cdktf synth, byte for byte", () => {
   expectSameTree(directOut, cliOut);
 });
 
-test("the start-up savings of tools/run.js change no byte: the plain compiled app writes the same files", () => {
-  expectSameTree(plainOut, directOut);
+test("the cdktf patch changes no byte: with cdktf's token creation stacks on (AKS_TOKEN_STACKS=1) the app writes the same files", () => {
+  expectSameTree(stacksOut, directOut);
 });
 
 test("both environments' stacks are there", () => {
   expect(fs.readdirSync(path.join(cliOut, "stacks")).sort()).toEqual(["dev-test-apps", "dev-test-cluster-admin", "prod-apps", "prod-cluster-admin"]);
+});
+
+/** What cdktf adds to a stack when a token of another stack is used in it (App.crossStackReference). */
+function crossStackParts(json: Record<string, any>): string[] {
+  return [
+    ...Object.keys(json.data?.terraform_remote_state ?? {}).map((k) => `data.terraform_remote_state.${k}`),
+    ...Object.keys(json.output ?? {}).map((k) => `output.${k}`),
+  ];
+}
+
+describe("GIVEN stacks that must never reference each other (each looks the cluster up itself; order is a stack dependency)", () => {
+  test("WHEN the default app is synthesized THEN no stack holds a remote-state lookup or an output", () => {
+    const stacks = fs.readdirSync(path.join(cliOut, "stacks"));
+    const found = stacks.flatMap((s) => crossStackParts(JSON.parse(fs.readFileSync(path.join(cliOut, "stacks", s, "cdk.tf.json"), "utf8"))).map((p) => `${s}: ${p}`));
+    expect(found).toEqual([]);
+  });
+
+  test("WHEN 3 teams per environment are synthesized one stack per team THEN no stack holds one either, and team stacks depend on cluster-admin only", () => {
+    const outdir = path.join(tmp, "per-team");
+    const r = synthesize(generatePlatform(platform, 3, "per-team") as PlatformConfig, [], {}, outdir);
+    expect(r.ok).toBe(true);
+    const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as { stacks: Record<string, { dependencies: string[] }> };
+    expect(r.stacks.length).toBe(8);
+    for (const s of r.stacks) {
+      expect({ stack: s, parts: crossStackParts(JSON.parse(fs.readFileSync(path.join(outdir, "stacks", s, "cdk.tf.json"), "utf8"))) }).toEqual({ stack: s, parts: [] });
+      const env = s.startsWith("prod-") ? "prod" : "dev-test";
+      expect(manifest.stacks[s].dependencies).toEqual(s.endsWith("-cluster-admin") ? [] : [`${env}-cluster-admin`]);
+    }
+  });
 });

@@ -171,7 +171,7 @@ export function defaultAppCommands(root: string, tmp: string, opts: Pick<BenchOp
     return { dir, prepare: () => fs.rmSync(dir, { recursive: true, force: true }) };
   };
   const synth = outdir("synth");
-  const compiled = outdir("compiled");
+  const stacks = outdir("token-stacks");
   const npmSynth = outdir("npm-synth");
   const template = outdir("template");
   const tsNodeDeep = outdir("ts-node-deep");
@@ -197,15 +197,16 @@ export function defaultAppCommands(root: string, tmp: string, opts: Pick<BenchOp
     },
   ];
   if (opts.mode !== "smoke") {
+    // What patches/cdktf+0.21.0.patch saves: the same synth with cdktf's token creation stacks on.
     cmds.push({
-      id: "compiled",
-      label: "compiled app, no fast start",
-      display: "node .build/main.js",
+      id: "token-stacks",
+      label: "synth with cdktf's token stacks (unpatched)",
+      display: "AKS_TOKEN_STACKS=1 node tools/run.js synth",
       cmd: process.execPath,
-      args: [".build/main.js"],
+      args: ["tools/run.js", "synth"],
       cwd: root,
-      env: { CDKTF_OUTDIR: compiled.dir },
-      prepare: compiled.prepare,
+      env: { CDKTF_OUTDIR: stacks.dir, AKS_TOKEN_STACKS: "1" },
+      prepare: stacks.prepare,
     });
   }
   cmds.push({
@@ -399,7 +400,7 @@ export async function cli(argv: string[]): Promise<number> {
         loadAvgStart: loadAvgStart.map((v) => Math.round(v * 100) / 100),
         loadAvgEnd: os.loadavg().map((v) => Math.round(v * 100) / 100),
       },
-      settings: { runs: opts.runs, warmup: opts.warmup, teams: opts.teams, layouts: opts.layouts, fastStart: process.env.AKS_FAST_START !== "0" },
+      settings: { runs: opts.runs, warmup: opts.warmup, teams: opts.teams, layouts: opts.layouts, tokenStacks: process.env.AKS_TOKEN_STACKS === "1" },
       defaultApp: defaultApp.map((m) => ({ ...m, ratios: ratiosOf(m, template, floor) })),
       defaultOutput,
       teams: teamRows.map((t) => ({ ...t, ratios: ratiosOf(t.measurement, t.teams === 1 ? template : undefined, floor) })),

@@ -119,7 +119,7 @@ export const BUDGETS: readonly BudgetDef[] = [
     what: "1,000 teams per environment (shared layout): peak RSS",
     limit: "≤ 600 MiB",
     needs: [T1000],
-    // All processes together: the parallel synth runs one process per environment.
+    // Every Node process of the run together (an upper bound; the synth is one process).
     eval: one(T1000, (a) => {
       const total = a.rssSumMiB ?? a.rssMiB;
       return { value: total, shown: `${mib(total)} (all processes)`, ok: total <= 600 };

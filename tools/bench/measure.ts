@@ -32,7 +32,7 @@ export interface Sample {
   readonly rssMiB: number;
   /**
    * Sum of the peak RSS of every Node process of the tree, MiB: an upper bound of the memory
-   * the run held at once (the parallel synth runs one process per environment).
+   * the run held at once (`npm run synth` is npm plus the synth process).
    */
   readonly rssSumMiB: number;
   /** CPU time of all Node processes of the tree, ms. */

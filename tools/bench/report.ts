@@ -49,10 +49,10 @@ export interface BenchResults {
     readonly warmup: number;
     readonly teams: readonly number[];
     readonly layouts: readonly StackLayout[];
-    /** tools/fast-start.js active in the synth children. */
-    readonly fastStart: boolean;
+    /** cdktf's token creation stacks on in every run (AKS_TOKEN_STACKS=1, see patches/). */
+    readonly tokenStacks?: boolean;
   };
-  /** Default app (guide config): floor, synth process, compiled app, npm run synth, template way, CLI. */
+  /** Default app (guide config): floor, synth process, synth with token stacks on, npm run synth, template way, CLI. */
   readonly defaultApp: ReadonlyArray<Measurement & { readonly ratios: Ratios }>;
   readonly defaultOutput?: OutputSummary;
   readonly teams: ReadonlyArray<TeamsRow & { readonly ratios: Ratios }>;

@@ -8,7 +8,7 @@
  * Output goes to CDKTF_OUTDIR (default cdktf.out), like main.ts.
  */
 import { platform } from "../../config/environments";
-import { synthesizeApp } from "../../stacks/parallel-synth";
+import { synthesize } from "../../stacks/synthesize";
 import { generatePlatform, type StackLayout } from "./generate-config";
 
 /** Parsed arguments of the synth child. */
@@ -37,7 +37,7 @@ export function parseSynthEntryArgs(argv: readonly string[]): SynthEntryArgs {
 export async function cli(argv: string[]): Promise<number> {
   const args = parseSynthEntryArgs(argv);
   const config = generatePlatform(platform, args.teams, args.layout);
-  const result = await synthesizeApp(config, [], process.env, process.env.CDKTF_OUTDIR ?? "cdktf.out");
+  const result = synthesize(config, [], process.env, process.env.CDKTF_OUTDIR ?? "cdktf.out");
   // The first line only: with 1,000 teams the warnings alone are thousands of lines.
   process.stderr.write((result.ok ? result.messages[0] : result.messages.join("\n")) + "\n");
   return result.ok ? 0 : 1;
