@@ -1,5 +1,5 @@
-// Which environments a synth is for, and how a failed synth ends: light (no cdktf), so the
-// parallel synth's parent stays small.
+// Which environments a synth is for, and how a failed synth ends: light (no cdktf), so a bad
+// command line is answered before any construct library loads.
 import * as fs from "fs";
 import * as path from "path";
 import type { ValidationIssue } from "../constructs/validation";
