@@ -1,5 +1,4 @@
-// Which environments a synth is for, and how a failed synth ends: light (no cdktf), so a bad
-// command line is answered before any construct library loads.
+// Which environments a synth is for, and how a failed synth ends. Light: it loads no cdktf.
 import * as fs from "fs";
 import * as path from "path";
 import type { ValidationIssue } from "../constructs/validation";
