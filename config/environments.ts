@@ -1,5 +1,5 @@
 import type { AppTeamConfig, EnvironmentConfig, PlatformConfig } from "./types";
-import { placeholder } from "./placeholders";
+import { placeholder, placeholderNotes } from "./placeholders";
 
 /**
  * The guide's values (`000_657adeae657bb932.txt`): identity `aks-aad-user-identity` in
@@ -67,7 +67,7 @@ export const devTest: EnvironmentConfig = {
     kubernetes: {
       kind: "kubeconfig",
       configPath: "~/.kube/config",
-      context: placeholder("aks-xcEwmVSi", "az aks get-credentials -n <cluster> -g <rg> names the context after the cluster: kubectl config get-contexts"),
+      context: placeholder("aks-poc-container-westus2", "the guide does not name it; az aks get-credentials -n aks-xcEwmVSi -g <rg> names the context after the cluster: kubectl config get-contexts"),
     },
   },
   // `az keyvault create` (the guide) leaves purge protection off; keep it so on an adopted vault.
@@ -93,7 +93,7 @@ export const prod: EnvironmentConfig = {
     kubernetes: {
       kind: "kubeconfig",
       configPath: "~/.kube/config",
-      context: placeholder("aks-zVZRMHRfszDD", "az aks get-credentials -n aks-zVZRMHRfszDD -g <rg> names the context after the cluster: kubectl config get-contexts"),
+      context: placeholder("aks-prod-container-westus2", "the guide does not name it; az aks get-credentials -n aks-zVZRMHRfszDD -g <rg> names the context after the cluster: kubectl config get-contexts"),
     },
   },
   teams: [guideTeam("aks-aad-user-identity-prod", "kv-westus2-aks-prod", "2027-06-30T00:00:00Z", true)],
@@ -104,4 +104,4 @@ export const prod: EnvironmentConfig = {
 };
 
 /** Every environment, in deploy order. */
-export const platform: PlatformConfig = { environments: [devTest, prod] };
+export const platform: PlatformConfig = { environments: [devTest, prod], placeholders: placeholderNotes() };

@@ -50,3 +50,16 @@ export function findPlaceholders(obj: unknown, prefix = ""): PlaceholderUse[] {
 export function formatPlaceholder(context: string, p: PlaceholderUse): string {
   return `${context}: ${p.field} = "${p.value}" is a placeholder; real value: ${p.where}`;
 }
+
+/**
+ * Every placeholder registered so far (value → where), for `PlatformConfig.placeholders`:
+ * the marker must survive the JSON copy of the config that the parallel synth hands to its children.
+ */
+export function placeholderNotes(): Record<string, string> {
+  return Object.fromEntries(REGISTRY);
+}
+
+/** Registers the notes of a (possibly deserialized) config. */
+export function registerPlaceholders(notes: Readonly<Record<string, string>> | undefined): void {
+  for (const [value, where] of Object.entries(notes ?? {})) REGISTRY.set(value, where);
+}

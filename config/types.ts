@@ -276,4 +276,10 @@ export interface EnvironmentConfig {
 /** The whole platform. */
 export interface PlatformConfig {
   readonly environments: readonly EnvironmentConfig[];
+  /**
+   * Values marked with `placeholder(value, where)` (value → where to find the real one); set by
+   * `placeholderNotes()` in config/environments.ts so the marks survive a JSON copy of the config.
+   * @default {} (only the in-process marks)
+   */
+  readonly placeholders?: Readonly<Record<string, string>>;
 }

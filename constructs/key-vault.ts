@@ -313,8 +313,10 @@ export class KeyVault extends KeyVaultBase {
       check.add("softDeleteRetentionDays", retention, "is invalid: a whole number of days from 7 to 90", "use 90 (the maximum) unless a policy says otherwise");
     }
     (props.network?.ipRules ?? []).forEach((ip, i) => check.check(`network.ipRules[${i}]`, ip, Rules.cidrOrIp));
+    // A Deny firewall that allows nothing is reported by the config validator and by policy
+    // rule AKSID-KV-006 (an error at synth); contradictions in the choice are caught here.
     const unreachable = vaultNetworkProblem(props.network);
-    if (unreachable) check.add(unreachable.field, unreachable.value, unreachable.problem, unreachable.fix);
+    if (unreachable && unreachable.field !== "network") check.add(unreachable.field, unreachable.value, unreachable.problem, unreachable.fix);
     check.throwIfAny();
 
     this.vaultName = props.name;

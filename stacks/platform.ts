@@ -4,6 +4,7 @@ import { appStackName } from "../config/stack-names";
 import { ClusterAdminStack } from "./cluster-admin-stack";
 import { AppsStack } from "./apps-stack";
 import type { EnvironmentStack } from "./environment-stack";
+import { registerPlaceholders } from "../config/placeholders";
 
 /** Options of {@link buildPlatform}. */
 export interface BuildOptions {
@@ -16,6 +17,7 @@ export interface BuildOptions {
 /** Creates every stack of every (selected) environment: cluster-admin first, then apps. */
 export function buildPlatform(app: App, config: PlatformConfig, opts: BuildOptions = {}): EnvironmentStack[] {
   const vars = opts.vars ?? process.env;
+  registerPlaceholders(config.placeholders);
   const stacks: EnvironmentStack[] = [];
   for (const env of config.environments) {
     if (opts.environments && !opts.environments.includes(env.name)) continue;
