@@ -76,6 +76,8 @@ export const devTest: EnvironmentConfig = {
   secretWriter: {
     objectId: placeholder("00000000-0000-0000-0000-00000000d1a0", "object ID of the Dev/Test deploy identity: az ad sp show --id <AZURE_CLIENT_ID of the dev-test environment> --query id -o tsv"),
   },
+  // Last: the marks of the placeholders above, so they survive a JSON copy of this object.
+  placeholders: placeholderNotes(),
 };
 
 /** Prod: its own cluster and agent pool (guide table), and its own vault name. */
@@ -101,7 +103,8 @@ export const prod: EnvironmentConfig = {
   secretWriter: {
     objectId: placeholder("00000000-0000-0000-0000-0000000000d0", "object ID of the Prod deploy identity: az ad sp show --id <AZURE_CLIENT_ID of the prod environment> --query id -o tsv"),
   },
+  placeholders: placeholderNotes(),
 };
 
 /** Every environment, in deploy order. */
-export const platform: PlatformConfig = { environments: [devTest, prod], placeholders: placeholderNotes() };
+export const platform: PlatformConfig = { environments: [devTest, prod] };

@@ -269,6 +269,12 @@ export interface EnvironmentConfig {
   readonly stackLayout?: "shared" | "per-team";
   /** @default { kind: "local" } */
   readonly backend?: BackendConfig;
+  /**
+   * Values marked with `placeholder(value, where)` (value → where to find the real one); set by
+   * `placeholderNotes()` as the last field of the environment so the marks survive a JSON copy of the config.
+   * @default {} (only the in-process marks)
+   */
+  readonly placeholders?: Readonly<Record<string, string>>;
   /** Tags on every Azure resource. @default {} */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -276,10 +282,4 @@ export interface EnvironmentConfig {
 /** The whole platform. */
 export interface PlatformConfig {
   readonly environments: readonly EnvironmentConfig[];
-  /**
-   * Values marked with `placeholder(value, where)` (value → where to find the real one); set by
-   * `placeholderNotes()` in config/environments.ts so the marks survive a JSON copy of the config.
-   * @default {} (only the in-process marks)
-   */
-  readonly placeholders?: Readonly<Record<string, string>>;
 }

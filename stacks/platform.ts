@@ -17,10 +17,10 @@ export interface BuildOptions {
 /** Creates every stack of every (selected) environment: cluster-admin first, then apps. */
 export function buildPlatform(app: App, config: PlatformConfig, opts: BuildOptions = {}): EnvironmentStack[] {
   const vars = opts.vars ?? process.env;
-  registerPlaceholders(config.placeholders);
   const stacks: EnvironmentStack[] = [];
   for (const env of config.environments) {
     if (opts.environments && !opts.environments.includes(env.name)) continue;
+    registerPlaceholders(env.placeholders);
     const admin = new ClusterAdminStack(app, env, vars);
     stacks.push(admin);
     const groups = env.stackLayout === "per-team" ? env.teams.map((t) => [t]) : env.teams.length ? [env.teams] : [];
