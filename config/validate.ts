@@ -4,22 +4,35 @@ import { MAX_FEDERATED_CREDENTIALS_PER_IDENTITY } from "../constructs/workload-i
 import type { AppTeamConfig, EnvironmentConfig, PlatformConfig } from "./types";
 import { appStackName, clusterAdminStackName } from "./stack-names";
 import { vaultNetworkProblem } from "../constructs/key-vault";
+import { parseConfig } from "./schema";
 
 const MODES = ["pod-identity", "workload-identity", "both"] as const;
 const KUBE_KINDS = ["cluster-credentials", "kubeconfig", "exec"] as const;
 
 /**
- * Checks the whole platform config before any construct is created and returns every
- * problem found (not only the first), each naming environment, team, field, value and fix.
- * `selected` are environment names asked for on the command line.
+ * Reads the platform config: its shape and types first (config/schema.ts: null, wrong types,
+ * unknown keys, Terraform syntax), then its values, and returns every problem found (not only
+ * the first), each naming environment, team, field, value and fix. `selected` are environment
+ * names asked for on the command line. `config` is set only when there is no problem: it is the
+ * checked config with free text escaped for Terraform, the one to build the stacks from.
  */
-export function validatePlatform(config: PlatformConfig, selected?: readonly string[], selectedBy = "--env"): ValidationIssue[] {
-  const issues: ValidationIssue[] = [];
-  const envs = config.environments ?? [];
-  const global = new Checker("config");
-  if (envs.length === 0) global.add("environments", [], "is empty", "add the Dev/Test and Prod environments in config/environments.ts");
+export function readConfig(raw: unknown, selected?: readonly string[], selectedBy = "--env"): { config?: PlatformConfig; issues: ValidationIssue[] } {
+  const cli = selectionIssues(raw, selected, selectedBy);
+  const parsed = parseConfig(raw);
+  if (!parsed.config) return { issues: [...cli, ...parsed.issues] };
+  const issues = [...cli, ...validateValues(parsed.config)];
+  return issues.length ? { issues } : { config: parsed.config, issues };
+}
 
-  const known = envs.map((e) => e.name);
+/** Every problem of the config (see {@link readConfig}). */
+export function validatePlatform(config: unknown, selected?: readonly string[], selectedBy = "--env"): ValidationIssue[] {
+  return readConfig(config, selected, selectedBy).issues;
+}
+
+/** `--env` / `AKS_ENV` names that are not environments of the config (read defensively: the config may be malformed). */
+function selectionIssues(raw: unknown, selected: readonly string[] | undefined, selectedBy: string): ValidationIssue[] {
+  const envs = (raw as { environments?: unknown } | null)?.environments;
+  const known = Array.isArray(envs) ? envs.map((e) => (e as { name?: unknown } | null)?.name).filter((n): n is string => typeof n === "string") : [];
   const cli = new Checker(selectedBy === "--env" ? "command line" : "environment");
   for (const name of selected ?? []) {
     if (!known.includes(name)) {
@@ -27,6 +40,15 @@ export function validatePlatform(config: PlatformConfig, selected?: readonly str
       cli.add(selectedBy, name, `is not an environment (known: ${known.join(", ")})`, `use one of ${fix}`);
     }
   }
+  return [...cli.issues];
+}
+
+/** The value rules, on a config whose shape and types are right. */
+function validateValues(config: PlatformConfig): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const envs = config.environments;
+  const global = new Checker("config");
+  if (envs.length === 0) global.add("environments", [], "is empty", "add the Dev/Test and Prod environments in config/environments.ts");
 
   const stackOwners = new Map<string, string>();
   const vaultOwners = new Map<string, string>();
@@ -83,7 +105,7 @@ export function validatePlatform(config: PlatformConfig, selected?: readonly str
       } else if (!other) vaultOwners.set(key, where);
     }
   }
-  return [...cli.issues, ...global.issues, ...issues];
+  return [...global.issues, ...issues];
 }
 
 /** Every stack name of an environment, with who produces it (`prod`, or `prod / team "x"` in the per-team layout). */
@@ -216,13 +238,13 @@ function validateBackend(env: EnvironmentConfig, c: Checker): void {
     c.add("backend.kind", (b as { kind: unknown }).kind, 'is invalid: "local" or "azurerm"', 'use "azurerm" for shared state, "local" offline');
     return;
   }
-  if (!/^[a-z0-9]{3,24}$/.test(b.storageAccountName ?? "")) {
-    c.add("backend.storageAccountName", b.storageAccountName, "is invalid: 3–24 lower-case letters and digits", "use the state storage account's name");
+  if (c.required("backend.storageAccountName", b.storageAccountName, "set the state storage account's name")) {
+    c.check("backend.storageAccountName", b.storageAccountName, Rules.storageAccountName);
   }
-  c.check("backend.resourceGroupName", b.resourceGroupName, Rules.resourceGroupName);
-  if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(b.containerName ?? "")) {
-    c.add("backend.containerName", b.containerName, "is invalid: 3–63 lower-case letters, digits and single hyphens", 'use e.g. "tfstate"');
+  if (c.required("backend.resourceGroupName", b.resourceGroupName, "set the state storage account's resource group")) {
+    c.check("backend.resourceGroupName", b.resourceGroupName, Rules.resourceGroupName);
   }
+  if (c.required("backend.containerName", b.containerName, 'set the blob container, e.g. "tfstate"')) c.check("backend.containerName", b.containerName, Rules.storageContainerName);
   c.check("backend.subscriptionId", b.subscriptionId, Rules.guid);
 }
 

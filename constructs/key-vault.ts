@@ -11,7 +11,7 @@ import type { IPrincipal } from "./principal";
 import { BuiltInRoleAssignment } from "./role-assignment";
 import { BuiltInRoles } from "./roles";
 import { VaultSecret, type VaultSecretProps } from "./key-vault-secret";
-import { Checker, Rules } from "./validation";
+import { Checker, Rules, requireArgument, MISSING_PROP_FIXES as FIX } from "./validation";
 
 /** Secret permissions the guide's step 4 grants. */
 export const SECRET_READ_PERMISSIONS: readonly string[] = ["Get", "List"];
@@ -257,6 +257,7 @@ abstract class KeyVaultBase extends Construct implements IKeyVault {
   }
 
   public grantSecretRead(grantee: IPrincipal): ITerraformDependable {
+    requireArgument(this, "grantSecretRead", "grantee", grantee, FIX.principal);
     const id = `SecretsRead${grantee.grantScope.node.id}`;
     if (this.rbacAuthorization) {
       return new BuiltInRoleAssignment(this, id, {

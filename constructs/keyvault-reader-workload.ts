@@ -5,7 +5,7 @@ import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import type { IKeyVault } from "./key-vault";
 import type { IPodIdentitySource } from "./principal";
 import { SECRETS_MOUNT_PATH, SECRETS_STORE_CSI_DRIVER, type SecretProviderClass } from "./secret-provider-class";
-import { Checker, Rules } from "./validation";
+import { Checker, Rules, requireProps, MISSING_PROP_FIXES as FIX } from "./validation";
 
 /** Pinned images of the guide's test (never `latest`). */
 export const DEFAULT_IMAGES = {
@@ -83,6 +83,7 @@ export class KeyVaultReaderWorkload extends Construct {
   public readonly podLabels: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: KeyVaultReaderWorkloadProps) {
+    requireProps(scope, id, props, { keyVault: FIX.keyVault, identities: "pass the identities the pods use, e.g. [binding] (a PodIdentityBinding or a WorkloadIdentityFederation)" });
     super(scope, id);
     const check = new Checker(this.node.path);
     if (check.check("name", props.name, Rules.objectName) && !Token.isUnresolved(props.name) && props.name.length > 63) {

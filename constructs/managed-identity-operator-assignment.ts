@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { MISSING_PROP_FIXES as FIX, requireProps } from "./validation";
 import type { ITerraformDependable } from "cdktf";
 import type { IAksCluster } from "./aks-cluster";
 import type { IManagedIdentity } from "./managed-identity";
@@ -27,6 +28,7 @@ export class ManagedIdentityOperatorAssignment extends Construct implements ITer
   public readonly fqn: string;
 
   constructor(scope: Construct, id: string, props: ManagedIdentityOperatorAssignmentProps) {
+    requireProps(scope, id, props, { identity: FIX.identity, cluster: FIX.cluster });
     super(scope, id);
     this.assignment = new BuiltInRoleAssignment(this, "Role", {
       role: BuiltInRoles.ManagedIdentityOperator,

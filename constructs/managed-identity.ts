@@ -5,7 +5,7 @@ import { DataAzurermUserAssignedIdentity } from "@cdktf/provider-azurerm/lib/dat
 import type { IAksCluster } from "./aks-cluster";
 import type { IPrincipal } from "./principal";
 import { ManagedIdentityOperatorAssignment } from "./managed-identity-operator-assignment";
-import { Checker, Rules } from "./validation";
+import { Checker, Rules, requireArgument, MISSING_PROP_FIXES as FIX } from "./validation";
 
 /** A user-assigned managed identity, created here or imported. */
 export interface IManagedIdentity extends IPrincipal, IConstruct {
@@ -114,6 +114,7 @@ abstract class ManagedIdentityBase extends Construct implements IManagedIdentity
   }
 
   public grantOperator(cluster: IAksCluster): ManagedIdentityOperatorAssignment {
+    requireArgument(this, "grantOperator", "cluster", cluster, FIX.cluster);
     return new ManagedIdentityOperatorAssignment(this, `OperatorFor${cluster.node.id}`, { identity: this, cluster });
   }
 }

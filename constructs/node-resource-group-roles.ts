@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { MISSING_PROP_FIXES as FIX, requireProps } from "./validation";
 import type { TerraformProvider } from "cdktf";
 import type { IAksCluster } from "./aks-cluster";
 import { BuiltInRoleAssignment } from "./role-assignment";
@@ -29,6 +30,7 @@ export class NodeResourceGroupRoles extends Construct {
   public readonly reader?: BuiltInRoleAssignment;
 
   constructor(scope: Construct, id: string, props: NodeResourceGroupRolesProps) {
+    requireProps(scope, id, props, { cluster: FIX.cluster });
     super(scope, id);
     const { cluster } = props;
     const common = {

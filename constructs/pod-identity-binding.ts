@@ -3,7 +3,7 @@ import { dependable, type ITerraformDependable, type TerraformProvider } from "c
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import type { IManagedIdentity } from "./managed-identity";
 import type { IPodIdentitySource } from "./principal";
-import { Checker, Rules } from "./validation";
+import { Checker, Rules, requireProps, MISSING_PROP_FIXES as FIX } from "./validation";
 
 /** aad-pod-identity CRD group/version. */
 export const AAD_POD_IDENTITY_API_VERSION = "aadpodidentity.k8s.io/v1";
@@ -57,6 +57,7 @@ export class PodIdentityBinding extends Construct implements IPodIdentitySource 
   public readonly binding: Manifest;
 
   constructor(scope: Construct, id: string, props: PodIdentityBindingProps) {
+    requireProps(scope, id, props, { identity: FIX.identity, requires: "pass what the binding waits for, e.g. [identity.grantOperator(cluster)] (may be [])" });
     super(scope, id);
     const check = new Checker(this.node.path);
     check.check("namespace", props.namespace, Rules.namespace);

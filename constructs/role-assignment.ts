@@ -3,7 +3,7 @@ import { Fn, type TerraformProvider } from "cdktf";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { type BuiltInRole, roleDefinitionId } from "./roles";
 import type { IPrincipal } from "./principal";
-import { Checker, Rules } from "./validation";
+import { Checker, Rules, requireProps, MISSING_PROP_FIXES as FIX } from "./validation";
 
 /** Props of {@link BuiltInRoleAssignment}. */
 export interface BuiltInRoleAssignmentProps {
@@ -37,6 +37,7 @@ export class BuiltInRoleAssignment extends Construct {
   public readonly role: BuiltInRole;
 
   constructor(scope: Construct, id: string, props: BuiltInRoleAssignmentProps) {
+    requireProps(scope, id, props, { role: "pass one of BuiltInRoles, e.g. BuiltInRoles.KeyVaultSecretsUser", principal: FIX.principal });
     super(scope, id);
     const check = new Checker(this.node.path);
     check.check("scopeSubscriptionId", props.scopeSubscriptionId, Rules.guid);

@@ -3,7 +3,7 @@ import type { ITerraformDependable, TerraformProvider } from "cdktf";
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import type { IKeyVault } from "./key-vault";
 import type { IManagedIdentity } from "./managed-identity";
-import { Checker, Rules } from "./validation";
+import { Checker, Rules, requireProps, MISSING_PROP_FIXES as FIX } from "./validation";
 
 /** The CSI driver name of the Secrets Store CSI driver. */
 export const SECRETS_STORE_CSI_DRIVER = "secrets-store.csi.k8s.io";
@@ -40,6 +40,7 @@ export class SecretProviderClass extends Construct {
   public readonly manifest: Manifest;
 
   constructor(scope: Construct, id: string, props: SecretProviderClassProps) {
+    requireProps(scope, id, props, { keyVault: FIX.keyVault, identity: FIX.identity, secretNames: "list the secrets to mount, e.g. [\"db-password\"]" });
     super(scope, id);
     const check = new Checker(this.node.path);
     check.check("name", props.name, Rules.objectName);

@@ -100,6 +100,16 @@ export const Rules = {
     "use the public egress IP or range of the allowed network",
     (v) => /^(\d{1,3}\.){3}\d{1,3}(\/(\d|[12]\d|3[0-2]))?$/.test(v) && v.split("/")[0].split(".").every((o) => Number(o) <= 255),
   ),
+  storageAccountName: rule(
+    "3–24 lower-case letters and digits",
+    "use the state storage account's name",
+    (v) => /^[a-z0-9]{3,24}$/.test(v),
+  ),
+  storageContainerName: rule(
+    "3–63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit",
+    'use e.g. "tfstate"',
+    (v) => /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(v),
+  ),
   httpsUrl: rule(
     "an https:// URL",
     "copy it from `az aks show --query oidcIssuerProfile.issuerUrl`",
@@ -170,3 +180,43 @@ export class Checker {
     if (this.found.length > 0) throw new ValidationError(this.found);
   }
 }
+
+/** Context for a construct not yet created: `<scope path>/<id>`. */
+function pathOf(scope: unknown, id: unknown): string {
+  const parent = (scope as { node?: { path?: unknown } } | null | undefined)?.node?.path;
+  return [typeof parent === "string" && parent ? parent : "(no scope)", typeof id === "string" ? id : "(no id)"].join("/");
+}
+
+/**
+ * For callers from JavaScript (or with casts): throws one ValidationError naming every required
+ * prop that is missing (`undefined` or `null`), with the fix, instead of a later
+ * `Cannot read properties of undefined`. Call it first in the constructor, before `super`.
+ * `required` maps each prop to its fix.
+ */
+export function requireProps(scope: unknown, id: unknown, props: unknown, required: Readonly<Record<string, string>>): void {
+  const c = new Checker(pathOf(scope, id));
+  if (!scope) c.add("scope", scope, "is missing", "pass the parent construct (a stack or construct) as the first argument");
+  if (props === undefined || props === null || typeof props !== "object") {
+    c.add("props", props, "is missing", `pass the props object { ${Object.keys(required).join(", ")}, … } as the third argument`);
+  } else {
+    for (const [field, fix] of Object.entries(required)) {
+      const v = (props as Record<string, unknown>)[field];
+      if (v === undefined || v === null) c.add(field, v ?? undefined, "is missing", fix);
+    }
+  }
+  c.throwIfAny();
+}
+
+/** Same for a method argument, e.g. the principal of a grant. */
+export function requireArgument(self: { node: { path: string } }, method: string, name: string, value: unknown, fix: string): void {
+  if (value !== undefined && value !== null) return;
+  throw new ValidationError([{ context: `${self.node.path}.${method}()`, field: name, value: undefined, problem: "is missing", fix }]);
+}
+
+/** Fixes for the interface-typed props that JavaScript callers most often leave out. */
+export const MISSING_PROP_FIXES = {
+  cluster: "pass the cluster: AksCluster.fromClusterName(...) or AksCluster.fromAgentPoolIdentity(...)",
+  identity: "pass the app identity: new ManagedIdentity(...) or ManagedIdentity.fromExisting(...)",
+  keyVault: "pass the vault: new KeyVault(...) or KeyVault.fromExisting(...)",
+  principal: "pass who gets access: an IPrincipal such as a ManagedIdentity or cluster.kubeletIdentity",
+} as const;

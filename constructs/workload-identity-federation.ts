@@ -5,7 +5,7 @@ import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account
 import type { IAksCluster } from "./aks-cluster";
 import type { IManagedIdentity } from "./managed-identity";
 import type { IPodIdentitySource } from "./principal";
-import { Checker, Rules } from "./validation";
+import { Checker, Rules, requireProps, MISSING_PROP_FIXES as FIX } from "./validation";
 
 /** The audience Entra Workload ID tokens are exchanged for. */
 export const WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange";
@@ -59,6 +59,7 @@ export class WorkloadIdentityFederation extends Construct implements IPodIdentit
   public readonly serviceAccount?: ServiceAccountV1;
 
   constructor(scope: Construct, id: string, props: WorkloadIdentityFederationProps) {
+    requireProps(scope, id, props, { identity: FIX.identity, cluster: FIX.cluster });
     super(scope, id);
     const check = new Checker(this.node.path);
     check.check("namespace", props.namespace, Rules.namespace);

@@ -253,7 +253,7 @@ const BAD_INPUTS: readonly BadInput[] = [
   { name: "an unknown --env", argv: ["--env", "nope"], context: "command line", field: "--env", value: "nope", problem: "is not an environment (known: dev-test, prod)", fix: "use one of --env dev-test, --env prod" },
   { name: "an unknown environment in AKS_ENV", vars: { AKS_ENV: "staging" }, context: "environment", field: "AKS_ENV", value: "staging", problem: "is not an environment (known: dev-test, prod)", fix: "use one of AKS_ENV=dev-test,prod" },
   { name: "--env without a value", argv: ["--env"], context: "command line", field: "--env", value: undefined, problem: "has no value", fix: "write --env dev-test or --env prod" },
-  { name: "an argument that is not an option", argv: ["prod"], context: "command line", field: "argument", value: "prod", problem: "is not understood", fix: "use --env <name> (repeatable), or no argument for every environment" },
+  { name: "an argument that is not an option", argv: ["prod"], context: "command line", field: "argument", value: "prod", problem: "is not understood", fix: "use --env <name> (repeatable), or no argument for every environment; --debug for stack traces of internal errors" },
   // ---- Missing required fields ----
   { name: "missing Key Vault name", mutate: (c) => unset(teamOf(c, "prod").keyVault, "name"), context: PROD, field: "keyVault.name", value: undefined, problem: "is missing", fix: "name the vault (3–24 characters, globally unique)" },
   { name: "empty tenant ID", mutate: (c) => void (envOf(c, "prod").tenantId = ""), context: "prod", field: "tenantId", value: undefined, problem: "is missing", fix: "set the Entra ID tenant (az account show --query tenantId)" },
@@ -272,7 +272,7 @@ const BAD_INPUTS: readonly BadInput[] = [
   {
     name: "missing dataProtection.preventDestroy in Prod",
     mutate: (c) => unset(envOf(c, "prod").dataProtection, "preventDestroy"),
-    context: "prod", field: "dataProtection.preventDestroy", value: undefined, problem: "is missing or not true/false", fix: "set it explicitly (Prod: true)",
+    context: "prod", field: "dataProtection.preventDestroy", value: undefined, problem: "is missing", fix: "set it explicitly (Prod: true)",
   },
   {
     name: "a cluster with neither lookup nor agentPool",
@@ -510,7 +510,10 @@ describe("GIVEN a construct that rejects its props while the stacks are built", 
       throw new Error("kubeconfig context aks-prod-container-westus2 not found");
     });
     const { r, dir } = synthMutated(undefined);
-    expect(r.messages[0]).toBe("synth failed: kubeconfig context aks-prod-container-westus2 not found");
+    expect(r.messages[0]).toBe(
+      "internal error: kubeconfig context aks-prod-container-westus2 not found — this is a bug in aks-app-identity, not in your configuration; " +
+        "please report it with the output of `npm run synth -- --debug` (or AKS_DEBUG=1)",
+    );
     expectNothingLeft(r, dir);
   });
 });

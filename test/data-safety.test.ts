@@ -164,11 +164,15 @@ describe("GIVEN a secret value (sentinel)", () => {
     const saved = Object.fromEntries(varNames.map((v) => [v, process.env[`TF_VAR_${v}`]]));
     try {
       for (const v of varNames) process.env[`TF_VAR_${v}`] = SENTINEL;
-      const { outdir } = synthStacks(
-        // A JavaScript caller (or a cast) adding fields the type does not have.
-        (c) => void Object.assign(envOf(c, "prod").teams[0].keyVault.secrets[0], { value: SENTINEL, valueWo: SENTINEL, default: SENTINEL }),
-        { ...process.env, SECRET: SENTINEL },
-      );
+      const { outdir } = synthStacks(undefined, { ...process.env, SECRET: SENTINEL });
+      // A JavaScript caller (or a cast) adding fields the type does not have: refused as unknown fields (config/schema.ts), nothing written.
+      const smuggled = structuredClone(platform) as Config;
+      Object.assign(envOf(smuggled, "prod").teams[0].keyVault.secrets[0], { value: SENTINEL, valueWo: SENTINEL, default: SENTINEL });
+      const refusedOut = path.join(tmp("data-safety."), "cdktf.out");
+      const refused = synthesize(smuggled as PlatformConfig, [], {}, refusedOut);
+      expect(refused.ok).toBe(false);
+      for (const f of ["value", "valueWo", "default"]) expect(refused.messages.join("\n")).toContain(`keyVault.secrets[0].${f} "${SENTINEL}" is not a known field`);
+      expect(fs.existsSync(refusedOut)).toBe(false);
       const files = filesUnder(outdir);
       expect(files.length).toBeGreaterThanOrEqual(5);
       for (const f of files) expect({ file: f, leaks: fs.readFileSync(f, "utf8").includes(SENTINEL) }).toEqual({ file: f, leaks: false });

@@ -44,6 +44,14 @@ describe("doctor rules, one per finding id", () => {
     });
   });
 
+  it("malformed-identity-resource-id: MIC HAS assign/action but the linked subscription was not found", () => {
+    // GIVEN MIC's LinkedAuthorizationFailed where ARM read "resourcegroups" as the subscription (aad-pod-identity#397)
+    const f = only(fixture("corpus/mic-linked-subscription-not-found.log"), "malformed-identity-resource-id");
+    // THEN no role is blamed: the AzureIdentity's resourceID is
+    expect(f.values).toMatchObject({ linkedSubscription: ["resourcegroups"], vm: ["aks-ecmeusbaker-20790276-6"] });
+    expect(f.explanation.fix.text).not.toContain("grantOperator");
+  });
+
   it("missing-node-resource-group-roles: MIC AuthorizationFailed on virtualMachineScaleSets/write", () => {
     const line =
       `E0301 10:00:00.000002       1 mic.go:1111] failed to update user-assigned identities on node aks-system-1-vmss (add [1], del [0], update[0]), error: failed to update identities for aks-system-1-vmss in MC_rg-b, error: compute.VirtualMachineScaleSetsClient#Update: Failure sending request: StatusCode=403 -- Original Error: Code="AuthorizationFailed" Message="The client 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee' with object id 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee' does not have authorization to perform action 'Microsoft.Compute/virtualMachineScaleSets/write' over scope '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/MC_rg-b/providers/Microsoft.Compute/virtualMachineScaleSets/aks-system-1-vmss' or the scope is invalid. If access was recently granted, please refresh your credentials."`;

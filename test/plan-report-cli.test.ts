@@ -31,7 +31,8 @@ function file(name: string, text: string): string {
 
 describe("bad input", () => {
   const cases: [string, () => string, RegExp][] = [
-    ["text that is not JSON", () => file("text.json", "Terraform will perform the following actions:\n"), /text\.json: not JSON .*terraform show -json <planfile>/],
+    ["the text of terraform plan", () => file("text.json", "Terraform will perform the following actions:\n"), /text\.json: is the text output of `terraform plan`, not JSON\. Save the plan with `terraform plan -out=tfplan`, then give `terraform show -json tfplan > plan\.json`/],
+    ["text that is not JSON", () => file("notes.json", "hello: world\n"), /notes\.json: not JSON \(.*\)\. Give the output of `terraform show -json <planfile> > plan\.json`/],
     ["a plan format it does not know", () => file("future.json", JSON.stringify({ format_version: "2.0", resource_changes: [] })), /future\.json: plan format_version "2\.0" is not supported \(this tool reads 1\.x/],
     ["a missing file", () => join(dir, "nope.json"), /nope\.json: no such file\. Check the path/],
     ["a directory", () => dir, /is a directory; give the plan JSON file inside it/],

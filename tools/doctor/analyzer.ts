@@ -7,7 +7,7 @@
 import type { Readable } from "stream";
 import { FIELD_NAMES, type FieldName, type Fields } from "./fields";
 import { splitStream } from "./lines";
-import { normalizeLine, type Timestamp } from "./normalize";
+import { normalizeLine, stripAnsi, type Timestamp } from "./normalize";
 import { MAX_LOOK_BACK, PREFILTER, RULES, type FindingId, type Rule } from "./rules";
 
 /** Where a line came from. */
@@ -16,6 +16,22 @@ export interface SourceRef {
   readonly source: string;
   /** 1-based line number in that source. */
   readonly line: number;
+}
+
+/** A log line a finding was read from, quoted. */
+export interface Evidence {
+  /** 1-based line number in the finding's first source. */
+  readonly line: number;
+  /** The line as logged, without ANSI colours or CR; cut at {@link MAX_EVIDENCE_CHARS}. */
+  readonly text: string;
+}
+
+/** Longest quoted evidence line. */
+export const MAX_EVIDENCE_CHARS = 2000;
+
+function quote(raw: string): string {
+  const t = stripAnsi(raw.endsWith("\r") ? raw.slice(0, -1) : raw).trim();
+  return t.length > MAX_EVIDENCE_CHARS ? `${t.slice(0, MAX_EVIDENCE_CHARS)}…` : t;
 }
 
 /** One finding: a failure and all its repeats. */
@@ -33,6 +49,8 @@ export interface Finding {
   readonly values: Partial<Record<FieldName, string[]>>;
   /** Fields that had more distinct values than were kept. */
   readonly valuesTruncated: Set<FieldName>;
+  /** The lines of the first occurrence the finding was read from (its source is `firstSeen.source`), in log order. */
+  readonly evidence: readonly Evidence[];
 }
 
 /** Counts for `--verbose` and the JSON summary. */
@@ -61,6 +79,7 @@ interface Pending {
   readonly timestamp?: Timestamp;
   readonly ref: SourceRef;
   remaining: number;
+  readonly evidence: Map<number, string>;
 }
 
 function isUnknown(v: string | undefined): boolean {
@@ -77,6 +96,8 @@ export class Analyzer {
   private lineNo = 0;
   private sourceStats = { source: "<input>", lines: 0, recognized: 0 };
   private pending: Pending | undefined;
+  /** The last line that was part of a finding (look-back never reads past it into an earlier error), and its rule. */
+  private lastMatch: { line: number; rule: Rule } | undefined;
   /** The last raw lines, for rules that look back (ring buffer indexed by line number). */
   private readonly recent: string[] = new Array<string>(MAX_LOOK_BACK).fill("");
 
@@ -92,6 +113,7 @@ export class Analyzer {
     this.lineNo = 0;
     this.sourceStats = { source: name, lines: 0, recognized: 0 };
     this.recent.fill("");
+    this.lastMatch = undefined;
     this.stats.sources.push(this.sourceStats);
   }
 
@@ -125,8 +147,9 @@ export class Analyzer {
     try {
       if (this.pending) {
         const n = normalizeLine(raw);
-        if (this.followUp(n.text)) {
+        if (this.followUp(n.text, raw, lineNo)) {
           this.recognized();
+          this.lastMatch = { line: lineNo, rule: this.pending.rule };
           return;
         }
         if (--this.pending.remaining <= 0) this.flushPending();
@@ -137,17 +160,13 @@ export class Analyzer {
       }
       const n = normalizeLine(raw);
       for (const rule of RULES) {
-        let fields = rule.match(n.text);
-        if (!fields) continue;
-        this.recognized();
-        let timestamp = n.timestamp;
-        if (rule.lookBack) ({ fields, timestamp } = this.lookBack(rule.lookBack, fields, timestamp));
-        const ref = { source: this.source, line: lineNo };
-        if (rule.followUp) {
-          this.flushPending();
-          this.pending = { rule, fields, timestamp, ref, remaining: rule.followUp.lines };
+        const matched = rule.match(n.text);
+        if (!matched) continue;
+        if (this.matched(rule, matched, n.text, n.timestamp, raw, lineNo)) {
+          this.recognized();
+          this.lastMatch = { line: lineNo, rule };
         } else {
-          this.add(rule, fields, timestamp, ref);
+          this.stats.skipped++;
         }
         return;
       }
@@ -157,23 +176,71 @@ export class Analyzer {
     }
   }
 
-  /** Fills missing values (and the timestamp) from the lines before the current one. */
+  /** A rule matched the line: gathers context and values; false when the line turned out benign. */
+  private matched(rule: Rule, matched: Fields, text: string, ts0: Timestamp | undefined, raw: string, lineNo: number): boolean {
+    const evidence = new Map<number, string>([[lineNo, raw]]);
+    if (rule.context) {
+      const at = this.contextLine(rule.context, text, lineNo);
+      if (at === undefined) return false;
+      if (at !== lineNo) evidence.set(at, this.recent[at % MAX_LOOK_BACK]);
+    }
+    const codeOnly = rule.lookBack !== undefined && rule.key.length > 0 && rule.key.every((k) => isUnknown(matched[k]));
+    let fields = matched;
+    let timestamp = ts0;
+    if (rule.lookBack) ({ fields, timestamp } = this.lookBack(rule.lookBack, fields, timestamp, evidence));
+    // A code line right after the message it belongs to (`"code": "PrincipalNotFound"` below the
+    // message that named the principal): the same error, already counted.
+    if (codeOnly && evidence.size === 1 && this.lastMatch?.rule === rule && lineNo - this.lastMatch.line <= MAX_LOOK_BACK) return true;
+    const ref = { source: this.source, line: lineNo };
+    if (rule.followUp) {
+      this.flushPending();
+      this.pending = { rule, fields, timestamp, ref, remaining: rule.followUp.lines, evidence };
+    } else {
+      this.add(rule, fields, timestamp, ref, evidence);
+    }
+    return true;
+  }
+
+  /** The line (this one or an earlier one, back to the previous finding) that makes a context-dependent message a finding, if any. */
+  private contextLine(ctx: NonNullable<Rule["context"]>, text: string, lineNo: number): number | undefined {
+    const here = ctx.test(text);
+    if (here !== undefined) return here ? lineNo : undefined;
+    const since = this.lastMatch ? lineNo - this.lastMatch.line - 1 : Infinity;
+    const n = Math.min(ctx.lines, MAX_LOOK_BACK - 1, lineNo - 1, since);
+    for (let i = 1; i <= n; i++) {
+      const raw = this.recent[(lineNo - i) % MAX_LOOK_BACK];
+      if (!raw) continue;
+      const verdict = ctx.test(normalizeLine(raw).text);
+      if (verdict !== undefined) return verdict ? lineNo - i : undefined;
+    }
+    return undefined;
+  }
+
+  /** Fills missing values (and the timestamp) from the lines before the current one, back to the previous finding. */
   private lookBack(
     lb: NonNullable<Rule["lookBack"]>,
     fields: Fields,
     timestamp: Timestamp | undefined,
+    evidence: Map<number, string>,
   ): { fields: Fields; timestamp: Timestamp | undefined } {
     const out: Fields = { ...fields };
     let ts = timestamp;
-    const n = Math.min(lb.lines, MAX_LOOK_BACK, this.lineNo - 1);
+    const since = this.lastMatch ? this.lineNo - this.lastMatch.line - 1 : Infinity;
+    const n = Math.min(lb.lines, MAX_LOOK_BACK - 1, this.lineNo - 1, since);
     for (let i = 1; i <= n; i++) {
-      const raw = this.recent[(this.lineNo - i) % MAX_LOOK_BACK];
+      const at = this.lineNo - i;
+      const raw = this.recent[at % MAX_LOOK_BACK];
       if (!raw) continue;
       const prev = normalizeLine(raw);
       ts ??= prev.timestamp;
       const extra = lb.match(prev.text);
       if (!extra) continue;
-      for (const [k, v] of Object.entries(extra) as [FieldName, string][]) if (out[k] === undefined) out[k] = v;
+      for (const [k, v] of Object.entries(extra) as [FieldName, string][]) {
+        if (isUnknown(out[k])) {
+          out[k] = v;
+          evidence.set(at, raw);
+        }
+      }
     }
     return { fields: out, timestamp: ts };
   }
@@ -190,7 +257,7 @@ export class Analyzer {
   }
 
   /** Offers a line to the pending multi-line finding; true when it added something. */
-  private followUp(text: string): boolean {
+  private followUp(text: string, raw: string, lineNo: number): boolean {
     const p = this.pending;
     if (!p || !p.rule.followUp) return false;
     const extra = p.rule.followUp.match(text);
@@ -202,6 +269,7 @@ export class Analyzer {
         added = true;
       }
     }
+    if (added) p.evidence.set(lineNo, raw);
     return added;
   }
 
@@ -209,10 +277,11 @@ export class Analyzer {
     const p = this.pending;
     if (!p) return;
     this.pending = undefined;
-    this.add(p.rule, p.fields, p.timestamp, p.ref);
+    this.add(p.rule, p.fields, p.timestamp, p.ref, p.evidence);
   }
 
-  private add(rule: Rule, fields: Fields, ts: Timestamp | undefined, ref: SourceRef): void {
+  private add(rule: Rule, fields: Fields, ts: Timestamp | undefined, ref: SourceRef, evidence: Map<number, string>): void {
+    if (rule.accept && !rule.accept(fields)) return;
     let key = rule.id;
     for (const k of rule.key) key += `|${(fields[k] ?? "").toLowerCase()}`;
     let f = this.byKey.get(key);
@@ -221,7 +290,8 @@ export class Analyzer {
         this.stats.droppedOccurrences++;
         return;
       }
-      f = { id: rule.id, title: rule.title, count: 0, firstSeen: ref, lastSeen: ref, values: {}, valuesTruncated: new Set() };
+      const quoted = [...evidence.entries()].sort((a, b) => a[0] - b[0]).map(([line, raw]) => ({ line, text: quote(raw) }));
+      f = { id: rule.id, title: rule.title, count: 0, firstSeen: ref, lastSeen: ref, values: {}, valuesTruncated: new Set(), evidence: quoted };
       this.byKey.set(key, f);
     }
     f.count++;

@@ -34,7 +34,7 @@ export function identityResourceId(env: EnvironmentConfig, team: AppTeamConfig):
 const eq = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
 /** Findings whose principal is the cluster's agent-pool (kubelet) identity. */
-const AGENT_POOL_PRINCIPAL: ReadonlySet<FindingId> = new Set(["missing-managed-identity-operator", "missing-node-resource-group-roles"]);
+const AGENT_POOL_PRINCIPAL: ReadonlySet<FindingId> = new Set(["missing-managed-identity-operator", "malformed-identity-resource-id", "missing-node-resource-group-roles"]);
 
 function agentPoolOwner(platform: PlatformConfig, principal: string): EnvironmentConfig | undefined {
   return platform.environments.find((e) => e.cluster.agentPool?.principalId && eq(e.cluster.agentPool.principalId, principal));

@@ -103,6 +103,13 @@ function identityDesc(values: FindingValues, ctx: HintContext): string {
   return "<identity resource ID>";
 }
 
+/** The node machine as the log names it: a VM scale set or a VM (availability-set clusters). */
+function computeDesc(values: FindingValues): string {
+  if (has(values, "vmss")) return `VM scale set ${one(values, "vmss")}`;
+  if (has(values, "vm")) return `VM ${one(values, "vm")}`;
+  return "the node VM or VM scale set";
+}
+
 /** Explains one finding with its values. */
 export function explain(id: FindingId, values: FindingValues, ctx: HintContext = {}): Explanation {
   switch (id) {
@@ -110,7 +117,7 @@ export function explain(id: FindingId, values: FindingValues, ctx: HintContext =
       const identity = identityDesc(values, ctx);
       const pod = has(values, "pod") ? ` for pod ${list(values, "pod")}` : "";
       return {
-        whatFailed: `MIC could not add identity ${has(values, "identityName") ? one(values, "identityName") : identity} to VM scale set ${one(values, "vmss")} in node resource group ${one(values, "nodeResourceGroup")}${pod}.`,
+        whatFailed: `MIC could not add identity ${has(values, "identityName") ? one(values, "identityName") : identity} to ${computeDesc(values)} in node resource group ${one(values, "nodeResourceGroup")}${pod}.`,
         rootCause: `The agent-pool (kubelet) identity ${one(values, "principalId")} lacks Microsoft.ManagedIdentity/userAssignedIdentities/assign/action on ${identity}: it has no Managed Identity Operator role on the app identity.`,
         guideStep: step(3),
         fix: {
@@ -120,10 +127,23 @@ export function explain(id: FindingId, values: FindingValues, ctx: HintContext =
         },
       };
     }
+    case "malformed-identity-resource-id": {
+      const linked = one(values, "linkedSubscription");
+      return {
+        whatFailed: `MIC could not add an identity to ${computeDesc(values)} in node resource group ${one(values, "nodeResourceGroup")}: ARM found no linked subscription "${linked}".`,
+        rootCause: `The client ${has(values, "principalId") ? one(values, "principalId") : "(the agent-pool identity)"} HAS ${one(values, "action")}, so no role is missing: the AzureIdentity's resourceID is malformed. ARM read "${linked}" where the subscription ID belongs (a missing /subscriptions/<id> segment, a stray or missing slash, or a placeholder left in).`,
+        guideStep: step(5),
+        fix: {
+          construct: "PodIdentityBinding",
+          config: [teamPath(ctx, "identity"), teamPath(ctx, "podIdentity")],
+          text: `Do not add roles. Recreate the AzureIdentity with PodIdentityBinding (stack ${appsStack(ctx)}): it writes resourceID from the identity itself, /subscriptions/<subscription>/resourcegroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>; fix or delete hand-made AzureIdentities whose resourceID has another shape (kubectl get azureidentity -A -o yaml).`,
+        },
+      };
+    }
     case "missing-node-resource-group-roles": {
       const rg = one(values, "nodeResourceGroup");
       return {
-        whatFailed: `MIC could not ${/write$/i.test(one(values, "action")) ? "update" : "read"} VM scale set ${one(values, "vmss")} in ${rg} (${one(values, "action")}).`,
+        whatFailed: `MIC could not ${/write$/i.test(one(values, "action")) ? "update" : "read"} ${computeDesc(values)} in ${rg} (${one(values, "action")}).`,
         rootCause: `The agent-pool (kubelet) identity ${one(values, "principalId")} has no Reader / Virtual Machine Contributor role on the node resource group ${rg} (subscription ${one(values, "clusterSubscriptionId")}).`,
         guideStep: step(7),
         fix: {

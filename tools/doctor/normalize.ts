@@ -32,7 +32,7 @@ const GO_LOG = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s/;
 /** Keys that hold the message in JSON-formatted log lines, in order of preference. */
 const MESSAGE_KEYS = ["log", "msg", "message", "MESSAGE", "Message", "error_description"] as const;
 /** Keys that add detail to the message. */
-const DETAIL_KEYS = ["err", "error", "Error", "stacktrace_error", "detail", "Detail"] as const;
+const DETAIL_KEYS = ["err", "error", "Error", "stacktrace_error", "detail", "Detail", "details", "innererror"] as const;
 const TIME_KEYS = ["ts", "time", "timestamp", "@timestamp", "Timestamp", "date"] as const;
 
 /** Removes ANSI escape sequences. Cheap when there are none. */
@@ -78,11 +78,44 @@ function jsonTimestamp(v: unknown): Timestamp | undefined {
   return undefined;
 }
 
+/** Keys of an Azure error object that hold its code, and its message. */
+const CODE_KEYS = ["code", "Code", "errorCode", "ErrorCode", "error_code"] as const;
+const ERROR_MESSAGE_KEYS = ["message", "Message", "error_description"] as const;
+/** Keys under which an Azure error body nests further errors. */
+const NESTED_ERROR_KEYS = ["error", "Error", "innererror", "innerError", "InnerError", "details", "Details", "err"] as const;
+
 /**
- * Unwraps a JSON log line: the message (and error detail) becomes the text; a Docker
- * json-file `log` field is normalised again, since it holds the original line.
+ * Flattens an Azure error body (`{"error":{"code":…,"message":…,"innererror":{"code":…}}}`,
+ * ARM's `details: [{code, message}]`) into `Code="<code>" Message="<message>"` parts, so the
+ * rules see every code (outer, inner, per detail) next to its message. Depth-limited.
  */
-function fromJson(obj: Record<string, unknown>): NormalizedLine | undefined {
+function flattenError(v: unknown, out: string[], depth: number): void {
+  if (depth > 6 || v === null || typeof v !== "object") return;
+  if (Array.isArray(v)) {
+    for (const x of v) flattenError(x, out, depth + 1);
+    return;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k of CODE_KEYS) if (typeof o[k] === "string" && o[k]) out.push(`Code="${o[k] as string}"`);
+  for (const k of ERROR_MESSAGE_KEYS) if (typeof o[k] === "string" && o[k]) out.push(`Message="${oneLine(o[k] as string)}"`);
+  for (const k of NESTED_ERROR_KEYS) {
+    const n = o[k];
+    if (typeof n === "string" && n && depth > 0) out.push(oneLine(n));
+    else flattenError(n, out, depth + 1);
+  }
+}
+
+/** Error messages carry `\r\n` between their parts (Key Vault's Caller/Action/Vault): one line for the rules. */
+function oneLine(s: string): string {
+  return s.indexOf("\n") === -1 ? s : s.replace(/\r?\n/g, " ").trimEnd();
+}
+
+/**
+ * Unwraps a JSON log line: the message (and error detail, with every Azure error code kept)
+ * becomes the text; a Docker json-file `log` field is normalised again, since it holds the
+ * original line (itself possibly JSON).
+ */
+function fromJson(obj: Record<string, unknown>, depth: number): NormalizedLine | undefined {
   let message: string | undefined;
   for (const k of MESSAGE_KEYS) {
     const v = obj[k];
@@ -92,10 +125,12 @@ function fromJson(obj: Record<string, unknown>): NormalizedLine | undefined {
     }
   }
   const details: string[] = [];
+  // The line's own error code (an Azure error body logged as it is: `{"code":…,"message":…}`).
+  for (const k of CODE_KEYS) if (typeof obj[k] === "string" && obj[k]) details.push(`Code="${obj[k] as string}"`);
   for (const k of DETAIL_KEYS) {
     const v = obj[k];
     if (typeof v === "string" && v.length > 0) details.push(v);
-    else if (v && typeof v === "object") details.push(JSON.stringify(v));
+    else if (v && typeof v === "object") flattenError(v, details, 1);
   }
   if (message === undefined && details.length === 0) {
     // Unknown shape: keep every string value, so the rules still see the text.
@@ -108,9 +143,10 @@ function fromJson(obj: Record<string, unknown>): NormalizedLine | undefined {
     timestamp = jsonTimestamp(obj[k]);
     if (timestamp) break;
   }
-  const text = [message ?? "", ...details].filter((s) => s.length > 0).join(" ").replace(/\r?\n$/, "");
-  // The inner text may carry its own (more precise) header, e.g. a klog line inside Docker's `log`.
-  const inner = normalizeText(text);
+  const text = oneLine([message ?? "", ...details].filter((s) => s.length > 0).join(" ").replace(/\r?\n$/, ""));
+  // The inner text may carry its own (more precise) header, e.g. a klog line inside Docker's
+  // `log`, or be JSON itself (a zap/klog JSON line wrapped by Docker's json-file driver).
+  const inner = depth < 2 ? normalizeLine(text, depth + 1) : normalizeText(text);
   return { text: inner.text, timestamp: timestamp ?? inner.timestamp };
 }
 
@@ -121,7 +157,7 @@ function normalizeText(raw: string): NormalizedLine {
 }
 
 /** Normalises one raw line (as split by `LineSplitter`). */
-export function normalizeLine(raw: string): NormalizedLine {
+export function normalizeLine(raw: string, depth = 0): NormalizedLine {
   let line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
   line = stripAnsi(line);
   // kubectl --timestamps may prefix a JSON line.
@@ -132,7 +168,7 @@ export function normalizeLine(raw: string): NormalizedLine {
     try {
       const parsed: unknown = JSON.parse(trimmed);
       if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
-        const n = fromJson(parsed as Record<string, unknown>);
+        const n = fromJson(parsed as Record<string, unknown>, depth);
         if (n) return prefix ? { text: n.text, timestamp: iso(prefix[1]) } : n;
       }
     } catch {

@@ -3,7 +3,7 @@
  * JSON (`--json`, stable field names).
  */
 import type { EnvironmentConfig, PlatformConfig } from "../../config/types";
-import type { AnalysisStats, Finding, SourceRef } from "./analyzer";
+import type { AnalysisStats, Evidence, Finding, SourceRef } from "./analyzer";
 import { matchEnvironment, type ConfigCheck } from "./env-match";
 import { FIELD_LABELS, FIELD_NAMES, type FieldName } from "./fields";
 import { explain, type Explanation, type FindingValues } from "./hints";
@@ -21,6 +21,8 @@ export interface ReportFinding {
   readonly values: FindingValues;
   /** Fields that had more distinct values than listed. */
   readonly valuesTruncated: readonly FieldName[];
+  /** The log lines of the first occurrence that the finding was read from (in `firstSeen.source`), quoted. */
+  readonly evidence: readonly Evidence[];
   readonly explanation: Explanation;
   /** With `--env`: how the values compare with that environment's config. */
   readonly config?: { readonly env: string; readonly team?: string; readonly checks: readonly ConfigCheck[] };
@@ -60,6 +62,7 @@ export function buildReport(findings: readonly Finding[], stats: AnalysisStats, 
       lastSeen: f.lastSeen,
       values,
       valuesTruncated: [...f.valuesTruncated],
+      evidence: f.evidence,
       explanation: explain(f.id, values, { env, team: match?.team }),
       config: match ? { env: match.env, team: match.team?.name, checks: match.checks } : undefined,
     };
@@ -128,6 +131,7 @@ export function renderText(report: DoctorReport, options: { verbose?: boolean } 
     out.push(`${cont}config: ${e.fix.config.join(", ")}`);
     const vals = valuesLine(f);
     vals.forEach((v, i) => out.push(`${i === 0 ? pad("values") : cont}${v}`));
+    f.evidence.forEach((e, i) => out.push(`${i === 0 ? pad("evidence") : cont}${f.firstSeen.source}:${e.line}: ${e.text.length > 300 ? `${e.text.slice(0, 300)}…` : e.text}`));
     if (f.config) {
       const checks = f.config.checks;
       if (checks.length === 0) out.push(`${pad(`config ${f.config.env}`)}nothing in the log to compare with the config`);

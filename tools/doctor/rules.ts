@@ -12,6 +12,7 @@ import { GUID, addIdentityParts, dashedGuid, parseArmId, parseServiceAccountSubj
 /** Stable finding ids. */
 export const FINDING_IDS = [
   "missing-managed-identity-operator",
+  "malformed-identity-resource-id",
   "missing-node-resource-group-roles",
   "missing-keyvault-secret-permission",
   "missing-keyvault-rbac-role",
@@ -47,17 +48,36 @@ export interface Rule {
    * matching line lacks.
    */
   readonly lookBack?: { readonly lines: number; match(text: string): Fields | undefined };
+  /**
+   * For messages that are a failure only in some settings: the matching line, then up to
+   * `lines` preceding lines, are asked in turn; the first `true` makes it a finding (its line
+   * is quoted as evidence), the first `false` (or none) makes it benign.
+   */
+  readonly context?: { readonly lines: number; test(text: string): boolean | undefined };
+  /** Checked once all values are in (after look-back and follow-up): false drops the occurrence. */
+  accept?(fields: Fields): boolean;
 }
 
 /** The most lines any rule looks back. */
-export const MAX_LOOK_BACK = 12;
+export const MAX_LOOK_BACK = 32;
 
 /**
  * Cheap pre-test run on every raw line: a line that fails it cannot match any rule, so the
  * (costlier) normalising and matching are skipped. Every rule's trigger text is in here.
  */
 export const PREFILTER =
-  /AuthorizationFailed|permission on key vault|ForbiddenByRbac|assigned identities for pod|AzureAssignedIdentity found|azure identity found for request|nvalid resource id|supported for Kubenet|PrincipalNotFound|metadata header not specified|no matches for kind|GroupVersionResource|have a resource type|AADSTS7002|federated identity record/;
+  /AuthorizationFailed|linked scope|linked subscription|authorization to perform action|permission on key vault|ForbiddenByRbac|assigned identities for pod|AzureAssignedIdentity found|azure identity found for request|nvalid resource id|supported for Kubenet|PrincipalNotFound|does not exist in the directory|etadata header (?:is )?not specified|no matches for kind|GroupVersionResource|have a resource type|AADSTS7002|federated identity record/;
+
+/**
+ * An Azure error code where error codes stand, not a word anywhere in the line:
+ * `Code="X"`, `"code": "X"`, `\"code\":\"X\"`, `InnerError={"code":"X"}`, `ErrorCode: X`,
+ * `(X)` (Python), `[X (Forbidden)]`, `with error: X:` (azurerm).
+ */
+function codeRe(code: string): RegExp {
+  return new RegExp(`code\\W{0,6}${code}\\b|\\(${code}\\)|\\[${code}\\b|\\b${code}: `, "i");
+}
+const FORBIDDEN_BY_RBAC = codeRe("ForbiddenByRbac");
+const PRINCIPAL_NOT_FOUND = codeRe("PrincipalNotFound");
 
 const Q = `['"\\\\]*`; // a quote, possibly escaped, possibly doubled
 const SCOPE_CHARS = `[^'"\\\\\\s]+`;
@@ -79,13 +99,15 @@ function addArmClient(text: string, f: Fields): void {
   }
 }
 
-/** Adds cluster subscription, node resource group and scale set from a VMSS/VM scope. */
+/** Adds cluster subscription, node resource group and the VM scale set or VM (as the scope says) from a compute scope. */
 function addComputeScope(scope: string, f: Fields): void {
   const p = parseArmId(scope);
   if (!p) return;
   f.clusterSubscriptionId = p.subscriptionId;
   f.nodeResourceGroup = p.resourceGroup;
-  if (p.name) f.vmss = p.name;
+  if (!p.name || !p.type) return;
+  if (/\/virtualMachineScaleSets$/i.test(p.type)) f.vmss = p.name;
+  else if (/\/virtualMachines$/i.test(p.type)) f.vm = p.name;
 }
 
 /** MIC's own context: `failed to apply binding <ns>/<binding> node <node> for pod <ns>/<pod>`. */
@@ -97,9 +119,17 @@ function addMicContext(text: string, f: Fields): void {
     f.pod = `${b[4]}/${b[5]}`;
     f.namespace = b[4];
   }
+  const old = /Applying binding ([\w.-]+) node (\S+) for pod \S+ resulted in error/.exec(text);
+  if (old) {
+    f.binding ??= old[1];
+    f.node ??= old[2];
+  }
   const u = /failed to (?:update|get) (?:identities for|vmss|vm) (\S+?) in (?:resource group )?([\w.()-]+?),/.exec(text);
   if (u) {
-    f.vmss ??= u[1];
+    // MIC says "identities for <name>" for both; the client it used tells a VM from a scale set.
+    const isVm = !f.vmss && (f.vm !== undefined || /VirtualMachinesClient/.test(text));
+    if (isVm) f.vm ??= u[1];
+    else f.vmss ??= u[1];
     f.nodeResourceGroup ??= u[2];
   }
 }
@@ -121,18 +151,52 @@ function addPod(text: string, f: Fields): void {
   }
 }
 
+const ASSIGN_ACTION = "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action";
+/** Why: the client lacks assign/action on the identity (the linked scope). */
+const LINKED_MISSING = new RegExp(
+  `has permission to perform action ${Q}([\\w./]+)${Q} on scope ${Q}(/subscriptions/${SCOPE_CHARS})${Q};? however,? it does not have permission to perform action ${Q}(Microsoft\\.ManagedIdentity/userAssignedIdentities/assign/action)${Q} on the linked scope\\(s\\) ${Q}(${SCOPE_CHARS})${Q}`,
+  "i",
+);
+/** Why: the client HAS assign/action, but the identity resource ID names no subscription ARM can find. */
+const LINKED_NOT_FOUND = new RegExp(
+  `has permission to perform action ${Q}(Microsoft\\.ManagedIdentity/userAssignedIdentities/assign/action)${Q} on scope ${Q}(/subscriptions/${SCOPE_CHARS})${Q},? however,? the linked subscription ${Q}([^'"\\\\]*)${Q} was not found`,
+  "i",
+);
+
+/** First identity of a linked-scope list (MIC assigns several at once: comma-separated). */
+function addLinkedIdentity(scopes: string, f: Fields): void {
+  const ids = scopes.split(",").filter((x) => x.length > 0);
+  if (ids.length > 0) addIdentityParts(f, ids[0]);
+}
+
 const linkedAuthorization: Rule = {
   id: "missing-managed-identity-operator",
-  title: "MIC cannot assign the app identity to the node scale set (no Managed Identity Operator)",
+  title: "MIC cannot assign the app identity to the node VM or VM scale set (no Managed Identity Operator)",
   key: ["principalId", "identityResourceId"],
   match(text) {
-    if (!text.includes("LinkedAuthorizationFailed") || !/userAssignedIdentities\/assign\/action/i.test(text)) return undefined;
-    const f: Fields = { action: "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action" };
+    // Who (client), which action it lacks (assign/action), on what (the identity), why (no permission).
+    const m = LINKED_MISSING.exec(text);
+    // On what: a node VM or scale set (MIC). The same refusal on a cluster or another resource is a deployer's, not the kubelet's.
+    if (!m || !/^Microsoft\.Compute\/virtualMachine(?:ScaleSet)?s\//i.test(m[1])) return undefined;
+    const f: Fields = { action: ASSIGN_ACTION };
     addArmClient(text, f);
-    const linked = new RegExp(`linked scope\\(s\\) ${Q}(${SCOPE_CHARS})${Q}`, "i").exec(text);
-    if (linked) addIdentityParts(f, linked[1]);
-    const scope = new RegExp(`on scope ${Q}(/subscriptions/${SCOPE_CHARS})${Q}`, "i").exec(text);
-    if (scope) addComputeScope(scope[1], f);
+    addComputeScope(m[2], f);
+    addLinkedIdentity(m[4], f);
+    addMicContext(text, f);
+    return f;
+  },
+};
+
+const malformedIdentityId: Rule = {
+  id: "malformed-identity-resource-id",
+  title: "MIC has the permission but the AzureIdentity's resourceID is malformed (ARM found no such subscription)",
+  key: ["linkedSubscription", "nodeResourceGroup"],
+  match(text) {
+    const m = LINKED_NOT_FOUND.exec(text);
+    if (!m) return undefined;
+    const f: Fields = { action: ASSIGN_ACTION, linkedSubscription: m[3] };
+    addArmClient(text, f);
+    addComputeScope(m[2], f);
     addMicContext(text, f);
     return f;
   },
@@ -140,12 +204,12 @@ const linkedAuthorization: Rule = {
 
 const nodeGroupRoles: Rule = {
   id: "missing-node-resource-group-roles",
-  title: "MIC cannot read or write the node scale set (no Reader / Virtual Machine Contributor on the node resource group)",
+  title: "MIC cannot read or write the node VM or VM scale set (no Reader / Virtual Machine Contributor on the node resource group)",
   key: ["principalId", "nodeResourceGroup", "action"],
   match(text) {
-    if (!/(?<![A-Za-z])AuthorizationFailed/.test(text)) return undefined;
+    // Who (client) does not have authorization to perform which action over what scope.
     const a = new RegExp(
-      `perform action ${Q}(Microsoft\\.Compute/(?:virtualMachineScaleSets|virtualMachines)/(?:read|write))${Q}(?: over scope ${Q}(/subscriptions/${SCOPE_CHARS})${Q})?`,
+      `does not have authorization to perform action ${Q}(Microsoft\\.Compute/(?:virtualMachineScaleSets|virtualMachines)/(?:read|write))${Q}(?: over scope ${Q}(/subscriptions/${SCOPE_CHARS})${Q})?`,
       "i",
     ).exec(text);
     if (!a) return undefined;
@@ -201,10 +265,14 @@ const kvRbac: Rule = {
   title: "The identity has no Key Vault data-plane role on an RBAC-mode vault",
   key: ["vaultName", "principalId"],
   match(text) {
-    if (!text.includes("ForbiddenByRbac")) return undefined;
+    if (!text.includes("ForbiddenByRbac") || !FORBIDDEN_BY_RBAC.test(text)) return undefined;
     return kvRbacFields(text) ?? {};
   },
+  // SDKs print the caller, action and vault on the lines before the code (Go, .NET, Python) or after it.
   lookBack: { lines: MAX_LOOK_BACK, match: kvRbacFields },
+  followUp: { lines: 12, match: kvRbacFields },
+  // Which action: a secret read. A refusal on keys or certificates (CMK, TLS) needs another role.
+  accept: (f) => f.action === undefined || /^Microsoft\.KeyVault\/vaults\/secrets\//i.test(f.action),
 };
 
 const notAssigned: Rule = {
@@ -268,42 +336,70 @@ const kubenet: Rule = {
 
 const ROLE_ASSIGNMENT_ADDRESS = /with ((?:module\.[\w-]+\.)*azurerm_role_assignment\.[\w-]+(?:\[[^\]]+\])?)/;
 
+const PRINCIPAL_MISSING = new RegExp(`Principal ([0-9a-fA-F]{32}|${GUID}) does not exist in the directory (${GUID})`, "i");
+
+function principalFields(text: string): Fields | undefined {
+  const f: Fields = {};
+  const p = PRINCIPAL_MISSING.exec(text);
+  if (p) {
+    f.principalId = dashedGuid(p[1]);
+    f.tenantId = p[2].toLowerCase();
+  }
+  const addr = ROLE_ASSIGNMENT_ADDRESS.exec(text);
+  if (addr) f.resourceAddress = addr[1];
+  return Object.keys(f).length > 0 ? f : undefined;
+}
+
 const principalNotFound: Rule = {
   id: "principal-not-found",
   title: "A role assignment names a principal Entra ID does not know (yet)",
   key: ["principalId"],
   match(text) {
-    if (!text.includes("PrincipalNotFound")) return undefined;
-    const f: Fields = {};
-    const p = new RegExp(`Principal ([0-9a-fA-F]{32}|${GUID}) does not exist in the directory (${GUID})`, "i").exec(text);
-    if (p) {
-      f.principalId = dashedGuid(p[1]);
-      f.tenantId = p[2].toLowerCase();
-    } else {
-      f.principalId = "(unknown)";
-    }
-    const addr = ROLE_ASSIGNMENT_ADDRESS.exec(text);
-    if (addr) f.resourceAddress = addr[1];
+    // The code where codes stand, or the message itself (Who: the principal; why: not in the directory).
+    const byCode = text.includes("PrincipalNotFound") && PRINCIPAL_NOT_FOUND.test(text);
+    if (!byCode && !/does not exist in the directory/.test(text)) return undefined;
+    const f = principalFields(text) ?? {};
+    if (!byCode && f.principalId === undefined) return undefined;
+    f.principalId ??= "(unknown)";
     return f;
   },
-  followUp: {
-    lines: 12,
-    match(text) {
-      const addr = ROLE_ASSIGNMENT_ADDRESS.exec(text);
-      return addr ? { resourceAddress: addr[1] } : undefined;
-    },
-  },
+  // A pretty-printed error body has the code on one line and the message on the next.
+  lookBack: { lines: 8, match: principalFields },
+  followUp: { lines: 12, match: principalFields },
 };
+
+/** NMI's path for token requests; other paths (cloud-metadata probes of other tools) are not token requests. */
+const NMI_PATH = /re[qg]\.path=(\S+)/;
+/** Wording of a failed token request (the app's side). */
+const TOKEN_FAILURE =
+  /failed to get token|Refresh request failed|authentication failed|AuthenticationFailedException|get_token failed|getToken\(\) => ERROR|failed to acquire (?:a )?token|acquiring (?:a )?token failed|TokenRequestFailed/i;
+/** Wording of an SDK probing the metadata endpoint on purpose (a 400 is the expected answer). */
+const IMDS_PROBE = /Pinging the Azure IMDS endpoint|IMDS endpoint is available|\bprob(?:e|ing)\b.{0,40}\b(?:IMDS|metadata)|\b(?:IMDS|metadata)\b.{0,40}\bprob(?:e|ing)\b/i;
 
 const metadataHeader: Rule = {
   id: "metadata-header-required",
   title: "The app called the metadata endpoint without the `Metadata: true` header",
   key: [],
   match(text) {
-    if (!text.includes("Required metadata header not specified")) return undefined;
+    const nmi = text.includes("metadata header is not specified");
+    if (!nmi && !text.includes("Required metadata header not specified")) return undefined;
     const f: Fields = {};
+    if (nmi) {
+      // NMI logs every refused request; only a refused token request is this failure.
+      const p = NMI_PATH.exec(text);
+      if (p && !p[1].startsWith("/metadata/identity/oauth2/token")) return undefined;
+    }
     addPod(text, f);
     return f;
+  },
+  context: {
+    lines: 16,
+    test(text) {
+      if (IMDS_PROBE.test(text)) return false;
+      if (/metadata header is not specified.*re[qg]\.path=\/metadata\/identity\/oauth2\/token/.test(text)) return true;
+      if (TOKEN_FAILURE.test(text)) return true;
+      return undefined;
+    },
   },
 };
 
@@ -365,6 +461,7 @@ const federated: Rule = {
 /** Every rule, in the order they are tried: the first match wins for a line. */
 export const RULES: readonly Rule[] = [
   linkedAuthorization,
+  malformedIdentityId,
   nodeGroupRoles,
   kvRbac,
   kvAccessPolicy,

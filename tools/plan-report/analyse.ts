@@ -1,4 +1,5 @@
 import { accessChangesOf, ConfigIndex, indexConfiguration } from "./access";
+import type { DestroyAllowance } from "./allow";
 import { isObject, marked } from "./values";
 import { addressMatcher, ResourceMatcher, resourceMatcher } from "./glob";
 import {
@@ -36,16 +37,29 @@ export const ALLOW_DESTROY_ENV = "PLAN_REPORT_ALLOW_DESTROY";
 export interface GuardRules {
   readonly protect: readonly ResourceMatcher[];
   readonly allow: readonly ResourceMatcher[];
+  /** Reviewed allowances: exactly this stack and address (CI's `--allow-file`). */
+  readonly exact?: readonly DestroyAllowance[];
 }
 
 /** Builds guard rules: the default protected types plus `protect` patterns, and `allow` address globs. */
 export function guardRules(options: {
   readonly protect?: readonly string[];
   readonly allow?: readonly string[];
+  readonly exact?: readonly DestroyAllowance[];
   readonly defaults?: boolean;
 }): GuardRules {
   const protect = [...(options.defaults === false ? [] : DEFAULT_PROTECTED_TYPES), ...(options.protect ?? [])];
-  return { protect: protect.map(resourceMatcher), allow: (options.allow ?? []).map(addressMatcher) };
+  return { protect: protect.map(resourceMatcher), allow: (options.allow ?? []).map(addressMatcher), exact: options.exact ?? [] };
+}
+
+/**
+ * What lets a protected change at `address` of `stack` through, if anything: a reviewed
+ * allowance naming exactly this stack and address, else an allow glob.
+ */
+function allowanceFor(rules: GuardRules, stack: string | undefined, address: string, type: string): string | undefined {
+  const exact = stack === undefined ? undefined : rules.exact?.find((a) => a.stack === stack && a.address === address);
+  if (exact) return `allowed by @${exact.by}`;
+  return rules.allow.find((m) => m.matches(address, type))?.source;
 }
 
 const REASONS: Readonly<Record<string, string>> = {
@@ -125,18 +139,24 @@ export function summariseChange(rc: PlanResourceChange, file: string): ResourceC
     changedAttributes: action === "update" ? changedAttributes(rc) : [],
     ...(rc.action_reason ? { reason: REASONS[rc.action_reason] ?? rc.action_reason.replace(/_/g, " ") } : {}),
     ...(rc.previous_address ? { previousAddress: rc.previous_address } : {}),
-    ...(rc.change.importing ? { importing: true } : {}),
+    ...(isObject(rc.change.importing) ? { importing: true } : {}),
+    ...(isObject(rc.change.importing) && typeof rc.change.importing.id === "string" && rc.change.importing.id !== ""
+      ? { importId: rc.change.importing.id }
+      : {}),
   };
 }
 
-/** Deletes and replaces of protected resources, with the allow glob that lets each through, if any. */
-export function guard(changes: readonly ResourceChangeSummary[], rules: GuardRules): ProtectedChange[] {
+/**
+ * Deletes and replaces of protected resources, with what lets each through, if anything. Reviewed
+ * allowances (`rules.exact`) count only for the `stack` they name.
+ */
+export function guard(changes: readonly ResourceChangeSummary[], rules: GuardRules, stack?: string): ProtectedChange[] {
   const out: ProtectedChange[] = [];
   for (const c of changes) {
     if (c.action !== "delete" && c.action !== "replace") continue;
     const rule = rules.protect.find((m) => m.matches(c.address, c.type));
     if (!rule) continue;
-    const allow = rules.allow.find((m) => m.matches(c.address, c.type));
+    const allow = allowanceFor(rules, stack, c.address, c.type);
     out.push({
       address: c.address,
       type: c.type,
@@ -144,7 +164,7 @@ export function guard(changes: readonly ResourceChangeSummary[], rules: GuardRul
       replacePaths: c.replacePaths,
       ...(c.reason ? { reason: c.reason } : {}),
       protectedBy: rule.source,
-      ...(allow ? { allowedBy: allow.source } : {}),
+      ...(allow ? { allowedBy: allow } : {}),
     });
   }
   return out;
@@ -162,10 +182,18 @@ export function analysePlan(plan: TerraformPlan, stack: string, source: string, 
   for (const rc of plan.resource_changes ?? []) {
     const summary = summariseChange(rc, source);
     counts[summary.action]++;
-    if (summary.action === "no-op") continue;
+    if (summary.action === "no-op") {
+      // A move (`moved` block) or an import changes the state though not the resource: list it.
+      if (summary.previousAddress || summary.importing) changes.push(summary);
+      continue;
+    }
     changes.push(summary);
     if (rc.type === "azurerm_role_assignment" || rc.type === "azurerm_key_vault_access_policy") accessRcs.push(rc);
   }
+  // Drift (changes made outside Terraform) is shown, never counted as a change of this plan.
+  const drift = (Array.isArray(plan.resource_drift) ? plan.resource_drift : []).filter(
+    (rc) => rc && rc.change && Array.isArray(rc.change.actions) && rc.change.actions.join(",") !== "no-op",
+  ).length;
   const config: ConfigIndex | undefined = accessRcs.length > 0 ? indexConfiguration(plan) : undefined;
   const access = config ? accessRcs.flatMap((rc) => accessChangesOf(rc, config)) : [];
   return {
@@ -175,9 +203,10 @@ export function analysePlan(plan: TerraformPlan, stack: string, source: string, 
     formatVersion: plan.format_version,
     errored: plan.errored === true,
     counts,
+    ...(drift > 0 ? { drift } : {}),
     changes,
     access,
-    protectedChanges: guard(changes, rules),
+    protectedChanges: guard(changes, rules, stack),
   };
 }
 
@@ -187,14 +216,14 @@ export function analysePlan(plan: TerraformPlan, stack: string, source: string, 
  */
 export function reguard(report: StackReport, rules: GuardRules): StackReport {
   const recorded = new Map(report.protectedChanges.map((p) => [p.address, p]));
-  const current = new Map(guard(report.changes, rules).map((p) => [p.address, p]));
+  const current = new Map(guard(report.changes, rules, report.stack).map((p) => [p.address, p]));
   const merged: ProtectedChange[] = [];
   for (const c of report.changes) {
     const p = current.get(c.address) ?? recorded.get(c.address);
     if (!p) continue;
-    const allow = rules.allow.find((m) => m.matches(p.address, p.type));
+    const allow = allowanceFor(rules, report.stack, p.address, p.type);
     const { allowedBy: _ignored, ...rest } = p;
-    merged.push(allow ? { ...rest, allowedBy: allow.source } : rest);
+    merged.push(allow ? { ...rest, allowedBy: allow } : rest);
   }
   return { ...report, protectedChanges: merged };
 }
@@ -202,4 +231,15 @@ export function reguard(report: StackReport, rules: GuardRules): StackReport {
 /** Total of the actions that change something (everything but no-op and read). */
 export function changeCount(counts: ActionCounts): number {
   return counts.create + counts.update + counts.delete + counts.replace + counts.forget;
+}
+
+/** Moves (`moved` blocks) and imports in a stack's changes, whatever their action. */
+export function movesAndImports(changes: readonly ResourceChangeSummary[]): { readonly moved: number; readonly imported: number } {
+  let moved = 0;
+  let imported = 0;
+  for (const c of changes) {
+    if (c.previousAddress) moved++;
+    if (c.importing) imported++;
+  }
+  return { moved, imported };
 }

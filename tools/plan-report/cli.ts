@@ -3,12 +3,13 @@ import { reportCliError } from "../cli-error";
 import { mkdirSync, readFileSync, writeFileSync } from "fs";
 import { dirname } from "path";
 import type { ChangedStacks } from "../changed-stacks/compare";
+import { readAllowList } from "./allow";
 import { ALLOW_DESTROY_ENV, DEFAULT_PROTECTED_TYPES, guardRules } from "./analyse";
 import { splitPatterns } from "./glob";
-import { readInput } from "./parse";
+import { decodeText, readInput } from "./parse";
 import { renderJson, renderMarkdown } from "./render";
 import { buildReport, NamedInput } from "./report";
-import { CheckOutcome, PlanReportError } from "./types";
+import { asPlanReportError, CheckOutcome, PlanReportError } from "./types";
 
 const USAGE = `usage: plan-report [options] <plan.json>...
 
@@ -24,6 +25,8 @@ output (or an earlier --json report, to merge). The stack name comes from the fi
                              or address glob (module.apps.*); repeatable
   --allow-destroy <glob>     let protected deletes/replaces at matching addresses through;
                              repeatable; also $${ALLOW_DESTROY_ENV} (comma/space separated)
+  --allow-file <file>        reviewed allowances (allow-cli output): exactly these stack +
+                             address pairs go through, nothing else; repeatable
   --changed-stacks <file>    changed-stacks --json output: list stacks that were not planned
   --skipped <reason>         plans were skipped; say why (no plan files needed)
   --check <name>=<outcome>   show a CI step result, e.g. "npm test=success"; repeatable
@@ -41,6 +44,7 @@ interface Args {
   files: { file: string; stack?: string }[];
   protect: string[];
   allow: string[];
+  allowFiles: string[];
   changedStacks?: string;
   skipped?: string;
   checks: CheckOutcome[];
@@ -59,7 +63,7 @@ function positiveInt(flag: string, value: string): number {
 
 /** Parses the command line (`--opt value` or `--opt=value`). */
 export function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { json: false, files: [], protect: [], allow: [], checks: [], help: false };
+  const args: Args = { json: false, files: [], protect: [], allow: [], allowFiles: [], checks: [], help: false };
   let pendingStack: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i];
@@ -86,6 +90,9 @@ export function parseArgs(argv: readonly string[]): Args {
         break;
       case "--allow-destroy":
         args.allow.push(...splitPatterns(value()));
+        break;
+      case "--allow-file":
+        args.allowFiles.push(value());
         break;
       case "--changed-stacks":
         args.changedStacks = value();
@@ -129,8 +136,9 @@ export function parseArgs(argv: readonly string[]): Args {
 function readChangedStacks(file: string): Pick<ChangedStacks, "stacks" | "plan"> {
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(file, "utf8"));
+    data = JSON.parse(decodeText(readFileSync(file), file, "`changed-stacks --json <base> <head> > changed.json`"));
   } catch (err) {
+    if (err instanceof PlanReportError) throw err;
     const e = err as NodeJS.ErrnoException;
     throw new PlanReportError(
       `${file}: ${e.code === "ENOENT" ? "no such file" : `not JSON (${e.message})`}; give the output of \`changed-stacks --json <base> <head>\`.`,
@@ -155,7 +163,8 @@ export async function cli(argv: string[]): Promise<number> {
       throw new PlanReportError("no plan files given; see --help");
     }
     const inputs: NamedInput[] = args.files.map(({ file, stack }) => ({ input: readInput(file), ...(stack ? { stack } : {}) }));
-    const rules = guardRules({ protect: args.protect, allow: [...args.allow, ...splitPatterns(process.env[ALLOW_DESTROY_ENV])] });
+    const exact = args.allowFiles.flatMap((f) => readAllowList(f).allowed);
+    const rules = guardRules({ protect: args.protect, allow: [...args.allow, ...splitPatterns(process.env[ALLOW_DESTROY_ENV])], exact });
     const report = buildReport(inputs, {
       rules,
       ...(args.changedStacks ? { changedStacks: readChangedStacks(args.changedStacks) } : {}),
@@ -180,13 +189,14 @@ export async function cli(argv: string[]): Promise<number> {
       const blocked = report.stacks.flatMap((s) => s.protectedChanges.filter((p) => !p.allowedBy).map((p) => `${s.stack}: ${p.action} ${p.address}`));
       process.stderr.write(
         `plan-report: blocked: ${blocked.length} protected change(s) (${blocked.slice(0, 5).join("; ")}${blocked.length > 5 ? "; …" : ""}). ` +
-          `Allow reviewed changes with --allow-destroy <address glob> or ${ALLOW_DESTROY_ENV}.\n`,
+          `Allow reviewed changes with a "/allow-destroy <stack> <address>" comment on the pull request (CI), or --allow-destroy <address glob> (local).\n`,
       );
       return 1;
     }
     return 0;
   } catch (err) {
-    return reportCliError("plan-report", err, PlanReportError);
+    // Every error, expected or not, as one printable line (file names and quoted input can hold anything).
+    return reportCliError("plan-report", asPlanReportError(err), PlanReportError);
   }
 }
 

@@ -1,4 +1,4 @@
-import { changeCount } from "./analyse";
+import { changeCount, movesAndImports } from "./analyse";
 import { AccessChange, Action, PlanReport, ProtectedChange, ResourceChangeSummary, StackReport, StackWithoutPlan } from "./types";
 
 /** Hidden marker that identifies the sticky pull-request comment. */
@@ -54,7 +54,7 @@ function details(c: ResourceChangeSummary): string {
   if (c.action === "forget") parts.push("removed from state, not destroyed (`removed` block)");
   else if (c.reason && !(c.action === "replace" && c.replacePaths.length > 0)) parts.push(c.reason);
   if (c.previousAddress) parts.push(`moved from ${code(c.previousAddress)}`);
-  if (c.importing) parts.push("imported");
+  if (c.importing) parts.push(c.importId !== undefined ? `imported (ID ${code(c.importId)})` : "imported");
   return parts.join("; ");
 }
 
@@ -126,7 +126,7 @@ function overview(report: PlanReport): string[] {
   for (const s of report.stacks) {
     const c = s.counts;
     const blocked = s.protectedChanges.some((p) => !p.allowedBy);
-    const status = s.errored ? "⚠️ plan errored" : blocked ? "⛔ blocked" : changeCount(c) === 0 ? "no changes" : "";
+    const status = s.errored ? "⚠️ plan errored" : blocked ? "⛔ blocked" : changeCount(c) === 0 ? (stateOnly(s) ?? "no changes") : "";
     out.push(
       `| ${code(s.stack)} | ${c.create} | ${c.update} | ${c.delete} | ${c.replace} | ${c.read} | ${c.forget} | ${c["no-op"]} | ${status} |`,
     );
@@ -197,12 +197,35 @@ function accessSection(access: readonly AccessChange[], maxRows: number): string
   return out;
 }
 
+/** "1 moved, 2 to import", or undefined when the stack has neither. */
+function movesText(s: StackReport): string | undefined {
+  const { moved, imported } = movesAndImports(s.changes);
+  const parts = [...(moved > 0 ? [`${moved} moved`] : []), ...(imported > 0 ? [`${imported} to import`] : [])];
+  return parts.length > 0 ? parts.join(", ") : undefined;
+}
+
+/** Overview status of a stack whose only changes are moves and imports. */
+function stateOnly(s: StackReport): string | undefined {
+  const moves = movesText(s);
+  return moves ? `${moves}; nothing else changes` : undefined;
+}
+
 function countsLine(s: StackReport): string {
   const c = s.counts;
   const parts = (["create", "update", "delete", "replace", "read", "forget"] as const)
     .filter((a) => c[a] > 0)
     .map((a) => `${c[a]} to ${a}`);
-  return parts.length > 0 ? `${parts.join(", ")}, ${c["no-op"]} unchanged.` : `No changes (${c["no-op"]} unchanged).`;
+  const moves = movesText(s);
+  if (moves) parts.push(moves);
+  let line: string;
+  if (changeCount(c) > 0 || c.read > 0) line = `${parts.join(", ")}, ${c["no-op"]} unchanged.`;
+  else if (moves) line = `${moves}; no resource is created, updated or destroyed (${c["no-op"]} unchanged).`;
+  else if (s.errored) line = `No changes planned before Terraform stopped with errors (${c["no-op"]} unchanged).`;
+  else line = `No changes (${c["no-op"]} unchanged).`;
+  if (s.drift) {
+    line += ` ${plural(s.drift, "resource")} changed outside Terraform since the last apply (drift; not counted above).`;
+  }
+  return line;
 }
 
 function stackSection(s: StackReport, maxRows: number): string[] {

@@ -28,7 +28,8 @@ export interface PlanResourceChange {
     readonly before_sensitive?: ValueMarks;
     readonly after_sensitive?: ValueMarks;
     readonly replace_paths?: readonly (readonly (string | number)[])[];
-    readonly importing?: { readonly id?: string };
+    /** Set when an `import` block (or `terraform plan -generate-config-out`) imports the resource: by ID, or by resource identity (Terraform 1.12+). */
+    readonly importing?: { readonly id?: string; readonly identity?: JsonValue; readonly unknown?: boolean };
   };
   readonly action_reason?: string;
 }
@@ -55,6 +56,8 @@ export interface TerraformPlan {
   readonly format_version: string;
   readonly terraform_version?: string;
   readonly resource_changes?: readonly PlanResourceChange[];
+  /** Changes made outside Terraform since the last apply (Terraform 1.0+): not changes of this plan. */
+  readonly resource_drift?: readonly PlanResourceChange[];
   readonly configuration?: { readonly root_module?: PlanConfigModule };
   readonly errored?: boolean;
   readonly complete?: boolean;
@@ -66,7 +69,7 @@ export type Action = (typeof ACTIONS)[number];
 
 export type ActionCounts = Record<Action, number>;
 
-/** A changed resource (no-ops are only counted). */
+/** A changed resource; a no-op is listed only when it is moved or imported, otherwise only counted. */
 export interface ResourceChangeSummary {
   readonly address: string;
   readonly type: string;
@@ -81,6 +84,8 @@ export interface ResourceChangeSummary {
   readonly previousAddress?: string;
   /** Set when the resource is being imported. */
   readonly importing?: boolean;
+  /** The ID it is imported by, when the plan gives one (not for an import by resource identity). */
+  readonly importId?: string;
 }
 
 /** A delete or replace of a protected resource. */
@@ -121,6 +126,9 @@ export interface StackReport {
   /** `errored: true` in the plan: Terraform stopped planning part way. */
   readonly errored: boolean;
   readonly counts: ActionCounts;
+  /** Resources changed outside Terraform since the last apply (`resource_drift`, actions other than no-op): not counted in `counts`. Absent in reports of earlier versions. */
+  readonly drift?: number;
+  /** Changed, moved or imported resources (a moved or imported no-op is listed too). */
   readonly changes: readonly ResourceChangeSummary[];
   readonly access: readonly AccessChange[];
   readonly protectedChanges: readonly ProtectedChange[];
@@ -151,10 +159,42 @@ export interface PlanReport {
   readonly blocked: boolean;
 }
 
-/** Bad input or usage: printed as one line, exit code 2. */
+/** Bad input or usage: printed as one line, exit code 2. The message is made one printable line ({@link oneLine}). */
 export class PlanReportError extends Error {
   constructor(message: string) {
-    super(message);
+    super(oneLine(message));
     this.name = "PlanReportError";
   }
+}
+
+/** Longest message kept; a file name or quoted input can be anything. */
+const MAX_MESSAGE = 2000;
+
+/**
+ * One printable line: ANSI colour sequences removed, line breaks and tabs made spaces, every other
+ * control or invisible formatting character (NUL, DEL, C1, bidi overrides, BOM, line separators,
+ * lone surrogates)
+ * written as `\u00XX`, and the text cut at 2,000 characters.
+ */
+export function oneLine(text: string): string {
+  const out = text
+    // eslint-disable-next-line no-control-regex
+    .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, "")
+    .replace(/[\r\n\t]+/g, " ")
+    // eslint-disable-next-line no-control-regex
+    .replace(
+      /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
+  if (out.length <= MAX_MESSAGE) return out;
+  const cut = /[\ud800-\udbff]/.test(out[MAX_MESSAGE - 1]) ? MAX_MESSAGE - 1 : MAX_MESSAGE;
+  return `${out.slice(0, cut)}…`;
+}
+
+/** Any error as a {@link PlanReportError}: a file-system error as its path and code, anything else its message. */
+export function asPlanReportError(err: unknown): PlanReportError {
+  if (err instanceof PlanReportError) return err;
+  const e = err as NodeJS.ErrnoException | undefined;
+  if (e instanceof Error) return new PlanReportError(`${e.path ? `${e.path}: ` : ""}${e.code ?? e.message}`);
+  return new PlanReportError(String(err));
 }
