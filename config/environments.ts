@@ -1,5 +1,5 @@
 import type { AppTeamConfig, EnvironmentConfig, PlatformConfig } from "./types";
-import { placeholder, placeholderNotes } from "./placeholders";
+import { placeholder } from "./placeholders";
 
 /**
  * The guide's values (`000_657adeae657bb932.txt`): identity `aks-aad-user-identity` in
@@ -76,8 +76,6 @@ export const devTest: EnvironmentConfig = {
   secretWriter: {
     objectId: placeholder("00000000-0000-0000-0000-00000000d1a0", "object ID of the Dev/Test deploy identity: az ad sp show --id <AZURE_CLIENT_ID of the dev-test environment> --query id -o tsv"),
   },
-  // Last: the marks of the placeholders above, so they survive a JSON copy of this object.
-  placeholders: placeholderNotes(),
 };
 
 /** Prod: its own cluster and agent pool (guide table), and its own vault name. */
@@ -103,7 +101,6 @@ export const prod: EnvironmentConfig = {
   secretWriter: {
     objectId: placeholder("00000000-0000-0000-0000-0000000000d0", "object ID of the Prod deploy identity: az ad sp show --id <AZURE_CLIENT_ID of the prod environment> --query id -o tsv"),
   },
-  placeholders: placeholderNotes(),
 };
 
 /** Every environment, in deploy order. */

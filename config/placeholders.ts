@@ -52,14 +52,15 @@ export function formatPlaceholder(context: string, p: PlaceholderUse): string {
 }
 
 /**
- * Every placeholder registered so far (value → where), for `PlatformConfig.placeholders`:
- * the marker must survive the JSON copy of the config that the parallel synth hands to its children.
+ * Every placeholder registered in this process (value → where). The marks live in this process
+ * only (they are not config fields): a child process that reads a JSON copy of the config
+ * (the parallel synth) gets them with {@link registerPlaceholders}.
  */
 export function placeholderNotes(): Record<string, string> {
   return Object.fromEntries(REGISTRY);
 }
 
-/** Registers the notes of a (possibly deserialized) config. */
+/** Registers marks read from {@link placeholderNotes} of another process. */
 export function registerPlaceholders(notes: Readonly<Record<string, string>> | undefined): void {
   for (const [value, where] of Object.entries(notes ?? {})) REGISTRY.set(value, where);
 }

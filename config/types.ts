@@ -57,7 +57,7 @@ export interface ClusterConfig {
  * private endpoint, is an error.
  */
 export interface KeyVaultNetworkConfig {
-  /** @default - "firewall" (Deny), which then needs ipRules or subnetIds */
+  /** @default - "firewall" (Deny), which then needs ipRules or subnetIds: set it explicitly */
   readonly kind?: "public" | "firewall" | "private-endpoint";
   /**
    * With kind `private-endpoint`: create one (`subnetId`, `privateDnsZoneId` of
@@ -269,12 +269,6 @@ export interface EnvironmentConfig {
   readonly stackLayout?: "shared" | "per-team";
   /** @default { kind: "local" } */
   readonly backend?: BackendConfig;
-  /**
-   * Values marked with `placeholder(value, where)` (value → where to find the real one); set by
-   * `placeholderNotes()` as the last field of the environment so the marks survive a JSON copy of the config.
-   * @default {} (only the in-process marks)
-   */
-  readonly placeholders?: Readonly<Record<string, string>>;
   /** Tags on every Azure resource. @default {} */
   readonly tags?: Readonly<Record<string, string>>;
 }

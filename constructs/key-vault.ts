@@ -359,7 +359,8 @@ export class KeyVault extends KeyVaultBase {
         );
       }
     }
-    if (kind === "public") {
+    // Only an explicit `kind: "public"` is the documented choice; a bare `defaultAction: "Allow"` stays an AKSID-KV-003 error.
+    if (network.kind === "public") {
       suppressPolicy(this.resource, "AKSID-KV-003", `network kind "public" chosen in config for ${props.name}: the guide's public endpoint; Entra ID auth and the grants still apply`);
     }
     if (kind === "private-endpoint" && network.privateEndpoint && !("existingId" in network.privateEndpoint)) {

@@ -26,6 +26,6 @@ export class AppsStack extends EnvironmentStack {
     const kubernetes = this.cluster.kubernetesProvider(this, "Kubernetes", env.cluster.kubernetes);
     // Construct ids are the team names: stable, so renaming a team is the only thing that moves its resources.
     this.teams = teams.map((team) => new AppTeam(this, `Team-${team.name}`, { env, team, cluster: this.cluster, kubernetes }));
-    guardPlaceholders(this, env.name, findPlaceholders({ ...env, teams, placeholders: undefined }));
+    guardPlaceholders(this, env.name, findPlaceholders({ ...env, teams }));
   }
 }

@@ -3,6 +3,7 @@ import * as path from "path";
 import { spawn } from "child_process";
 import { createRequire } from "module";
 import type { PlatformConfig } from "../config/types";
+import { placeholderNotes, registerPlaceholders } from "../config/placeholders";
 import { failSynth, selectedEnvironments, type SynthResult } from "./env-selection";
 
 // The constructs, providers and cdktf load only where a synth runs in this process: the parent of a
@@ -58,6 +59,8 @@ export async function synthesizeApp(
   fs.mkdirSync(work);
   const configFile = path.join(work, "config.json");
   fs.writeFileSync(configFile, JSON.stringify(config));
+  // Placeholder marks are not in the JSON copy: hand them over beside it, so the children refuse the same stacks.
+  fs.writeFileSync(placeholdersFile(configFile), JSON.stringify(placeholderNotes()));
   // Every child validates the whole config (so cross-environment rules hold) and synthesizes its
   // environment; identical config problems are reported once, below.
   const results = await Promise.all(envs.map((e) => runChild(configFile, e.name, path.join(work, `env-${e.name}`), vars)));
@@ -91,6 +94,10 @@ export async function synthesizeApp(
     stacks,
     messages: [`synthesized ${stacks.length} stack(s) into ${outdir} (one process per environment): ${stacks.join(", ")}`, ...summaries, ...details],
   };
+}
+
+function placeholdersFile(configFile: string): string {
+  return configFile.replace(/\.json$/, ".placeholders.json");
 }
 
 /** cdktf writes manifest.json with json-stable-stringify; the merge must write it the same way. */
@@ -138,5 +145,6 @@ function runChild(configFile: string, env: string, outdir: string, vars: NodeJS.
 /** Entry of a child: synthesizes one environment of the config file into `outdir`. */
 export function synthesizeChild(configFile: string, env: string, outdir: string): SynthResult {
   const config = JSON.parse(fs.readFileSync(configFile, "utf8")) as PlatformConfig;
+  registerPlaceholders(JSON.parse(fs.readFileSync(placeholdersFile(configFile), "utf8")) as Record<string, string>);
   return serial().synthesize(config, ["--env", env], process.env, outdir);
 }

@@ -4,7 +4,6 @@ import { appStackName } from "../config/stack-names";
 import { ClusterAdminStack } from "./cluster-admin-stack";
 import { AppsStack } from "./apps-stack";
 import type { EnvironmentStack } from "./environment-stack";
-import { registerPlaceholders } from "../config/placeholders";
 
 /** Options of {@link buildPlatform}. */
 export interface BuildOptions {
@@ -20,7 +19,6 @@ export function buildPlatform(app: App, config: PlatformConfig, opts: BuildOptio
   const stacks: EnvironmentStack[] = [];
   for (const env of config.environments) {
     if (opts.environments && !opts.environments.includes(env.name)) continue;
-    registerPlaceholders(env.placeholders);
     const admin = new ClusterAdminStack(app, env, vars);
     stacks.push(admin);
     const groups = env.stackLayout === "per-team" ? env.teams.map((t) => [t]) : env.teams.length ? [env.teams] : [];
