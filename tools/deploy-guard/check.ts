@@ -28,10 +28,16 @@ export function synthesizedStacks(outdir: string): string[] {
 
 /**
  * The stacks a `cdktf deploy` argument list selects: the arguments that name a stack or match
- * some with `*` globs; all stacks when none does (the conservative reading).
+ * some with `*` globs; all stacks when none does (the conservative reading). `strict`: every
+ * name must match a stack (`--check-only`, where a typo must not pass).
  */
-export function selectStacks(all: readonly string[], args: readonly string[]): string[] {
-  const patterns = args.filter((a) => !a.startsWith("-")).map((a) => new RegExp(`^${a.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`));
+export function selectStacks(all: readonly string[], args: readonly string[], strict = false): string[] {
+  const names = args.filter((a) => !a.startsWith("-"));
+  const patterns = names.map((a) => new RegExp(`^${a.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`));
+  if (strict) {
+    const unmatched = names.filter((_, i) => !all.some((s) => patterns[i].test(s)));
+    if (unmatched.length) throw new DeployGuardError(`no synthesized stack is named ${unmatched.map((n) => `"${n}"`).join(", ")} (synthesized: ${all.join(", ") || "none"}). Fix: name a synthesized stack.`);
+  }
   const picked = all.filter((s) => patterns.some((p) => p.test(s)));
   return picked.length ? picked : [...all];
 }

@@ -38,7 +38,7 @@ export async function cli(argv: string[]): Promise<number> {
       }
     }
     if (checkOnly && rest.filter((a) => !a.startsWith("-")).length === 0) throw new DeployGuardError("--check-only needs the stacks to check. Fix: deploy-guard --check-only dev-test-apps");
-    const result = checkStacks(outdir, selectStacks(synthesizedStacks(outdir), rest));
+    const result = checkStacks(outdir, selectStacks(synthesizedStacks(outdir), rest, checkOnly));
     if (result.refused.size) {
       process.stderr.write(formatRefusal(result).join("\n") + (checkOnly ? "\n" : "\ncdktf deploy was not started.\n"));
       return 1;
