@@ -78,6 +78,14 @@ const keyVault = z
     purgeProtection: z.boolean().optional(),
     network: z
       .object({
+        kind: oneOf(["public", "firewall", "private-endpoint"], 'use "public" (the guide), "firewall" with subnetIds/ipRules, or "private-endpoint" with privateEndpoint').optional(),
+        privateEndpoint: z
+          .union([
+            z.object({ subnetId: z.string().describe("set the ARM ID of the endpoint's subnet"), privateDnsZoneId: z.string().describe("set the ARM ID of the privatelink.vaultcore.azure.net zone") }).strict(),
+            z.object({ existingId: z.string().describe("set the ARM ID of the existing private endpoint") }).strict(),
+          ])
+          .optional()
+          .describe("give { subnetId, privateDnsZoneId } to create one, or { existingId } of an existing private endpoint"),
         defaultAction: oneOf(["Allow", "Deny"], 'use "Deny" and list allowed networks').optional(),
         ipRules: z.array(z.string()).optional(),
         subnetIds: z.array(z.string()).optional(),
@@ -85,6 +93,11 @@ const keyVault = z
       })
       .strict()
       .optional(),
+    rbacPropagationWait: z
+      .string()
+      .regex(/^\d+(\.\d+)?(s|m|h)$/, 'a duration such as "120s" or "3m" (seconds, minutes or hours)')
+      .optional()
+      .describe('use "120s"'),
     secrets: z.array(secret).describe("list the vault's secrets (may be empty)"),
   })
   .strict()
@@ -124,6 +137,7 @@ const team = z
       })
       .strict()
       .optional(),
+    adopt: z.boolean().optional(),
     suppressions: z
       .array(z.object({ ruleId: z.string().describe("name the policy rule, e.g. AKSID-KV-005"), reason: z.string().describe("say in a sentence why the risk is accepted") }).strict())
       .optional(),
@@ -162,6 +176,13 @@ const environment = z
       })
       .strict()
       .describe("set { preventDestroy, purgeOnDestroy, requirePurgeProtection } (Prod: true, false, true)"),
+    secretWriter: z
+      .object({
+        objectId: z.string().describe("set the object ID of the identity that applies: az ad sp show --id <client id> --query id -o tsv"),
+        principalType: oneOf(["ServicePrincipal", "User", "Group"], 'use "ServicePrincipal" for a workflow identity').optional(),
+      })
+      .strict()
+      .optional(),
     stackLayout: oneOf(["shared", "per-team"], 'use "shared" (one apps stack) or "per-team"').optional(),
     backend: backend.optional(),
     tags: z.record(literalText()).optional(),

@@ -48,9 +48,24 @@ export interface ClusterConfig {
   readonly kubernetes: KubernetesAccess;
 }
 
-/** Network rules of a Key Vault. */
+/**
+ * Network rules of a Key Vault. `kind` is the explicit choice of how Terraform and the pods
+ * reach the vault (see `KeyVaultNetworkKind` in constructs/key-vault.ts): `public` (the
+ * guide's public endpoint), `firewall` (Deny + `subnetIds` of the AKS node subnets with the
+ * `Microsoft.KeyVault` service endpoint + `ipRules` with the deployer's egress CIDRs), or
+ * `private-endpoint` (`privateEndpoint`). A Deny firewall that allows nothing, without a
+ * private endpoint, is an error.
+ */
 export interface KeyVaultNetworkConfig {
-  /** @default "Deny" */
+  /** @default - "firewall" (Deny), which then needs ipRules or subnetIds: set it explicitly */
+  readonly kind?: "public" | "firewall" | "private-endpoint";
+  /**
+   * With kind `private-endpoint`: create one (`subnetId`, `privateDnsZoneId` of
+   * privatelink.vaultcore.azure.net) or use an existing one (`existingId`).
+   * @default - none
+   */
+  readonly privateEndpoint?: { readonly subnetId: string; readonly privateDnsZoneId: string } | { readonly existingId: string };
+  /** @default "Deny" ("Allow" with kind public) */
   readonly defaultAction?: "Allow" | "Deny";
   /** Public IPs or CIDR ranges allowed through the firewall. @default [] */
   readonly ipRules?: readonly string[];
@@ -99,8 +114,14 @@ export interface KeyVaultConfig {
   readonly softDeleteRetentionDays?: number;
   /** @default true */
   readonly purgeProtection?: boolean;
-  /** @default { defaultAction: "Deny" } */
+  /** @default { defaultAction: "Deny" }: an error unless ipRules/subnetIds are given; set kind explicitly */
   readonly network?: KeyVaultNetworkConfig;
+  /**
+   * RBAC vaults: the wait (`time_sleep`, e.g. "120s", "3m") between the Key Vault Secrets
+   * Officer grant of the secret writer and the first secret write (ForbiddenByRbac until it propagates).
+   * @default "120s"
+   */
+  readonly rbacPropagationWait?: string;
   /** Secrets the vault holds. */
   readonly secrets: readonly SecretConfig[];
 }
@@ -171,6 +192,14 @@ export interface AppTeamConfig {
   readonly workloadIdentity?: WorkloadIdentityConfig;
   /** @default - no workload */
   readonly workload?: WorkloadConfig;
+  /**
+   * Adopt what the guide created by hand: the synth emits Terraform `import` blocks for the
+   * identity, the vault, the namespace and the AzureIdentity/AzureIdentityBinding (IDs derived
+   * from names). Hand-made role assignments and access policies: `npm run adopt` (docs/adopting.md).
+   * Needs keyVault.purgeProtection set explicitly.
+   * @default false
+   */
+  readonly adopt?: boolean;
   /** Policy suppressions for this team's resources, each with a written reason. @default [] */
   readonly suppressions?: readonly PolicySuppression[];
 }
@@ -204,6 +233,18 @@ export interface DataProtectionConfig {
   readonly requirePurgeProtection: boolean;
 }
 
+/**
+ * The identity that applies the plan and writes the secret values (the deploy workflow's
+ * service principal, or the admin running `npm run deploy`). It gets secret Get, List, Set,
+ * Delete, Recover on each vault (Key Vault Secrets Officer on RBAC vaults).
+ */
+export interface SecretWriterConfig {
+  /** Object ID (Entra ID) of that identity: `az ad sp show --id <client id> --query id -o tsv`. */
+  readonly objectId: string;
+  /** @default "ServicePrincipal" */
+  readonly principalType?: "ServicePrincipal" | "User" | "Group";
+}
+
 /** One environment: a cluster and the app teams on it. */
 export interface EnvironmentConfig {
   /** Stack name prefix, e.g. `dev-test`, `prod`. */
@@ -216,6 +257,11 @@ export interface EnvironmentConfig {
   readonly cluster: ClusterConfig;
   readonly teams: readonly AppTeamConfig[];
   readonly dataProtection: DataProtectionConfig;
+  /**
+   * Who writes the secret values (never the identity that happens to run the plan).
+   * @default - the grant lives outside these stacks (a warning lists the vaults that need it)
+   */
+  readonly secretWriter?: SecretWriterConfig;
   /**
    * `shared`: one `<env>-apps` stack for all teams. `per-team`: one `<env>-apps-<team>` stack each.
    * @default "shared"

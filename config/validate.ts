@@ -3,6 +3,7 @@ import { POLICY_RULES } from "../constructs/policy";
 import { MAX_FEDERATED_CREDENTIALS_PER_IDENTITY } from "../constructs/workload-identity-federation";
 import type { AppTeamConfig, EnvironmentConfig, PlatformConfig } from "./types";
 import { appStackName, clusterAdminStackName } from "./stack-names";
+import { vaultNetworkProblem } from "../constructs/key-vault";
 import { parseConfig } from "./schema";
 
 const MODES = ["pod-identity", "workload-identity", "both"] as const;
@@ -138,6 +139,15 @@ function validateEnvironment(env: EnvironmentConfig): ValidationIssue[] {
   }
   validateCluster(env, c);
   validateBackend(env, c);
+  if (env.secretWriter !== undefined) {
+    if (c.required("secretWriter.objectId", env.secretWriter.objectId, "set the object ID of the identity that applies (az ad sp show --id <client id> --query id -o tsv)")) {
+      c.check("secretWriter.objectId", env.secretWriter.objectId, Rules.guid);
+    }
+    const t = env.secretWriter.principalType;
+    if (t !== undefined && t !== "ServicePrincipal" && t !== "User" && t !== "Group") {
+      c.add("secretWriter.principalType", t, 'is invalid: "ServicePrincipal", "User" or "Group"', 'use "ServicePrincipal" for a workflow identity');
+    }
+  }
 
   const teams = env.teams ?? [];
   if (!Array.isArray(env.teams)) c.required("teams", undefined, "list the app teams (an empty list is allowed)");
@@ -266,6 +276,19 @@ function validateTeam(env: EnvironmentConfig, team: AppTeamConfig, c: Checker): 
       c.add("keyVault.network.defaultAction", kv.network.defaultAction, 'is invalid: "Deny" or "Allow"', 'use "Deny" and list allowed networks');
     }
     (kv.network?.ipRules ?? []).forEach((ip, i) => c.check(`keyVault.network.ipRules[${i}]`, ip, Rules.cidrOrIp));
+    const kinds = ["public", "firewall", "private-endpoint"];
+    if (kv.network?.kind !== undefined && !kinds.includes(kv.network.kind)) {
+      c.add("keyVault.network.kind", kv.network.kind, `is invalid: one of ${kinds.join(", ")}`, 'use "public" (the guide), "firewall" or "private-endpoint"');
+    } else if (!kv.existing) {
+      const unreachable = vaultNetworkProblem(kv.network);
+      if (unreachable) c.add(`keyVault.${unreachable.field}`, unreachable.value, unreachable.problem, unreachable.fix);
+    }
+    if (kv.rbacPropagationWait !== undefined && !/^\d+(\.\d+)?(s|m|h)$/.test(kv.rbacPropagationWait)) {
+      c.add("keyVault.rbacPropagationWait", kv.rbacPropagationWait, 'is invalid: a Go duration such as "120s" or "3m"', 'use "120s"');
+    }
+    if (team.adopt && !kv.existing && typeof kv.purgeProtection !== "boolean") {
+      c.add("keyVault.purgeProtection", kv.purgeProtection, "is not set on a vault to adopt: the default (true) would switch purge protection on, irreversibly", "set it to the vault's current value: az keyvault show -n <vault> --query properties.enablePurgeProtection");
+    }
     if (!Array.isArray(kv.secrets)) c.required("keyVault.secrets", undefined, "list the vault's secrets (may be empty)");
     (kv.secrets ?? []).forEach((s, i) => {
       const f = `keyVault.secrets[${i}]`;

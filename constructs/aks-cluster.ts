@@ -67,6 +67,13 @@ export interface AgentPoolIdentityProps {
    * @default - looked up by name at plan time
    */
   readonly principalId?: string;
+  /**
+   * With `principalId`: also look the agent-pool identity up by name and fail the plan (a
+   * postcondition) unless its principal ID is the given one, so grants never go to the wrong
+   * principal. Needs read access to the identity in the node resource group.
+   * @default true
+   */
+  readonly verifyPrincipalId?: boolean;
   /** Tenant of the agent-pool identity; used with `principalId`. @default - from the lookup */
   readonly tenantId?: string;
   /** @default - the stack's default azurerm provider */
@@ -144,6 +151,21 @@ export class AksCluster extends Construct implements IAksCluster {
     } else {
       if (props.principalId !== undefined) {
         this.kubeletIdentity = { principalId: props.principalId, principalType: "ServicePrincipal", tenantId: props.tenantId!, grantScope: this };
+        if (props.verifyPrincipalId ?? true) {
+          new DataAzurermUserAssignedIdentity(this, "AgentPoolIdentityCheck", {
+            name: props.identityName,
+            resourceGroupName: props.nodeResourceGroupName,
+            provider: props.provider,
+            lifecycle: {
+              postcondition: [
+                {
+                  condition: `\${lower(self.principal_id) == "${props.principalId.toLowerCase()}"}`,
+                  errorMessage: `The agent-pool identity ${props.identityName} in ${props.nodeResourceGroupName} does not have principal ID ${props.principalId} (config cluster.agentPool.principalId): grants would go to the wrong principal. Fix: set it to az identity show -n ${props.identityName} -g ${props.nodeResourceGroupName} --query principalId -o tsv.`,
+                },
+              ],
+            },
+          });
+        }
       } else {
         const pool = new DataAzurermUserAssignedIdentity(this, "AgentPoolIdentity", {
           name: props.identityName,

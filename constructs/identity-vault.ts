@@ -32,8 +32,14 @@ export interface IdentityVaultProps {
   readonly tags?: Readonly<Record<string, string>>;
   /** `prevent_destroy` on identity, vault and secrets. @default false */
   readonly preventDestroy?: boolean;
-  /** Terraform's own right to write the secret values. @default { purge: false } */
+  /** The applying identity's right to write the secret values. @default - granted outside these stacks */
   readonly deployerAccess?: DeployerAccess | false;
+  /**
+   * Import the identity and vault the guide created by hand (Terraform `import` blocks, IDs
+   * derived from the names). Existing resources (`existing: true`) are only referenced.
+   * @default false
+   */
+  readonly adopt?: boolean;
   /** @default - the stack's default azurerm provider */
   readonly provider?: TerraformProvider;
 }
@@ -52,16 +58,23 @@ export class IdentityVault extends Construct {
   constructor(scope: Construct, id: string, props: IdentityVaultProps) {
     super(scope, id);
     const common = { subscriptionId: props.subscriptionId, provider: props.provider };
-    this.identity = props.identity.existing
-      ? ManagedIdentity.fromExisting(this, "Identity", { ...common, ...props.identity })
-      : new ManagedIdentity(this, "Identity", {
-          ...common,
-          name: props.identity.name,
-          resourceGroupName: props.identity.resourceGroupName,
-          location: props.location,
-          tags: props.tags,
-          preventDestroy: props.preventDestroy,
-        });
+    if (props.identity.existing) {
+      this.identity = ManagedIdentity.fromExisting(this, "Identity", { ...common, ...props.identity });
+    } else {
+      const created = new ManagedIdentity(this, "Identity", {
+        ...common,
+        name: props.identity.name,
+        resourceGroupName: props.identity.resourceGroupName,
+        location: props.location,
+        tags: props.tags,
+        preventDestroy: props.preventDestroy,
+      });
+      if (props.adopt) {
+        const { name, resourceGroupName } = props.identity;
+        created.resource.importFrom(`/subscriptions/${props.subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`);
+      }
+      this.identity = created;
+    }
 
     const kv = props.keyVault;
     if (kv.existing) {
@@ -72,6 +85,8 @@ export class IdentityVault extends Construct {
         resourceGroupName: kv.resourceGroupName,
         rbacAuthorization: kv.rbacAuthorization ?? false,
         existingSecretNames: external,
+        // The environment's data protection applies to secrets created in an existing vault too.
+        preventDestroy: props.preventDestroy,
         deployerAccess: props.deployerAccess,
       });
       for (const s of kv.secrets.filter((x) => x.source !== "external")) this.keyVault.addSecret(s);
@@ -90,6 +105,7 @@ export class IdentityVault extends Construct {
         tags: props.tags,
         preventDestroy: props.preventDestroy,
         deployerAccess: props.deployerAccess,
+        adopt: props.adopt,
       });
     }
     this.secretRead = this.keyVault.grantSecretRead(this.identity);

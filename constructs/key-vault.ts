@@ -1,9 +1,12 @@
 import { Construct, type IConstruct } from "constructs";
-import { type ITerraformDependable, type TerraformProvider, TerraformStack } from "cdktf";
+import { Annotations, type ITerraformDependable, type TerraformProvider, TerraformStack } from "cdktf";
 import { KeyVault as KeyVaultResource } from "@cdktf/provider-azurerm/lib/key-vault";
 import { KeyVaultAccessPolicyA } from "@cdktf/provider-azurerm/lib/key-vault-access-policy";
 import { DataAzurermKeyVault } from "@cdktf/provider-azurerm/lib/data-azurerm-key-vault";
-import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
+import { Sleep } from "@cdktf/provider-time/lib/sleep";
+import { timeProvider } from "./time-provider";
+import { KeyVaultPrivateEndpoint, type KeyVaultPrivateEndpointProps } from "./key-vault-private-endpoint";
+import { suppressPolicy } from "./policy";
 import type { IPrincipal } from "./principal";
 import { BuiltInRoleAssignment } from "./role-assignment";
 import { BuiltInRoles } from "./roles";
@@ -42,9 +45,29 @@ export interface IKeyVault extends IConstruct {
   grantSecretRead(grantee: IPrincipal): ITerraformDependable;
 }
 
+/**
+ * How pods and Terraform reach the vault's data plane, an explicit choice:
+ * - `public`: the public endpoint, open to every network (what the guide does). Entra ID
+ *   auth and the grants still apply; AKSID-KV-003 is suppressed with this reason.
+ * - `firewall`: default action Deny, with `subnetIds` (the AKS node subnets, which need the
+ *   `Microsoft.KeyVault` service endpoint) and `ipRules` (the deployer's egress CIDRs).
+ * - `private-endpoint`: public network access off; a private endpoint in `privateEndpoint`
+ *   (created here, or an existing one by ID).
+ */
+export type KeyVaultNetworkKind = "public" | "firewall" | "private-endpoint";
+
+/** The private endpoint of a vault: created here, or an existing one by its ARM ID. */
+export type KeyVaultPrivateEndpointChoice =
+  | Omit<KeyVaultPrivateEndpointProps, "keyVaultId" | "vaultName" | "location" | "resourceGroupName" | "provider" | "tags">
+  | { readonly existingId: string };
+
 /** Network rules of a vault. */
 export interface KeyVaultNetworkProps {
-  /** @default "Deny" */
+  /** See {@link KeyVaultNetworkKind}. @default - derived from `defaultAction` (Deny: firewall) */
+  readonly kind?: KeyVaultNetworkKind;
+  /** Required with `kind: "private-endpoint"`. @default - none */
+  readonly privateEndpoint?: KeyVaultPrivateEndpointChoice;
+  /** @default "Deny" (`"Allow"` with kind public) */
   readonly defaultAction?: "Allow" | "Deny";
   /** @default [] */
   readonly ipRules?: readonly string[];
@@ -52,6 +75,36 @@ export interface KeyVaultNetworkProps {
   readonly subnetIds?: readonly string[];
   /** Let trusted Azure services through. @default true */
   readonly bypassAzureServices?: boolean;
+}
+
+const NETWORK_FIX =
+  'choose keyVault.network.kind: "public" (the guide\'s choice), "firewall" with subnetIds (AKS node subnets with the Microsoft.KeyVault service endpoint) and ipRules (the deployer\'s egress CIDRs), or "private-endpoint" with privateEndpoint';
+
+/**
+ * The one definition of "nothing can reach this vault" (used by the config validator and
+ * the construct): a Deny firewall that allows no subnet and no IP, without a private
+ * endpoint, answers 403 ForbiddenByFirewall to Terraform's secret write and to the pods.
+ */
+export function vaultNetworkProblem(network: KeyVaultNetworkProps | undefined): { field: string; value: unknown; problem: string; fix: string } | undefined {
+  const n = network ?? {};
+  const kind = n.kind ?? (n.defaultAction === "Allow" ? "public" : "firewall");
+  if (kind === "public") {
+    if (n.defaultAction === "Deny") return { field: "network.defaultAction", value: "Deny", problem: 'contradicts kind "public"', fix: 'drop defaultAction, or use kind "firewall"' };
+    return undefined;
+  }
+  if (kind === "private-endpoint") {
+    return n.privateEndpoint ? undefined : { field: "network.privateEndpoint", value: undefined, problem: 'is missing with kind "private-endpoint"', fix: "give { subnetId, privateDnsZoneId } to create one, or { existingId } of an existing private endpoint" };
+  }
+  if (n.defaultAction === "Allow") return { field: "network.defaultAction", value: "Allow", problem: 'contradicts kind "firewall"', fix: 'use kind "public" for an open vault' };
+  if ((n.ipRules ?? []).length === 0 && (n.subnetIds ?? []).length === 0) {
+    return {
+      field: "network",
+      value: n.kind ?? "(default: Deny firewall)",
+      problem: "denies every network and allows none, so Terraform's secret write and the pods get 403 ForbiddenByFirewall",
+      fix: NETWORK_FIX,
+    };
+  }
+  return undefined;
 }
 
 /** Props of {@link KeyVault}. */
@@ -68,7 +121,7 @@ export interface KeyVaultProps {
   readonly softDeleteRetentionDays?: number;
   /** Cannot be turned off once on. @default true */
   readonly purgeProtection?: boolean;
-  /** @default { defaultAction: "Deny", bypassAzureServices: true } */
+  /** Must let Terraform and the pods through (see {@link vaultNetworkProblem}). @default { defaultAction: "Deny", bypassAzureServices: true }: an error unless IPs or subnets are allowed */
   readonly network?: KeyVaultNetworkProps;
   /** @default [] */
   readonly secrets?: readonly SecretProps[];
@@ -76,22 +129,38 @@ export interface KeyVaultProps {
   readonly tags?: Readonly<Record<string, string>>;
   /** `lifecycle.prevent_destroy` on the vault and its secrets. @default false */
   readonly preventDestroy?: boolean;
-  /** See {@link DeployerAccess}. @default { purge: false } */
+  /** See {@link DeployerAccess}. @default - no grant: the secret writer's access is granted outside this construct */
   readonly deployerAccess?: DeployerAccess | false;
+  /** Import the existing vault into state (Terraform `import` block, ID derived from the names). @default false */
+  readonly adopt?: boolean;
   /** @default - the stack's default azurerm provider */
   readonly provider?: TerraformProvider;
 }
 
 /**
- * The principal running Terraform (`azurerm_client_config`) writes the values of the secrets
- * it manages, so it gets secret Get, List, Set, Delete and Recover (access-policy vaults) or
- * *Key Vault Secrets Officer* (RBAC vaults) on this vault only, created the first time a
- * secret with `source: "variable"` is added. `false` when that access is granted elsewhere.
+ * The identity that applies the plan writes the values of the secrets it manages, so it
+ * gets secret Get, List, Set, Delete and Recover (access-policy vaults) or *Key Vault Secrets
+ * Officer* (RBAC vaults) on this vault only, created the first time a secret with
+ * `source: "variable"` is added. The principal is given, never taken from
+ * `azurerm_client_config`: a saved plan keeps the plan identity's values, and people taking
+ * turns would flip the ForceNew `object_id`.
  */
 export interface DeployerAccess {
+  /** The identity that applies (e.g. the deploy workflow's service principal). */
+  readonly principal: IPrincipal;
   /** Also Purge, needed when the provider purges soft-deleted secrets on destroy. @default false */
   readonly purge?: boolean;
+  /**
+   * RBAC vaults: how long to wait between the *Key Vault Secrets Officer* assignment and the
+   * first secret write (`time_sleep`), because Azure answers `ForbiddenByRbac` until the
+   * assignment has propagated (the Azure Verified Module for Key Vault waits the same way).
+   * @default "120s"
+   */
+  readonly rbacPropagationWait?: string;
 }
+
+/** Default wait for RBAC propagation before the first secret write. */
+export const DEFAULT_RBAC_PROPAGATION_WAIT = "120s";
 
 /** Props of {@link KeyVault.fromExisting}. */
 export interface ExistingKeyVaultProps {
@@ -102,7 +171,9 @@ export interface ExistingKeyVaultProps {
   readonly rbacAuthorization: boolean;
   /** Secrets it already holds (set out of band). @default [] */
   readonly existingSecretNames?: readonly string[];
-  /** See {@link DeployerAccess}. @default { purge: false } */
+  /** `lifecycle.prevent_destroy` on the secrets created in it (the environment's data protection). @default false */
+  readonly preventDestroy?: boolean;
+  /** See {@link DeployerAccess}. @default - no grant: granted outside this construct */
   readonly deployerAccess?: DeployerAccess | false;
   /** @default - the stack's default azurerm provider */
   readonly provider?: TerraformProvider;
@@ -151,31 +222,34 @@ abstract class KeyVaultBase extends Construct implements IKeyVault {
     return created;
   }
 
-  /** The principal running Terraform may write secret values (see {@link DeployerAccess}); created once. */
+  /** The identity that applies may write secret values (see {@link DeployerAccess}); created once. */
   private grantDeployerSecretWrite(): ITerraformDependable | undefined {
-    if (this.deployerAccess === false) return undefined;
+    const access = this.deployerAccess;
+    if (access === false) return undefined;
     if (this.deployerGrant) return this.deployerGrant;
-    // One lookup of "who runs Terraform" per stack and provider, shared by every vault.
-    const stack = TerraformStack.of(this);
-    const lookupId = `DeployerClientConfig${this.provider ? `-${this.provider.node.id}` : ""}`;
-    const client =
-      (stack.node.tryFindChild(lookupId) as DataAzurermClientConfig | undefined) ??
-      new DataAzurermClientConfig(stack, lookupId, { provider: this.provider });
+    const principal = access.principal;
     if (this.rbacAuthorization) {
-      this.deployerGrant = new BuiltInRoleAssignment(this, "SecretsWriteDeployer", {
+      const assignment = new BuiltInRoleAssignment(this, "SecretsWriteDeployer", {
         role: BuiltInRoles.KeyVaultSecretsOfficer,
-        principal: { principalId: client.objectId, tenantId: client.tenantId, grantScope: this },
+        principal,
         scope: this.vaultId,
         scopeSubscriptionId: this.subscriptionId,
         description: `Terraform writes the secret values of ${this.vaultName}`,
         provider: this.provider,
       }).resource;
+      // Azure answers ForbiddenByRbac until the assignment has propagated: wait before the first write.
+      this.deployerGrant = new Sleep(this, "SecretsWriteDeployerPropagation", {
+        createDuration: access.rbacPropagationWait ?? DEFAULT_RBAC_PROPAGATION_WAIT,
+        triggers: { role_assignment_id: assignment.id },
+        dependsOn: [assignment],
+        provider: timeProvider(TerraformStack.of(this)),
+      });
     } else {
       this.deployerGrant = new KeyVaultAccessPolicyA(this, "SecretsWriteDeployer", {
         keyVaultId: this.vaultId,
-        tenantId: client.tenantId,
-        objectId: client.objectId,
-        secretPermissions: [...SECRET_WRITE_PERMISSIONS, ...(this.deployerAccess.purge ? ["Purge"] : [])],
+        tenantId: principal.tenantId,
+        objectId: principal.principalId,
+        secretPermissions: [...SECRET_WRITE_PERMISSIONS, ...(access.purge ? ["Purge"] : [])],
         provider: this.provider,
       });
     }
@@ -240,6 +314,10 @@ export class KeyVault extends KeyVaultBase {
       check.add("softDeleteRetentionDays", retention, "is invalid: a whole number of days from 7 to 90", "use 90 (the maximum) unless a policy says otherwise");
     }
     (props.network?.ipRules ?? []).forEach((ip, i) => check.check(`network.ipRules[${i}]`, ip, Rules.cidrOrIp));
+    // A Deny firewall that allows nothing is reported by the config validator and by policy
+    // rule AKSID-KV-006 (an error at synth); contradictions in the choice are caught here.
+    const unreachable = vaultNetworkProblem(props.network);
+    if (unreachable && unreachable.field !== "network") check.add(unreachable.field, unreachable.value, unreachable.problem, unreachable.fix);
     check.throwIfAny();
 
     this.vaultName = props.name;
@@ -248,8 +326,9 @@ export class KeyVault extends KeyVaultBase {
     this.tenantId = props.tenantId;
     this.provider = props.provider;
     this.preventDestroy = props.preventDestroy ?? false;
-    this.deployerAccess = props.deployerAccess ?? {};
+    this.deployerAccess = props.deployerAccess ?? false;
     const network = props.network ?? {};
+    const kind = network.kind ?? (network.defaultAction === "Allow" ? "public" : "firewall");
     this.resource = new KeyVaultResource(this, "Resource", {
       name: props.name,
       resourceGroupName: props.resourceGroupName,
@@ -259,8 +338,10 @@ export class KeyVault extends KeyVaultBase {
       rbacAuthorizationEnabled: this.rbacAuthorization,
       softDeleteRetentionDays: retention,
       purgeProtectionEnabled: props.purgeProtection ?? true,
+      // Private endpoint: the public endpoint is off, so the Deny firewall needs no allow-list.
+      publicNetworkAccessEnabled: kind !== "private-endpoint",
       networkAcls: {
-        defaultAction: network.defaultAction ?? "Deny",
+        defaultAction: kind === "public" ? "Allow" : "Deny",
         bypass: network.bypassAzureServices === false ? "None" : "AzureServices",
         ipRules: [...(network.ipRules ?? [])],
         virtualNetworkSubnetIds: [...(network.subnetIds ?? [])],
@@ -270,6 +351,29 @@ export class KeyVault extends KeyVaultBase {
       lifecycle: this.preventDestroy ? { preventDestroy: true } : undefined,
     });
     this.vaultId = this.resource.id;
+    if (props.adopt) {
+      this.resource.importFrom(`/subscriptions/${props.subscriptionId}/resourceGroups/${props.resourceGroupName}/providers/Microsoft.KeyVault/vaults/${props.name}`);
+      if (props.purgeProtection ?? true) {
+        Annotations.of(this).addWarning(
+          `adopting vault ${props.name} with purge_protection_enabled = true: if the vault has it off today (az keyvault show --query properties.enablePurgeProtection), this apply switches it on, and it can never be switched off. Set keyVault.purgeProtection to the vault's current value unless that is what you want.`,
+        );
+      }
+    }
+    // Only an explicit `kind: "public"` is the documented choice; a bare `defaultAction: "Allow"` stays an AKSID-KV-003 error.
+    if (network.kind === "public") {
+      suppressPolicy(this.resource, "AKSID-KV-003", `network kind "public" chosen in config for ${props.name}: the guide's public endpoint; Entra ID auth and the grants still apply`);
+    }
+    if (kind === "private-endpoint" && network.privateEndpoint && !("existingId" in network.privateEndpoint)) {
+      new KeyVaultPrivateEndpoint(this, "PrivateEndpoint", {
+        ...network.privateEndpoint,
+        keyVaultId: this.vaultId,
+        vaultName: props.name,
+        location: props.location,
+        resourceGroupName: props.resourceGroupName,
+        tags: props.tags,
+        provider: props.provider,
+      });
+    }
     for (const secret of props.secrets ?? []) this.addSecret(secret);
   }
 }
@@ -281,7 +385,7 @@ class ExistingKeyVault extends KeyVaultBase {
   public readonly rbacAuthorization: boolean;
   protected readonly tenantId: string;
   protected readonly provider?: TerraformProvider;
-  protected readonly preventDestroy = false;
+  protected readonly preventDestroy: boolean;
   protected readonly deployerAccess: DeployerAccess | false;
 
   constructor(scope: Construct, id: string, props: ExistingKeyVaultProps) {
@@ -302,7 +406,8 @@ class ExistingKeyVault extends KeyVaultBase {
     this.rbacAuthorization = props.rbacAuthorization;
     this.tenantId = data.tenantId;
     this.provider = props.provider;
-    this.deployerAccess = props.deployerAccess ?? {};
+    this.preventDestroy = props.preventDestroy ?? false;
+    this.deployerAccess = props.deployerAccess ?? false;
     for (const name of props.existingSecretNames ?? []) this.recordSecretName(name);
   }
 }

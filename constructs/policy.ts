@@ -153,18 +153,20 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     id: "AKSID-KV-006",
     cites: [],
     resourceTypes: [KEY_VAULT],
-    reads: ["network_acls"],
-    severity: "warning",
+    reads: ["network_acls", "public_network_access_enabled"],
+    severity: "error",
     requirement:
-      "a Deny firewall lets the cluster and Terraform through: the AKS node subnet and the deployer's network in the firewall, or a private endpoint (warning: private endpoints are not modelled here)",
+      "the vault is reachable by Terraform and the pods: a Deny firewall allows the AKS node subnets and the deployer's egress CIDRs, or public network access is off behind a private endpoint (keyVault.network.kind)",
     check: (a) => {
       const acl = one(a.network_acls);
-      if (acl?.default_action !== "Deny") return [];
+      if (acl?.default_action !== "Deny" || a.public_network_access_enabled === false) return [];
       const ips = (acl.ip_rules as unknown[] | undefined) ?? [];
       const subnets = (acl.virtual_network_subnet_ids as unknown[] | undefined) ?? [];
       return ips.length || subnets.length
         ? []
-        : ["the firewall denies every network and allows none: pods and Terraform reach the vault only through a private endpoint (else 403 ForbiddenByFirewall)"];
+        : [
+            'the firewall denies every network and allows none, so Terraform and the pods get 403 ForbiddenByFirewall. Fix: set keyVault.network.kind "public", "firewall" with subnetIds and ipRules, or "private-endpoint"',
+          ];
     },
   },
   {

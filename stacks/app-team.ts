@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { dependable, type TerraformProvider } from "cdktf";
+import { Annotations, dependable, type TerraformProvider } from "cdktf";
 import type { IAksCluster } from "../constructs/aks-cluster";
 import { IdentityVault } from "../constructs/identity-vault";
 import { PodIdentityBinding } from "../constructs/pod-identity-binding";
@@ -38,6 +38,7 @@ export class AppTeam extends Construct {
     const { env, team, cluster, kubernetes } = props;
     for (const s of team.suppressions ?? []) suppressPolicy(this, s.ruleId, s.reason);
 
+    const writer = env.secretWriter;
     this.identityVault = new IdentityVault(this, "IdentityVault", {
       location: env.location,
       tenantId: env.tenantId,
@@ -46,9 +47,22 @@ export class AppTeam extends Construct {
       keyVault: { ...team.keyVault, secrets: team.keyVault.secrets },
       tags: { ...env.tags, "app-team": team.name, environment: env.name },
       preventDestroy: env.dataProtection.preventDestroy,
-      // Terraform writes the secret values; it may purge them only where the provider purges on destroy.
-      deployerAccess: { purge: env.dataProtection.purgeOnDestroy },
+      // The applying identity writes the secret values (a config value, never azurerm_client_config);
+      // it may purge them only where the provider purges on destroy.
+      deployerAccess: writer
+        ? {
+            principal: { principalId: writer.objectId, principalType: writer.principalType ?? "ServicePrincipal", tenantId: env.tenantId, grantScope: this },
+            purge: env.dataProtection.purgeOnDestroy,
+            rbacPropagationWait: team.keyVault.rbacPropagationWait,
+          }
+        : false,
+      adopt: team.adopt,
     });
+    if (!writer && team.keyVault.secrets.some((s) => (s.source ?? "variable") === "variable")) {
+      Annotations.of(this).addWarning(
+        `no secretWriter in environment ${env.name}: the identity that applies must already be allowed to write secrets in ${team.keyVault.name} (Get, List, Set, Delete, Recover, or Key Vault Secrets Officer), else the write fails with 403. Set secretWriter.objectId to have the stack grant it.`,
+      );
+    }
     const { identity, keyVault } = this.identityVault;
     const mode = team.identityMode ?? "pod-identity";
     const sources: IPodIdentitySource[] = [];
@@ -66,6 +80,12 @@ export class AppTeam extends Construct {
         requires: [operator, this.identityVault.secretRead],
         provider: kubernetes,
       });
+      if (team.adopt) {
+        // The guide's step 5 objects (IDs derived from names; kubernetes_manifest import ID format).
+        const cr = (kind: string, name: string) => `apiVersion=aadpodidentity.k8s.io/v1,kind=${kind},namespace=${team.namespace},name=${name}`;
+        this.binding.azureIdentity.importFrom(cr("AzureIdentity", p.azureIdentityName));
+        this.binding.binding.importFrom(cr("AzureIdentityBinding", p.bindingName));
+      }
       sources.push(this.binding);
     }
     if (mode !== "pod-identity") {
@@ -109,6 +129,7 @@ export class AppTeam extends Construct {
         provider: kubernetes,
       });
       const ns = this.workload.namespaceResource;
+      if (ns && team.adopt) ns.importFrom(team.namespace);
       if (ns) {
         this.binding?.addDependency(ns);
         if (this.federation?.serviceAccount) this.federation.serviceAccount.dependsOn = [dependable(ns)];

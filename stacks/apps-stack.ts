@@ -5,6 +5,8 @@ import { EnvironmentStack } from "./environment-stack";
 import { azurermProvider } from "./providers";
 import { importCluster } from "./import-cluster";
 import { AppTeam } from "./app-team";
+import { findPlaceholders } from "../config/placeholders";
+import { guardPlaceholders } from "./placeholder-guard";
 
 /**
  * `<env>-apps` (or `<env>-apps-<team>`), deployed by the app teams (guide steps 1–6).
@@ -24,5 +26,6 @@ export class AppsStack extends EnvironmentStack {
     const kubernetes = this.cluster.kubernetesProvider(this, "Kubernetes", env.cluster.kubernetes);
     // Construct ids are the team names: stable, so renaming a team is the only thing that moves its resources.
     this.teams = teams.map((team) => new AppTeam(this, `Team-${team.name}`, { env, team, cluster: this.cluster, kubernetes }));
+    guardPlaceholders(this, env.name, findPlaceholders({ ...env, teams }));
   }
 }

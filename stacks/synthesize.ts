@@ -5,6 +5,7 @@ import type { PlatformConfig } from "../config/types";
 import { readConfig } from "../config/validate";
 import { validateBackendEnv } from "./backend";
 import { buildPlatform } from "./platform";
+import { placeholderLines } from "./placeholder-guard";
 import type { EnvironmentStack } from "./environment-stack";
 
 export { ENV_SELECTOR, selectedEnvironments, type SynthResult } from "./env-selection";
@@ -83,6 +84,7 @@ function build(config: PlatformConfig, environments: readonly string[] | undefin
   );
   const suppressed = findings.filter((f) => f.suppressedBecause);
   const names = stacks.map((s) => s.node.id);
+  const marked = stacks.map((s) => [s.node.id, placeholderLines(s)] as const).filter(([, l]) => l.length);
   return {
     ok: true,
     stacks: names,
@@ -92,6 +94,12 @@ function build(config: PlatformConfig, environments: readonly string[] | undefin
       ...warnings.map((f) => `  warning ${f.stack}: ${f.message}`),
       ...other,
       ...suppressed.map((f) => `  suppressed ${f.stack}: ${f.message} Reason: ${f.suppressedBecause}`),
+      ...(marked.length
+        ? [
+            `placeholders: ${marked.length} stack(s) refuse to plan or deploy until these are replaced in config/environments.ts (${marked.map(([s]) => s).join(", ")}):`,
+            ...marked.flatMap(([s, lines]) => lines.map((l) => `  placeholder ${s}: ${l}`)),
+          ]
+        : ["placeholders: none"]),
     ],
   };
 }

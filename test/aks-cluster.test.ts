@@ -275,6 +275,7 @@ describe("AksCluster.fromAgentPoolIdentity with a known principal ID", () => {
       subscriptionId: "7e242177-ef0b-431f-8c76-e40907843aa7",
       principalId: "b9276f33-e80c-4f09-9cdf-24c28c0feea4",
       tenantId: "2e319086-9a26-46a3-865f-615bed576786",
+      verifyPrincipalId: false,
     });
     new NodeResourceGroupRoles(stack, "Roles", { cluster });
     const json = JSON.parse(Testing.synth(stack, true));
@@ -295,5 +296,24 @@ describe("AksCluster.fromAgentPoolIdentity with a known principal ID", () => {
         principalId: "b9276f33-e80c-4f09-9cdf-24c28c0feea4",
       }),
     ).toThrow(/tenantId is missing: with a given principalId nothing is looked up/);
+  });
+});
+
+describe("AksCluster.fromAgentPoolIdentity checks the given principal ID (issue 10, point 4)", () => {
+  test("GIVEN the guide's MIC-log principal ID WHEN synthesized THEN a lookup by name fails the plan unless it belongs to aks-xcEwmVSi-agentpool", () => {
+    const stack = new TerraformStack(Testing.app(), "checked");
+    new AzurermProvider(stack, "Azurerm", { features: [{}], subscriptionId: "7e242177-ef0b-431f-8c76-e40907843aa7" });
+    AksCluster.fromAgentPoolIdentity(stack, "Cluster", {
+      identityName: "aks-xcEwmVSi-agentpool",
+      nodeResourceGroupName: "MC_rg-aks-poc-container-westus2",
+      subscriptionId: "7e242177-ef0b-431f-8c76-e40907843aa7",
+      principalId: "b9276f33-e80c-4f09-9cdf-24c28c0feea4",
+      tenantId: "2e319086-9a26-46a3-865f-615bed576786",
+    });
+    const json = JSON.parse(Testing.synth(stack, true));
+    const [check] = Object.values<any>(json.data.azurerm_user_assigned_identity);
+    expect(check.name).toBe("aks-xcEwmVSi-agentpool");
+    expect(check.resource_group_name).toBe("MC_rg-aks-poc-container-westus2");
+    expect(check.lifecycle.postcondition[0].condition).toBe('${lower(self.principal_id) == "b9276f33-e80c-4f09-9cdf-24c28c0feea4"}');
   });
 });

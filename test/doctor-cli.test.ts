@@ -50,6 +50,7 @@ describe("doctor cli", () => {
     expect(mismatches).toEqual([
       "the client b9276f33-e80c-4f09-9cdf-24c28c0feea4 in the log is not the agent-pool identity configured for prod: it is dev-test's agent pool (aks-xcEwmVSi-agentpool): a wrong cluster or a stale config",
       "node resource group MC_rg-aks-poc-container-westus2 in the log is not prod's (MC_rg-aks-prod-container-westus2): a wrong cluster or a stale config",
+      "the cluster subscription 7e242177-ef0b-431f-8c76-e40907843aa7 in the log is not prod's (00000000-0000-0000-0000-000000000000)",
     ]);
   });
 

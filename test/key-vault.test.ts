@@ -88,7 +88,7 @@ describe("KeyVault", () => {
     const { stack } = newStack();
     const shared = azurermAlias(stack, "shared", IDS.appSubscription);
 
-    const kv = vault(stack, { provider: shared, secrets: [{ name: "s1" }] });
+    const kv = vault(stack, { provider: shared, secrets: [{ name: "s1" }], deployerAccess: { principal: { principalId: "5b1d6a2e-3c4f-4e8a-9b7c-1d2e3f4a5b6c", tenantId: IDS.tenant, grantScope: stack } } });
     kv.grantSecretRead(appIdentity(stack));
     const json = synth(stack);
 
@@ -96,40 +96,41 @@ describe("KeyVault", () => {
     expect(onlyResource(json, "azurerm_key_vault_secret").provider).toBe("azurerm.shared");
     // The identity's read grant and Terraform's own write grant.
     expect(resourceList(json, "azurerm_key_vault_access_policy").map((p) => p.provider)).toEqual(["azurerm.shared", "azurerm.shared"]);
-    expect(onlyDataSource(json, "azurerm_client_config").provider).toBe("azurerm.shared");
   });
 
   describe("Terraform's own right to write secret values (deployerAccess)", () => {
-    test("GIVEN an access-policy vault with a secret WHEN synthesized THEN the principal running Terraform gets Get, List, Set, Delete, Recover and the secret waits for it", () => {
+    const WRITER = { principalId: "5b1d6a2e-3c4f-4e8a-9b7c-1d2e3f4a5b6c", principalType: "ServicePrincipal" as const, tenantId: IDS.tenant };
+    test("GIVEN an access-policy vault with a secret and the secret writer from config WHEN synthesized THEN that principal (never azurerm_client_config) gets Get, List, Set, Delete, Recover and the secret waits for it", () => {
       const { stack } = newStack();
-      vault(stack, { secrets: [{ name: "db-password" }] });
+      vault(stack, { secrets: [{ name: "db-password" }], deployerAccess: { principal: { ...WRITER, grantScope: stack } } });
       const json = synth(stack);
-      const clientId = onlyDataSourceId(json, "azurerm_client_config");
+      expect(JSON.stringify(json)).not.toContain("azurerm_client_config");
       const policies = resources(json, "azurerm_key_vault_access_policy");
-      const [writeId, write] = Object.entries(policies).find(([, p]) => String(p.object_id).includes("azurerm_client_config"))!;
-      expect(write).toMatchObject({
-        object_id: `\${data.azurerm_client_config.${clientId}.object_id}`,
-        tenant_id: `\${data.azurerm_client_config.${clientId}.tenant_id}`,
-        secret_permissions: ["Get", "List", "Set", "Delete", "Recover"],
-      });
-      expect(write.key_permissions).toBeUndefined();
+      const [writeId, write] = Object.entries(policies).find(([, p]) => p.object_id === WRITER.principalId)!;
+      expect(write).toMatchObject({ object_id: WRITER.principalId, tenant_id: IDS.tenant, secret_permissions: ["Get", "List", "Set", "Delete", "Recover"] });
       expect(onlyResource(json, "azurerm_key_vault_secret").depends_on).toEqual([`azurerm_key_vault_access_policy.${writeId}`]);
     });
 
     test("GIVEN purge on destroy WHEN synthesized THEN Purge is added, and only then", () => {
       const { stack } = newStack();
-      vault(stack, { secrets: [{ name: "db-password" }], deployerAccess: { purge: true } });
+      vault(stack, { secrets: [{ name: "db-password" }], deployerAccess: { principal: { ...WRITER, grantScope: stack }, purge: true } });
       expect(onlyResource(synth(stack), "azurerm_key_vault_access_policy").secret_permissions).toEqual(["Get", "List", "Set", "Delete", "Recover", "Purge"]);
     });
 
-    test("GIVEN an RBAC vault WHEN synthesized THEN Terraform's principal gets Key Vault Secrets Officer on this vault only, and no access policy", () => {
+    test("GIVEN an RBAC vault WHEN synthesized THEN the writer gets Key Vault Secrets Officer, and the secret waits for a time_sleep that waits for the assignment (issue 10, point 3)", () => {
       const { stack } = newStack();
-      vault(stack, { rbacAuthorization: true, secrets: [{ name: "db-password" }] });
+      vault(stack, { rbacAuthorization: true, secrets: [{ name: "db-password" }], deployerAccess: { principal: { ...WRITER, grantScope: stack }, rbacPropagationWait: "90s" } });
       const json = synth(stack);
+      const officerId = onlyResourceId(json, "azurerm_role_assignment");
       const officer = onlyResource(json, "azurerm_role_assignment");
       expect(officer.role_definition_id).toBe(roleDefinitionIdOf(IDS.appSubscription, "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"));
-      expect(officer.scope).toBe(`\${azurerm_key_vault.${onlyResourceId(json, "azurerm_key_vault")}.id}`);
-      expect(officer.principal_type).toBeUndefined();
+      expect(officer.principal_id).toBe(WRITER.principalId);
+      const sleepId = onlyResourceId(json, "time_sleep");
+      const sleep = onlyResource(json, "time_sleep");
+      expect(sleep.create_duration).toBe("90s");
+      expect(sleep.depends_on).toEqual([`azurerm_role_assignment.${officerId}`]);
+      expect(onlyResource(json, "azurerm_key_vault_secret").depends_on).toEqual([`time_sleep.${sleepId}`]);
+      expect((json as any).terraform.required_providers.time.source).toBe("hashicorp/time");
       expect(resourceList(json, "azurerm_key_vault_access_policy")).toEqual([]);
     });
 

@@ -188,7 +188,7 @@ const FAILING: readonly Case[] = [
   { ruleId: "AKSID-KV-003", title: "no firewall at all", severity: "error", build: (s) => vault(s, { networkAcls: undefined }), says: 'network_acls.default_action is undefined, not "Deny"' },
   { ruleId: "AKSID-KV-004", title: "a public IP range through the firewall", severity: "warning", build: (s) => vault(s, { networkAcls: { defaultAction: "Deny", bypass: "AzureServices", ipRules: ["203.0.113.0/24"] } }), says: "public IP ranges 203.0.113.0/24 can reach the vault" },
   { ruleId: "AKSID-KV-005", title: "access-policy mode", severity: "warning", build: (s) => vault(s, { rbacAuthorizationEnabled: false }), says: "uses access policies, not RBAC authorization" },
-  { ruleId: "AKSID-KV-006", title: "a Deny firewall that allows nothing", severity: "warning", build: (s) => vault(s, { networkAcls: { defaultAction: "Deny", bypass: "AzureServices", ipRules: [], virtualNetworkSubnetIds: [] } }), says: "the firewall denies every network and allows none" },
+  { ruleId: "AKSID-KV-006", title: "a Deny firewall that allows nothing", severity: "error", build: (s) => vault(s, { networkAcls: { defaultAction: "Deny", bypass: "AzureServices", ipRules: [], virtualNetworkSubnetIds: [] } }), says: "the firewall denies every network and allows none" },
   { ruleId: "AKSID-SEC-001", title: "secret without content_type", severity: "error", build: (s) => secret(s, { contentType: undefined }), says: "content_type is not set" },
   { ruleId: "AKSID-SEC-002", title: "secret without expiration_date", severity: "error", build: (s) => secret(s, { expirationDate: undefined }), says: "expiration_date is not set" },
   { ruleId: "AKSID-SEC-003", title: "a literal value", severity: "error", build: (s) => secret(s, { value: "hunter2", valueWo: undefined, valueWoVersion: undefined }), says: "value is set: it would be stored in cdk.tf.json and in Terraform state" },
@@ -432,21 +432,32 @@ describe("GIVEN the default config (config/environments.ts)", () => {
   test("WHEN synthesized THEN there are zero policy errors and exactly the accepted warnings", () => {
     const r = synthConfig();
     expect(r.ok).toBe(true);
-    expect(r.messages[1]).toBe("policy: 0 errors, 8 warning(s), 0 suppressed");
+    expect(r.messages[1]).toBe("policy: 0 errors, 7 warning(s), 2 suppressed");
     // Accepted in docs/guard-rails.md: access-policy vaults (the guide's mode), tag-pinned
-    // images, and firewalls that need the cluster's network (not in the guide) or a private endpoint.
+    // images, and the guide's Dev/Test vault without purge protection (adopted as it is).
     expect(warningsOf(r)).toEqual(
       [
+        "dev-test-apps AKSID-KV-001 azurerm_key_vault",
         "dev-test-apps AKSID-KV-005 azurerm_key_vault",
-        "dev-test-apps AKSID-KV-006 azurerm_key_vault",
         "dev-test-apps AKSID-K8S-003 busybox",
         "dev-test-apps AKSID-K8S-003 az-keyvault-reader-sidecar",
         "prod-apps AKSID-KV-005 azurerm_key_vault",
-        "prod-apps AKSID-KV-006 azurerm_key_vault",
         "prod-apps AKSID-K8S-003 busybox",
         "prod-apps AKSID-K8S-003 az-keyvault-reader-sidecar",
       ].sort(),
     );
+    // The two public vaults: KV-003 suppressed only because config chose kind "public", with that reason.
+    const suppressed = r.messages.filter((m) => m.startsWith("  suppressed "));
+    expect(suppressed).toHaveLength(2);
+    for (const [stack, vault] of [["dev-test-apps", "kv-westus2-aks"], ["prod-apps", "kv-westus2-aks-prod"]]) {
+      expect(suppressed).toContainEqual(expect.stringMatching(new RegExp(`^ {2}suppressed ${stack}: \\[AKSID-KV-003 .* Reason: network kind "public" chosen in config for ${vault}: `)));
+    }
+  });
+
+  test('WHEN a vault says defaultAction "Allow" without kind "public" THEN AKSID-KV-003 is an error, not suppressed', () => {
+    const r = synthConfig((c) => void (devTeam(c).keyVault.network = { defaultAction: "Allow" }));
+    expect(r.ok).toBe(false);
+    expect(r.messages).toContainEqual(expect.stringMatching(/^ {2}- dev-test-apps: \[AKSID-KV-003 /));
   });
 
   test("WHEN a Dev/Test vault has no purge protection THEN it is a warning there (config decides), and the synth succeeds", () => {
@@ -462,8 +473,8 @@ describe("GIVEN the default config (config/environments.ts)", () => {
       prodTeam(c).suppressions = [{ ruleId: "AKSID-KV-001", reason }];
     });
     expect(r.ok).toBe(true);
-    expect(r.messages[1]).toBe("policy: 0 errors, 8 warning(s), 1 suppressed");
-    const line = r.messages.find((m) => m.startsWith("  suppressed "));
+    expect(r.messages[1]).toBe("policy: 0 errors, 7 warning(s), 3 suppressed");
+    const line = r.messages.find((m) => m.startsWith("  suppressed prod-apps: [AKSID-KV-001"));
     expect(line).toMatch(/^ {2}suppressed prod-apps: \[AKSID-KV-001 CKV_AZURE_110\/CKV_AZURE_42\/AVD-AZU-0016\] azurerm_key_vault\.Team-poc_\S+: purge_protection_enabled is not true/);
     expect(line!.endsWith(` Reason: ${reason}`)).toBe(true);
   });
@@ -472,7 +483,7 @@ describe("GIVEN the default config (config/environments.ts)", () => {
     const reason = "The guide's access-policy mode; RBAC migration is tracked in issue 9.";
     const r = synthConfig((c) => void (prodTeam(c).suppressions = [{ ruleId: "AKSID-KV-005", reason }]));
     expect(r.ok).toBe(true);
-    expect(r.messages[1]).toBe("policy: 0 errors, 7 warning(s), 1 suppressed");
+    expect(r.messages[1]).toBe("policy: 0 errors, 6 warning(s), 3 suppressed");
     expect(warningsOf(r)).not.toContain("prod-apps AKSID-KV-005 azurerm_key_vault");
     expect(r.messages).toContainEqual(expect.stringMatching(/^ {2}suppressed prod-apps: \[AKSID-KV-005\] .* Reason: The guide's access-policy mode/));
   });

@@ -1,7 +1,7 @@
 /**
  * The package as an app team gets it: `npm pack` of this repository (which runs `prepack`,
  * the build), then `npm install` of the tarball into an empty app in a temp directory.
- * No network: the peer dependencies (cdktf, constructs, the two providers) are `file:` links
+ * No network: the peer dependencies (cdktf, constructs, the three providers) are `file:` links
  * to this repository's node_modules, so npm checks the package's peer ranges against the
  * versions the tests run with, and `--offline` fails instead of reaching the registry.
  */
@@ -12,7 +12,7 @@ import * as path from "path";
 
 export const ROOT = path.resolve(__dirname, "../..");
 const NODE_MODULES = path.join(ROOT, "node_modules");
-export const PEERS = ["cdktf", "constructs", "@cdktf/provider-azurerm", "@cdktf/provider-kubernetes"] as const;
+export const PEERS = ["cdktf", "constructs", "@cdktf/provider-azurerm", "@cdktf/provider-kubernetes", "@cdktf/provider-time"] as const;
 
 /** Output of a finished process. */
 export interface Run {
