@@ -6,7 +6,7 @@ import { DataAzurermKeyVault } from "@cdktf/provider-azurerm/lib/data-azurerm-ke
 import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
 import type { IPrincipal } from "./principal";
 import { BuiltInRoleAssignment } from "./role-assignment";
-import { BuiltInRoles } from "./roles";
+import { BuiltInRoles } from "./facts";
 import { VaultSecret, type VaultSecretProps } from "./key-vault-secret";
 import { Checker, Rules, requireArgument, MISSING_PROP_FIXES as FIX } from "./validation";
 
