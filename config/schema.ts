@@ -16,6 +16,7 @@
  */
 import { z } from "zod/v3";
 import type { ValidationIssue } from "../constructs/validation";
+import { POD_IDENTITY_LABEL } from "../constructs/facts";
 import type { PlatformConfig } from "./types";
 
 /** `${` → `$${` and `%{` → `%%{`: Terraform then reads the text literally. */
@@ -122,7 +123,7 @@ const team = z
       .object({
         azureIdentityName: z.string().describe("name the AzureIdentity"),
         bindingName: z.string().describe("name the AzureIdentityBinding"),
-        selector: z.string().describe("set the selector pods carry as label aadpodidbinding"),
+        selector: z.string().describe(`set the selector pods carry as label ${POD_IDENTITY_LABEL}`),
       })
       .strict()
       .optional(),

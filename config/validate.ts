@@ -1,6 +1,6 @@
 import { Checker, Rules, type ValidationIssue } from "../constructs/validation";
 import { POLICY_RULES } from "../constructs/policy";
-import { MAX_FEDERATED_CREDENTIALS_PER_IDENTITY } from "../constructs/workload-identity-federation";
+import { MAX_FEDERATED_CREDENTIALS_PER_IDENTITY, POD_IDENTITY_LABEL } from "../constructs/facts";
 import type { AppTeamConfig, EnvironmentConfig, PlatformConfig } from "./types";
 import { appStackName, clusterAdminStackName } from "./stack-names";
 import { vaultNetworkProblem } from "../constructs/key-vault";
@@ -316,7 +316,7 @@ function validateTeam(env: EnvironmentConfig, team: AppTeamConfig, c: Checker): 
     else {
       if (c.required("podIdentity.azureIdentityName", p.azureIdentityName, "name the AzureIdentity")) c.check("podIdentity.azureIdentityName", p.azureIdentityName, Rules.objectName);
       if (c.required("podIdentity.bindingName", p.bindingName, "name the AzureIdentityBinding")) c.check("podIdentity.bindingName", p.bindingName, Rules.objectName);
-      if (c.required("podIdentity.selector", p.selector, "set the selector pods carry as label aadpodidbinding")) c.check("podIdentity.selector", p.selector, Rules.labelValue);
+      if (c.required("podIdentity.selector", p.selector, `set the selector pods carry as label ${POD_IDENTITY_LABEL}`)) c.check("podIdentity.selector", p.selector, Rules.labelValue);
     }
   }
   if (mode !== "pod-identity") {

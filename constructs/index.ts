@@ -12,6 +12,6 @@ export * from "./policy";
 export * from "./principal";
 export * from "./role-assignment";
 export * from "./secret-provider-class";
-export * from "./roles";
+export * from "./facts";
 export * from "./validation";
 export * from "./workload-identity-federation";

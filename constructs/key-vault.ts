@@ -9,7 +9,7 @@ import { KeyVaultPrivateEndpoint, type KeyVaultPrivateEndpointProps } from "./ke
 import { suppressPolicy } from "./policy";
 import type { IPrincipal } from "./principal";
 import { BuiltInRoleAssignment } from "./role-assignment";
-import { BuiltInRoles } from "./roles";
+import { BuiltInRoles } from "./facts";
 import { VaultSecret, type VaultSecretProps } from "./key-vault-secret";
 import { Checker, Rules, requireArgument, MISSING_PROP_FIXES as FIX } from "./validation";
 

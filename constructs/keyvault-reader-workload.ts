@@ -4,7 +4,8 @@ import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import type { IKeyVault } from "./key-vault";
 import type { IPodIdentitySource } from "./principal";
-import { SECRETS_MOUNT_PATH, SECRETS_STORE_CSI_DRIVER, type SecretProviderClass } from "./secret-provider-class";
+import type { SecretProviderClass } from "./secret-provider-class";
+import { SECRETS_MOUNT_PATH, SECRETS_STORE_CSI_DRIVER, sidecarSecretUrl } from "./facts";
 import { Checker, Rules, requireProps, MISSING_PROP_FIXES as FIX } from "./validation";
 
 /** Pinned images of the guide's test (never `latest`). */
@@ -14,9 +15,6 @@ export const DEFAULT_IMAGES = {
   /** Reads Key Vault with the pod's identity and serves `/secrets/<name>/` on 127.0.0.1:8333. */
   sidecar: "cmendibl3/az-keyvault-reader:0.2",
 } as const;
-
-/** Port the az-keyvault-reader sidecar listens on. */
-export const SIDECAR_PORT = 8333;
 
 /** Props of {@link KeyVaultReaderWorkload}. */
 export interface KeyVaultReaderWorkloadProps {
@@ -143,7 +141,7 @@ export class KeyVaultReaderWorkload extends Construct {
     const appLabels = { app: props.name };
     this.podLabels = { ...appLabels, ...identityLabels };
     const images = { ...DEFAULT_IMAGES, ...props.images };
-    const secretUrl = `http://127.0.0.1:${SIDECAR_PORT}/secrets/${props.secretName}/`;
+    const secretUrl = sidecarSecretUrl(props.secretName);
     const dependsOn: ITerraformDependable[] = props.identities.flatMap((s) => [...s.dependables]);
     if (spc) dependsOn.push(...spc.dependables);
     dependsOn.push(...(props.requires ?? []));

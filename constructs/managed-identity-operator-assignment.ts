@@ -4,7 +4,7 @@ import type { ITerraformDependable } from "cdktf";
 import type { IAksCluster } from "./aks-cluster";
 import type { IManagedIdentity } from "./managed-identity";
 import { BuiltInRoleAssignment } from "./role-assignment";
-import { BuiltInRoles } from "./roles";
+import { BuiltInRoles } from "./facts";
 
 /** Props of {@link ManagedIdentityOperatorAssignment}. */
 export interface ManagedIdentityOperatorAssignmentProps {

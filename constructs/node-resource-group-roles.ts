@@ -3,7 +3,7 @@ import { MISSING_PROP_FIXES as FIX, requireProps } from "./validation";
 import type { TerraformProvider } from "cdktf";
 import type { IAksCluster } from "./aks-cluster";
 import { BuiltInRoleAssignment } from "./role-assignment";
-import { BuiltInRoles } from "./roles";
+import { BuiltInRoles } from "./facts";
 
 /** Props of {@link NodeResourceGroupRoles}. */
 export interface NodeResourceGroupRolesProps {

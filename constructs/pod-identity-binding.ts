@@ -4,13 +4,8 @@ import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import type { IManagedIdentity } from "./managed-identity";
 import type { IPodIdentitySource } from "./principal";
 import { Checker, Rules, requireProps, MISSING_PROP_FIXES as FIX } from "./validation";
+import { AAD_POD_IDENTITY_API_VERSION, AadPodIdentityKinds, POD_IDENTITY_BEHAVIOR_ANNOTATION, POD_IDENTITY_LABEL, USER_ASSIGNED_MSI } from "./facts";
 
-/** aad-pod-identity CRD group/version. */
-export const AAD_POD_IDENTITY_API_VERSION = "aadpodidentity.k8s.io/v1";
-/** The pod label MIC matches against `AzureIdentityBinding.spec.selector`. */
-export const POD_IDENTITY_LABEL = "aadpodidbinding";
-/** `AzureIdentity.spec.type` for a user-assigned managed identity. */
-export const USER_ASSIGNED_MSI = 0;
 
 /** Props of {@link PodIdentityBinding}. */
 export interface PodIdentityBindingProps {
@@ -67,7 +62,7 @@ export class PodIdentityBinding extends Construct implements IPodIdentitySource 
     check.check("identity.identityId", props.identity.identityId, Rules.identityResourceId);
     check.check("identity.clientId", props.identity.clientId, Rules.guid);
     if (check.check("selector", props.selector, Rules.labelValue) && props.selector === "") {
-      check.add("selector", props.selector, "is empty", "give a selector such as bind-user-identity-keyvault; pods carry it as label aadpodidbinding");
+      check.add("selector", props.selector, "is empty", `give a selector such as bind-user-identity-keyvault; pods carry it as label ${POD_IDENTITY_LABEL}`);
     }
     if (props.requires.length === 0) {
       check.add(
@@ -83,12 +78,12 @@ export class PodIdentityBinding extends Construct implements IPodIdentitySource 
     this.selector = props.selector;
     this.podLabels = { [POD_IDENTITY_LABEL]: props.selector };
     const dependsOn = [...props.requires];
-    const annotations = props.namespaced === false ? undefined : { "aadpodidentity.k8s.io/Behavior": "namespaced" };
+    const annotations = props.namespaced === false ? undefined : { [POD_IDENTITY_BEHAVIOR_ANNOTATION]: "namespaced" };
 
     this.azureIdentity = new Manifest(this, "AzureIdentity", {
       manifest: {
         apiVersion: AAD_POD_IDENTITY_API_VERSION,
-        kind: "AzureIdentity",
+        kind: AadPodIdentityKinds.AzureIdentity.kind,
         metadata: { name: props.azureIdentityName, namespace: props.namespace, ...(annotations ? { annotations } : {}) },
         spec: {
           type: USER_ASSIGNED_MSI,
@@ -102,7 +97,7 @@ export class PodIdentityBinding extends Construct implements IPodIdentitySource 
     this.binding = new Manifest(this, "AzureIdentityBinding", {
       manifest: {
         apiVersion: AAD_POD_IDENTITY_API_VERSION,
-        kind: "AzureIdentityBinding",
+        kind: AadPodIdentityKinds.AzureIdentityBinding.kind,
         metadata: { name: props.bindingName, namespace: props.namespace },
         spec: { azureIdentity: props.azureIdentityName, selector: props.selector },
       },

@@ -1,7 +1,7 @@
 import type { IConstruct } from "constructs";
 import { Annotations, DefaultTokenResolver, type IAspect, StringConcat, TerraformResource, TerraformStack, TerraformVariable, Tokenization } from "cdktf";
 import { AksCluster } from "./aks-cluster";
-import { BuiltInRoles, ForbiddenRoles, roleByDefinitionId } from "./roles";
+import { BuiltInRoles, ForbiddenRoles, roleByDefinitionId } from "./facts";
 
 /**
  * The security and data-safety policy, enforced at synth as a cdktf Aspect over the

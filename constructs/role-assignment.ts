@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { Fn, type TerraformProvider } from "cdktf";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
-import { type BuiltInRole, roleDefinitionId } from "./roles";
+import { type BuiltInRole, roleDefinitionId } from "./facts";
 import type { IPrincipal } from "./principal";
 import { Checker, Rules, requireProps, MISSING_PROP_FIXES as FIX } from "./validation";
 

@@ -4,11 +4,8 @@ import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import type { IKeyVault } from "./key-vault";
 import type { IManagedIdentity } from "./managed-identity";
 import { Checker, Rules, requireProps, MISSING_PROP_FIXES as FIX } from "./validation";
+import { SECRET_PROVIDER_CLASS_API_VERSION } from "./facts";
 
-/** The CSI driver name of the Secrets Store CSI driver. */
-export const SECRETS_STORE_CSI_DRIVER = "secrets-store.csi.k8s.io";
-/** Where {@link KeyVaultReaderWorkload} mounts the secrets. */
-export const SECRETS_MOUNT_PATH = "/mnt/secrets-store";
 
 /** Props of {@link SecretProviderClass}. */
 export interface SecretProviderClassProps {
@@ -59,7 +56,7 @@ export class SecretProviderClass extends Construct {
     const objects = ["array:", ...props.secretNames.flatMap((s) => ["  - |", `    objectName: ${s}`, "    objectType: secret"])].join("\n");
     this.manifest = new Manifest(this, "Resource", {
       manifest: {
-        apiVersion: "secrets-store.csi.x-k8s.io/v1",
+        apiVersion: SECRET_PROVIDER_CLASS_API_VERSION,
         kind: "SecretProviderClass",
         metadata: { name: props.name, namespace: props.namespace },
         spec: {

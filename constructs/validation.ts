@@ -1,4 +1,5 @@
 import { Token } from "cdktf";
+import { isGuid } from "./facts";
 
 /**
  * Input rules shared by the constructs (which throw on bad props) and the config
@@ -20,7 +21,6 @@ function rule(requirement: string, fix: string, test: (v: string) => boolean): R
   return { requirement, fix, test };
 }
 
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -55,7 +55,7 @@ export const Rules = {
   guid: rule(
     "a GUID such as 2e319086-9a26-46a3-865f-615bed576786",
     "copy the ID from `az account show` / `az identity show` (GUID form, no braces)",
-    (v) => GUID.test(v),
+    isGuid,
   ),
   identityResourceId: rule(
     "/subscriptions/<guid>/resourcegroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name> (the only form MIC accepts)",

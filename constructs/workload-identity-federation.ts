@@ -6,17 +6,15 @@ import type { IAksCluster } from "./aks-cluster";
 import type { IManagedIdentity } from "./managed-identity";
 import type { IPodIdentitySource } from "./principal";
 import { Checker, Rules, requireProps, MISSING_PROP_FIXES as FIX } from "./validation";
+import {
+  MAX_FEDERATED_CREDENTIALS_PER_IDENTITY,
+  serviceAccountSubject,
+  WORKLOAD_IDENTITY_AUDIENCE,
+  WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION,
+  WORKLOAD_IDENTITY_TENANT_ID_ANNOTATION,
+  WORKLOAD_IDENTITY_USE_LABEL,
+} from "./facts";
 
-/** The audience Entra Workload ID tokens are exchanged for. */
-export const WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange";
-/** Pod label that makes the workload-identity webhook inject the token. */
-export const WORKLOAD_IDENTITY_USE_LABEL = "azure.workload.identity/use";
-/** ServiceAccount annotation with the identity's client ID. */
-export const WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id";
-/** ServiceAccount annotation with the tenant ID. */
-export const WORKLOAD_IDENTITY_TENANT_ID_ANNOTATION = "azure.workload.identity/tenant-id";
-/** Azure's limit of federated credentials on one user-assigned identity. */
-export const MAX_FEDERATED_CREDENTIALS_PER_IDENTITY = 20;
 
 /** Props of {@link WorkloadIdentityFederation}. */
 export interface WorkloadIdentityFederationProps {
@@ -95,7 +93,7 @@ export class WorkloadIdentityFederation extends Construct implements IPodIdentit
 
     this.namespace = props.namespace;
     this.serviceAccountName = props.serviceAccountName;
-    this.subject = `system:serviceaccount:${props.namespace}:${props.serviceAccountName}`;
+    this.subject = serviceAccountSubject(props.namespace, props.serviceAccountName);
     this.podLabels = { [WORKLOAD_IDENTITY_USE_LABEL]: "true" };
 
     const enabled = props.cluster.oidcIssuerEnabled;

@@ -6,8 +6,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { cli } from "../tools/changed-stacks/cli";
-import { ChangedStacks, compareSynthOutputs, stripMetadata } from "../tools/changed-stacks/compare";
-import { compareDeployOrder, deployWaves, parseStackName } from "../tools/changed-stacks/stacks";
+import { compareSynthOutputs, stripMetadata } from "../tools/changed-stacks/compare";
+import { ChangedStacks, compareDeployOrder, deployWaves, parseStackName } from "../tools/shared/stacks";
 import { runCli } from "./fixtures/plans/capture";
 
 type Json = Record<string, unknown>;

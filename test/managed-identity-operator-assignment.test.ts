@@ -4,7 +4,7 @@ import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { AksCluster } from "../constructs/aks-cluster";
 import { ManagedIdentity } from "../constructs/managed-identity";
 import { ManagedIdentityOperatorAssignment } from "../constructs/managed-identity-operator-assignment";
-import { BuiltInRoles } from "../constructs/roles";
+import { BuiltInRoles } from "../constructs/facts";
 import {
   IDS,
   ROLE_GUIDS,

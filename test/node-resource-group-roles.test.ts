@@ -1,5 +1,5 @@
 import { NodeResourceGroupRoles } from "../constructs/node-resource-group-roles";
-import { BuiltInRoles, ForbiddenRoles } from "../constructs/roles";
+import { BuiltInRoles, ForbiddenRoles } from "../constructs/facts";
 import {
   IDS,
   ROLE_GUIDS,

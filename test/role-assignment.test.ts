@@ -1,6 +1,6 @@
 import type { TerraformStack } from "cdktf";
 import { BuiltInRoleAssignment } from "../constructs/role-assignment";
-import { BuiltInRoles, ForbiddenRoles, roleByDefinitionId, roleDefinitionId } from "../constructs/roles";
+import { BuiltInRoles, ForbiddenRoles, roleByDefinitionId, roleDefinitionId } from "../constructs/facts";
 import type { IPrincipal } from "../constructs/principal";
 import {
   IDS,

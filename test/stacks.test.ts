@@ -3,7 +3,7 @@ import { Testing, type TerraformStack } from "cdktf";
 import { platform, devTest, prod } from "../config/environments";
 import type { EnvironmentConfig } from "../config/types";
 import { buildPlatform } from "../stacks/platform";
-import { BuiltInRoles } from "../constructs/roles";
+import { BuiltInRoles } from "../constructs/facts";
 
 type Json = Record<string, any>;
 

@@ -5,11 +5,8 @@ import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import type { IAksCluster } from "../constructs/aks-cluster";
 import type { IManagedIdentity } from "../constructs/managed-identity";
 import type { IPrincipal } from "../constructs/principal";
-import {
-  MAX_FEDERATED_CREDENTIALS_PER_IDENTITY,
-  WorkloadIdentityFederation,
-  type WorkloadIdentityFederationProps,
-} from "../constructs/workload-identity-federation";
+import { MAX_FEDERATED_CREDENTIALS_PER_IDENTITY } from "../constructs/facts";
+import { WorkloadIdentityFederation, type WorkloadIdentityFederationProps } from "../constructs/workload-identity-federation";
 import {
   IDS,
   agentPoolCluster,

@@ -2,7 +2,7 @@
 import { reportCliError } from "../cli-error";
 import { ChangedStacksError, compareSynthOutputs, listStacks, renderText, stacksDirOf } from "./compare";
 import { existsSync } from "fs";
-import { deployWaves, waveKeys } from "./stacks";
+import { deployWaves, waveKeys } from "../shared/stacks";
 
 const USAGE = `usage:
   changed-stacks [--format text|json|github] [--allow-missing-base] <base cdktf.out> <head cdktf.out>

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "fs";
 import { basename, dirname, join, relative, resolve, sep } from "path";
-import { compareDeployOrder } from "./stacks";
+import { compareDeployOrder, type ChangedStacks, type StackComparison } from "../shared/stacks";
 
 /**
  * Which stacks of a synth output (`cdktf.out/`) differ from another one (the base branch's).
@@ -16,31 +16,6 @@ import { compareDeployOrder } from "./stacks";
  * - Every other file byte for byte (assets, modules), except `.terraform/`, state and plan files
  *   that a local `terraform init`/`plan` leaves behind.
  */
-
-export type StackStatus = "added" | "changed" | "removed" | "unchanged";
-
-export interface StackComparison {
-  readonly name: string;
-  readonly status: StackStatus;
-  /**
-   * For a changed stack: what differs, e.g. `resource.azurerm_key_vault.vault`,
-   * `terraform.backend`, `file assets/chart.tgz`.
-   */
-  readonly differences?: readonly string[];
-}
-
-export interface ChangedStacks {
-  readonly kind: "aks-changed-stacks";
-  readonly version: 1;
-  readonly base: string;
-  readonly head: string;
-  /** False when the base had no synth output (`--allow-missing-base`): every stack counts as added. */
-  readonly baseAvailable: boolean;
-  /** Every stack of base and head, in deploy order. */
-  readonly stacks: readonly StackComparison[];
-  /** Added and changed stacks, in deploy order: the ones to plan. */
-  readonly plan: readonly string[];
-}
 
 /** Bad input: one line, exit code 2. */
 export class ChangedStacksError extends Error {

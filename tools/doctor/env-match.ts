@@ -8,6 +8,7 @@ import type { AppTeamConfig, EnvironmentConfig, PlatformConfig } from "../../con
 import type { FindingValues } from "./hints";
 import { parseArmId, parseServiceAccountSubject } from "./fields";
 import type { FindingId } from "./rules";
+import { serviceAccountSubject, userAssignedIdentityId, WORKLOAD_IDENTITY_AUDIENCE } from "../../constructs/facts";
 
 /** One comparison of a log value with the config. */
 export interface ConfigCheck {
@@ -28,7 +29,7 @@ export interface EnvMatch {
 
 /** Identity resource ID of a team, as the constructs create it. */
 export function identityResourceId(env: EnvironmentConfig, team: AppTeamConfig): string {
-  return `/subscriptions/${env.appSubscriptionId}/resourceGroups/${team.identity.resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${team.identity.name}`;
+  return userAssignedIdentityId(env.appSubscriptionId, team.identity.resourceGroupName, team.identity.name);
 }
 
 const eq = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
@@ -160,7 +161,7 @@ export function matchEnvironment(id: FindingId, values: FindingValues, env: Envi
     }
     const near = env.teams.find((x) => eq(x.namespace, sa.namespace)) ?? wiTeams.find((x) => eq(x.workloadIdentity?.serviceAccountName ?? "", sa.name));
     setTeam(near);
-    const expected = near?.workloadIdentity ? `system:serviceaccount:${near.namespace}:${near.workloadIdentity.serviceAccountName}` : undefined;
+    const expected = near?.workloadIdentity ? serviceAccountSubject(near.namespace, near.workloadIdentity.serviceAccountName) : undefined;
     checks.push({
       status: "mismatch",
       field: near ? `teams[${near.name}].workloadIdentity.serviceAccountName` : "teams[].workloadIdentity",
@@ -187,8 +188,8 @@ export function matchEnvironment(id: FindingId, values: FindingValues, env: Envi
     }
   }
   for (const audience of real(values, "audience")) {
-    if (audience !== "api://AzureADTokenExchange") {
-      checks.push({ status: "mismatch", field: "WorkloadIdentityFederation audience", message: `audience ${audience} is not api://AzureADTokenExchange` });
+    if (audience !== WORKLOAD_IDENTITY_AUDIENCE) {
+      checks.push({ status: "mismatch", field: "WorkloadIdentityFederation audience", message: `audience ${audience} is not ${WORKLOAD_IDENTITY_AUDIENCE}` });
     }
   }
 

@@ -77,14 +77,6 @@ export const FIELD_LABELS: Record<FieldName, string> = {
   serviceAccount: "service account",
 };
 
-export const GUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
-const GUID_RE = new RegExp(`^${GUID}$`);
-
-/** True for a GUID in its usual 8-4-4-4-12 form. */
-export function isGuid(s: string): boolean {
-  return GUID_RE.test(s);
-}
-
 /** ARM writes principal IDs in some messages without dashes; this restores them. */
 export function dashedGuid(s: string): string {
   const h = s.toLowerCase();

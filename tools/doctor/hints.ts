@@ -9,6 +9,7 @@ import type { AppTeamConfig, EnvironmentConfig } from "../../config/types";
 import { appStackName, clusterAdminStackName } from "../../config/stack-names";
 import type { FieldName } from "./fields";
 import type { FindingId } from "./rules";
+import { AAD_POD_IDENTITY_GROUP, BuiltInRoles, POD_IDENTITY_LABEL, serviceAccountSubject, userAssignedIdentityId, WORKLOAD_IDENTITY_AUDIENCE as WI_AUDIENCE } from "../../constructs/facts";
 
 /** Distinct values seen for each field of a finding (first seen first). */
 export type FindingValues = Partial<Record<FieldName, readonly string[]>>;
@@ -58,11 +59,10 @@ function step(n: number | null, title?: string): GuideStep {
   return { step: n, title: title ?? (n === null ? "prerequisite (not a numbered step)" : GUIDE_STEPS[n]) };
 }
 
-const MIO_GUID = "f1a07417-d97a-45cb-824c-7a7467783830";
-const VM_CONTRIBUTOR_GUID = "9980e02c-c2be-4d73-94e8-173b1dc7cf3c";
-const READER_GUID = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
-const KV_SECRETS_USER_GUID = "4633458b-17de-408a-b874-0445c86b69e6";
-const WI_AUDIENCE = "api://AzureADTokenExchange";
+const MIO_GUID = BuiltInRoles.ManagedIdentityOperator.guid;
+const VM_CONTRIBUTOR_GUID = BuiltInRoles.VirtualMachineContributor.guid;
+const READER_GUID = BuiltInRoles.Reader.guid;
+const KV_SECRETS_USER_GUID = BuiltInRoles.KeyVaultSecretsUser.guid;
 
 /** First value of a field, or a `<placeholder>`. */
 export function one(values: FindingValues, field: FieldName, placeholder?: string): string {
@@ -98,7 +98,7 @@ function identityDesc(values: FindingValues, ctx: HintContext): string {
   if (has(values, "identityResourceId")) return one(values, "identityResourceId");
   if (ctx.team && ctx.env) {
     const t = ctx.team.identity;
-    return `/subscriptions/${ctx.env.appSubscriptionId}/resourceGroups/${t.resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${t.name}`;
+    return userAssignedIdentityId(ctx.env.appSubscriptionId, t.resourceGroupName, t.name);
   }
   return "<identity resource ID>";
 }
@@ -187,14 +187,14 @@ export function explain(id: FindingId, values: FindingValues, ctx: HintContext =
         whatFailed: `NMI found no ${stuck ? "Assigned" : ""} AzureAssignedIdentity for pod ${list(values, "pod")}${has(values, "attempts") ? ` after ${one(values, "attempts")} attempts` : ""}, so the pod got no token.`,
         rootCause: stuck
           ? "MIC matched the pod (an AzureAssignedIdentity exists in state Created) but could not assign the identity to the node: its log shows why, usually a missing Managed Identity Operator (step 3) or missing node resource group roles (step 7)."
-          : `No AzureIdentityBinding selects the pod: its label aadpodidbinding differs from the binding's selector${selector ? ` "${selector}"` : ""}, or the AzureIdentity/AzureIdentityBinding is missing or was ignored by MIC. Run the MIC log through doctor too.`,
+          : `No AzureIdentityBinding selects the pod: its label ${POD_IDENTITY_LABEL} differs from the binding's selector${selector ? ` "${selector}"` : ""}, or the AzureIdentity/AzureIdentityBinding is missing or was ignored by MIC. Run the MIC log through doctor too.`,
         guideStep: stuck ? step(8) : step(6, `${GUIDE_STEPS[5]}; ${GUIDE_STEPS[6]}`),
         fix: {
           construct: stuck ? "ManagedIdentityOperatorAssignment / NodeResourceGroupRoles (see the MIC log)" : "PodIdentityBinding and KeyVaultReaderWorkload (labels from the binding)",
           config: stuck ? [teamPath(ctx, "identity"), "cluster.agentPool"] : [teamPath(ctx, "podIdentity.selector"), teamPath(ctx, "podIdentity.bindingName"), teamPath(ctx, "workload")],
           text: stuck
             ? `Feed the MIC log to doctor (kubectl logs -l app.kubernetes.io/component=mic -n <mic namespace> | npm run doctor): it names the missing role. Namespace ${list(values, "namespace")}.`
-            : `In stack ${appsStack(ctx)}, PodIdentityBinding creates the binding with selector ${selector ? `"${selector}"` : "podIdentity.selector"} and KeyVaultReaderWorkload takes its pod label aadpodidbinding from that binding; pods of other deployments in namespace ${list(values, "namespace")} need the same label.`,
+            : `In stack ${appsStack(ctx)}, PodIdentityBinding creates the binding with selector ${selector ? `"${selector}"` : "podIdentity.selector"} and KeyVaultReaderWorkload takes its pod label ${POD_IDENTITY_LABEL} from that binding; pods of other deployments in namespace ${list(values, "namespace")} need the same label.`,
         },
       };
     }
@@ -257,7 +257,7 @@ export function explain(id: FindingId, values: FindingValues, ctx: HintContext =
       const kind = has(values, "kind") ? one(values, "kind") : "AzureIdentity";
       return {
         whatFailed: `Terraform could not plan ${has(values, "resourceAddress") ? one(values, "resourceAddress") : "a kubernetes_manifest"}: the cluster does not know kind ${kind}${has(values, "group") ? ` in ${one(values, "group")}` : ""}.`,
-        rootCause: "The aad-pod-identity CRDs (group aadpodidentity.k8s.io) are not installed on this cluster; kubernetes_manifest needs the CRD at plan time.",
+        rootCause: `The aad-pod-identity CRDs (group ${AAD_POD_IDENTITY_GROUP}) are not installed on this cluster; kubernetes_manifest needs the CRD at plan time.`,
         guideStep: step(5),
         fix: {
           construct: "PodIdentityBinding (needs aad-pod-identity on the cluster)",
@@ -269,7 +269,7 @@ export function explain(id: FindingId, values: FindingValues, ctx: HintContext =
     case "federated-credential-mismatch": {
       const code = one(values, "errorCode");
       const expectedSubject = ctx.team?.workloadIdentity
-        ? `system:serviceaccount:${ctx.team.namespace}:${ctx.team.workloadIdentity.serviceAccountName}`
+        ? serviceAccountSubject(ctx.team.namespace, ctx.team.workloadIdentity.serviceAccountName)
         : "system:serviceaccount:<namespace>:<serviceAccountName>";
       const presented = (["issuer", "subject", "audience"] as const)
         .filter((k) => has(values, k))
@@ -280,7 +280,7 @@ export function explain(id: FindingId, values: FindingValues, ctx: HintContext =
           ? "No federated credential on the identity has the presented issuer: it was made for another cluster's OIDC issuer URL (or with a different trailing slash)"
           : code === "AADSTS700213"
             ? "No federated credential on the identity has the presented subject: the pod runs as another ServiceAccount or namespace than the credential names (case-sensitive)"
-            : "The identity's federated credential does not match the presented ServiceAccount token exactly (issuer = the cluster's OIDC issuer URL, subject = system:serviceaccount:<namespace>:<name>, audience api://AzureADTokenExchange; case-sensitive)";
+            : `The identity's federated credential does not match the presented ServiceAccount token exactly (issuer = the cluster's OIDC issuer URL, subject = system:serviceaccount:<namespace>:<name>, audience ${WI_AUDIENCE}; case-sensitive)`;
       return {
         whatFailed: `Entra ID refused the token exchange (${code}): no federated identity credential matches the presented token${presented ? ` (${presented})` : ""}.`,
         rootCause: `${specific}; or the credential was created moments ago: a new federated credential can take a few minutes to propagate.`,

@@ -7,7 +7,8 @@
  * The ids are stable: they are the `id` of `--json` output and are listed in
  * docs/doctor-and-verify.md.
  */
-import { GUID, addIdentityParts, dashedGuid, parseArmId, parseServiceAccountSubject, type FieldName, type Fields } from "./fields";
+import { GUID_PATTERN as GUID } from "../../constructs/facts";
+import { addIdentityParts, dashedGuid, parseArmId, parseServiceAccountSubject, type FieldName, type Fields } from "./fields";
 
 /** Stable finding ids. */
 export const FINDING_IDS = [

@@ -16,13 +16,12 @@ import { spawnSync } from "child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { dirname, join, resolve } from "path";
-import { PlanResourceChange, TerraformPlan } from "./types";
+import { parseInput } from "./parse";
+import { PlanConfigResource, PlanExpression, PlanResourceChange, TerraformPlan } from "./types";
 
-interface ConfigResource {
-  address: string;
-  name: string;
-  expressions?: Record<string, { references?: string[] } & Record<string, unknown>>;
-  [key: string]: unknown;
+/** An expression that refers to other objects (a nested block's expressions are a list, left as they are). */
+function hasReferences(e: unknown): e is PlanExpression & { readonly references: readonly string[] } {
+  return typeof e === "object" && e !== null && !Array.isArray(e) && "references" in e && Array.isArray(e.references);
 }
 
 /** The project root: the nearest directory above this file that holds tools/run.js. */
@@ -39,7 +38,7 @@ function projectRoot(): string {
 /** Replicates a plan's resource changes (and their configuration) to `count` changes. */
 export function replicatePlan(plan: TerraformPlan, count: number): TerraformPlan {
   const base = plan.resource_changes ?? [];
-  const config = (plan.configuration?.root_module?.resources ?? []) as unknown as ConfigResource[];
+  const config = plan.configuration?.root_module?.resources ?? [];
   if (base.length === 0) throw new Error("the source plan has no resource changes");
   const addresses = base.map((rc) => rc.address);
   const rename = (ref: string, i: number): string => {
@@ -48,24 +47,24 @@ export function replicatePlan(plan: TerraformPlan, count: number): TerraformPlan
   };
   const copies = Math.ceil(count / base.length);
   const changes: PlanResourceChange[] = [];
-  const resources: ConfigResource[] = [];
+  const resources: PlanConfigResource[] = [];
   for (let i = 0; i < copies; i++) {
     for (const rc of base) {
       if (changes.length < count) changes.push({ ...rc, address: `${rc.address}_${i}`, name: `${rc.name}_${i}` });
     }
     for (const r of config) {
-      const expressions: NonNullable<ConfigResource["expressions"]> = {};
+      const expressions: Record<string, unknown> = {};
       for (const [k, e] of Object.entries(r.expressions ?? {})) {
-        expressions[k] = e.references ? { ...e, references: e.references.map((x) => rename(x, i)) } : e;
+        expressions[k] = hasReferences(e) ? { ...e, references: e.references.map((x) => rename(x, i)) } : e;
       }
-      resources.push({ ...r, address: `${r.address}_${i}`, name: `${r.name}_${i}`, expressions });
+      resources.push({ ...r, address: `${r.address}_${i}`, ...(r.name !== undefined ? { name: `${r.name}_${i}` } : {}), expressions });
     }
   }
   return {
     ...plan,
     resource_changes: changes,
     configuration: { ...plan.configuration, root_module: { ...plan.configuration?.root_module, resources } },
-  } as TerraformPlan;
+  };
 }
 
 function flag(argv: readonly string[], name: string, fallback: number): number {
@@ -87,7 +86,9 @@ export async function cli(argv: string[]): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "plan-report-bench-"));
   try {
     const planFile = keepAt >= 0 ? resolve(argv[keepAt + 1]) : join(dir, "bench-10k.plan.json");
-    const plan = replicatePlan(JSON.parse(readFileSync(source, "utf8")) as TerraformPlan, count);
+    const input = parseInput(readFileSync(source, "utf8"), source);
+    if (input.kind !== "plan") throw new Error(`${source} is a plan report, not a plan`);
+    const plan = replicatePlan(input.plan, count);
     writeFileSync(planFile, JSON.stringify(plan));
     const mb = (statSync(planFile).size / 1024 / 1024).toFixed(1);
     process.stdout.write(`plan: ${plan.resource_changes?.length} resource changes, ${mb} MiB (${planFile})\n`);

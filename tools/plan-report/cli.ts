@@ -2,7 +2,7 @@
 import { reportCliError } from "../cli-error";
 import { mkdirSync, readFileSync, writeFileSync } from "fs";
 import { dirname } from "path";
-import type { ChangedStacks } from "../changed-stacks/compare";
+import type { ChangedStacks } from "../shared/stacks";
 import { readAllowList } from "./allow";
 import { ALLOW_DESTROY_ENV, DEFAULT_PROTECTED_TYPES, guardRules } from "./analyse";
 import { splitPatterns } from "./glob";

@@ -1,6 +1,6 @@
 import { readFileSync } from "fs";
 import { basename, dirname } from "path";
-import { PlanReport, PlanReportError, TerraformPlan } from "./types";
+import { PlanReport, PlanReportError, PlanResourceChange, TerraformPlan } from "./types";
 
 /**
  * Plan JSON format versions this tool understands: 1.x (Terraform 1.1 and later), and 0.1/0.2
@@ -145,10 +145,13 @@ export function parseInput(text: string, file: string): LoadedInput {
     throw new PlanReportError(`${file}: expected a JSON object from ${SHOW_JSON}, found ${describe(data)}.`);
   }
   if (data.kind === "aks-plan-report") {
-    if (data.version !== 1 || !Array.isArray(data.stacks)) {
+    if (data.version !== 1) {
       throw new PlanReportError(`${file}: plan report JSON version ${String(data.version)} is not supported (expected 1); re-run the report with this tool's version.`);
     }
-    return { kind: "report", file, report: data as unknown as PlanReport };
+    if (!isPlanReport(data)) {
+      throw new PlanReportError(`${file}: not a plan report as \`--json\` writes it (each of "stacks" needs stack, changes, access and protectedChanges); the file is damaged. Re-run the report.`);
+    }
+    return { kind: "report", file, report: data };
   }
   const version = data.format_version;
   if (typeof version !== "string") {
@@ -169,7 +172,10 @@ export function parseInput(text: string, file: string): LoadedInput {
       `${file}: this looks like state, not a plan (no "resource_changes" or "planned_values"). Run \`terraform show -json <planfile>\` on a saved plan.`,
     );
   }
-  return { kind: "plan", file, plan: data as unknown as TerraformPlan };
+  if (!isTerraformPlan(data)) {
+    throw new PlanReportError(`${file}: ${planShapeProblem(data)}; the file is damaged. Re-run \`terraform show -json\`.`);
+  }
+  return { kind: "plan", file, plan: data };
 }
 
 /** Reads and parses one input file; every failure is a one-line {@link PlanReportError}. */
@@ -192,6 +198,47 @@ export function readInput(file: string): LoadedInput {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** The fields of a resource change the report reads: its address, type and actions. */
+function isResourceChange(v: unknown): v is PlanResourceChange {
+  if (!isObject(v) || typeof v.address !== "string" || typeof v.type !== "string" || !isObject(v.change)) return false;
+  const actions = v.change.actions;
+  return Array.isArray(actions) && actions.every((a) => typeof a === "string");
+}
+
+/** What keeps `v` from being a plan as the report reads it, or undefined when nothing does. */
+function planShapeProblem(v: Record<string, unknown>): string | undefined {
+  if (typeof v.format_version !== "string") return `"format_version" is not a string`;
+  for (const key of ["resource_changes", "resource_drift"] as const) {
+    const list = v[key];
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) return `"${key}" is not a list`;
+    const bad = list.findIndex((rc) => !isResourceChange(rc));
+    if (bad >= 0) return `${key}[${bad}] is not a resource change (address, type and change.actions)`;
+  }
+  if (v.configuration !== undefined && !isObject(v.configuration)) return `"configuration" is not an object`;
+  return undefined;
+}
+
+/**
+ * A plan as the report reads it: a format version, and resource changes (and drift) that are
+ * resource changes. Values and configuration expressions are read defensively where used.
+ */
+function isTerraformPlan(v: Record<string, unknown>): v is Record<string, unknown> & TerraformPlan {
+  return planShapeProblem(v) === undefined;
+}
+
+/** A plan report (`--json`, version 1) as `--json` wrote it: stacks, and the lists it merges. */
+function isPlanReport(v: Record<string, unknown>): v is Record<string, unknown> & PlanReport {
+  return (
+    v.kind === "aks-plan-report" &&
+    v.version === 1 &&
+    Array.isArray(v.stacks) &&
+    v.stacks.every((s) => isObject(s) && typeof s.stack === "string" && Array.isArray(s.changes) && Array.isArray(s.access) && Array.isArray(s.protectedChanges)) &&
+    (v.checks === undefined || Array.isArray(v.checks)) &&
+    (v.withoutPlan === undefined || Array.isArray(v.withoutPlan))
+  );
 }
 
 function describe(v: unknown): string {

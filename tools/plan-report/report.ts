@@ -1,5 +1,4 @@
-import type { ChangedStacks } from "../changed-stacks/compare";
-import { compareDeployOrder } from "../changed-stacks/stacks";
+import { compareDeployOrder, type ChangedStacks } from "../shared/stacks";
 import { analysePlan, GuardRules, reguard } from "./analyse";
 import { LoadedInput, stackNameFromFile } from "./parse";
 import { CheckOutcome, PlanReport, PlanReportError, StackReport, StackWithoutPlan } from "./types";

@@ -37,6 +37,7 @@ export interface PlanResourceChange {
 /** One resource of `configuration.*.resources[]`: only its expressions matter here. */
 export interface PlanConfigResource {
   readonly address: string;
+  readonly name?: string;
   readonly expressions?: { readonly [attr: string]: PlanExpression | readonly PlanExpression[] | unknown };
 }
 

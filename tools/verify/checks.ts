@@ -15,11 +15,18 @@
  */
 import type { AppTeamConfig, EnvironmentConfig, IdentityMode } from "../../config/types";
 import { appStackName } from "../../config/stack-names";
-import { identityResourceId } from "../doctor/env-match";
-import { isGuid } from "../doctor/fields";
-import { explain, type FindingValues, type GuideStep } from "../doctor/hints";
-import type { ReportFinding } from "../doctor/report";
-import type { FindingId } from "../doctor/rules";
+import {
+  AAD_POD_IDENTITY_GROUP,
+  AadPodIdentityKinds,
+  isGuid,
+  POD_IDENTITY_LABEL,
+  serviceAccountSubject,
+  userAssignedIdentityId,
+  WORKLOAD_IDENTITY_AUDIENCE as WI_AUDIENCE,
+  WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION as WI_CLIENT_ID_ANNOTATION,
+  WORKLOAD_IDENTITY_USE_LABEL as WI_USE_LABEL,
+} from "../../constructs/facts";
+import { explain, type FindingId, type FindingValues, type GuideStep, type ReportFinding } from "../doctor";
 import type {
   AzureAssignedIdentity,
   AzureIdentity,
@@ -97,11 +104,6 @@ export interface CheckItem {
   readonly findings?: readonly { readonly id: FindingId; readonly count: number; readonly whatFailed: string; readonly fix: string }[];
 }
 
-export const WI_CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id";
-export const WI_USE_LABEL = "azure.workload.identity/use";
-export const WI_AUDIENCE = "api://AzureADTokenExchange";
-export const POD_IDENTITY_LABEL = "aadpodidbinding";
-
 /** The identity mode of a team, with its default. */
 export function modeOf(team: AppTeamConfig): IdentityMode {
   return team.identityMode ?? "pod-identity";
@@ -163,7 +165,7 @@ function checkNamespace(env: EnvironmentConfig, team: AppTeamConfig, s: TeamSnap
 }
 
 function crdMissingHint(env: EnvironmentConfig, team: AppTeamConfig, kind: string): Hint {
-  return hintFrom("crd-not-installed", { kind: [kind], group: ["aadpodidentity.k8s.io"] }, env, team);
+  return hintFrom("crd-not-installed", { kind: [kind], group: [AAD_POD_IDENTITY_GROUP] }, env, team);
 }
 
 function checkAzureIdentity(env: EnvironmentConfig, team: AppTeamConfig, s: TeamSnapshot): CheckItem {
@@ -173,7 +175,7 @@ function checkAzureIdentity(env: EnvironmentConfig, team: AppTeamConfig, s: Team
   const skip = fetchedSkip(team, "azure-identity", title, s.azureIdentities);
   if (skip) return skip;
   const f = s.azureIdentities as Exclude<Fetched<KubeList<AzureIdentity>>, { state: "skipped" }>;
-  if (f.state === "crd-missing") return { id: "azure-identity", team: team.name, title, status: "fail", detail: f.message, hint: crdMissingHint(env, team, "AzureIdentity") };
+  if (f.state === "crd-missing") return { id: "azure-identity", team: team.name, title, status: "fail", detail: f.message, hint: crdMissingHint(env, team, AadPodIdentityKinds.AzureIdentity.kind) };
   const items = f.state === "ok" ? f.value.items : [];
   const found = items.find((i) => i.metadata.name === name);
   const podIdHint = hintFrom("identity-not-assigned", { namespace: [team.namespace], state: ["CREATED"] }, env, team);
@@ -191,7 +193,7 @@ function checkAzureIdentity(env: EnvironmentConfig, team: AppTeamConfig, s: Team
   const spec = found.spec ?? {};
   const problems: string[] = [];
   const miscased = Object.keys(spec).filter((k) => MISCASED_IDENTITY_KEYS.includes(k));
-  const expectedId = identityResourceId(env, team);
+  const expectedId = userAssignedIdentityId(env.appSubscriptionId, team.identity.resourceGroupName, team.identity.name);
   if (typeof spec.resourceID !== "string" || spec.resourceID === "") problems.push(`resourceID is empty${miscased.length ? ` (mis-cased ${miscased.join(", ")} present)` : " (pruned: was it written as ResourceID?)"}`);
   else if (spec.resourceID.toLowerCase() !== expectedId.toLowerCase()) problems.push(`resourceID is ${spec.resourceID}, expected ${expectedId}`);
   if (typeof spec.clientID !== "string" || spec.clientID === "") problems.push("clientID is empty");
@@ -225,7 +227,7 @@ function checkBinding(env: EnvironmentConfig, team: AppTeamConfig, s: TeamSnapsh
   const skip = fetchedSkip(team, "azure-identity-binding", title, s.bindings);
   if (skip) return skip;
   const f = s.bindings as Exclude<Fetched<KubeList<AzureIdentityBinding>>, { state: "skipped" }>;
-  if (f.state === "crd-missing") return { id: "azure-identity-binding", team: team.name, title, status: "fail", detail: f.message, hint: crdMissingHint(env, team, "AzureIdentityBinding") };
+  if (f.state === "crd-missing") return { id: "azure-identity-binding", team: team.name, title, status: "fail", detail: f.message, hint: crdMissingHint(env, team, AadPodIdentityKinds.AzureIdentityBinding.kind) };
   const items = f.state === "ok" ? f.value.items : [];
   const found = items.find((i) => i.metadata.name === name);
   const hint = hintFrom("identity-not-assigned", { namespace: [team.namespace], state: ["CREATED"] }, env, team);
@@ -298,7 +300,7 @@ function checkAssigned(env: EnvironmentConfig, team: AppTeamConfig, s: TeamSnaps
   const skip = fetchedSkip(team, "assigned-identity", titleFor("*"), s.assignedIdentities);
   if (skip) return [skip];
   const f = s.assignedIdentities as Exclude<Fetched<KubeList<AzureAssignedIdentity>>, { state: "skipped" }>;
-  if (f.state === "crd-missing") return [{ id: "assigned-identity", team: team.name, title: titleFor("*"), status: "fail", detail: f.message, hint: crdMissingHint(env, team, "AzureAssignedIdentity") }];
+  if (f.state === "crd-missing") return [{ id: "assigned-identity", team: team.name, title: titleFor("*"), status: "fail", detail: f.message, hint: crdMissingHint(env, team, AadPodIdentityKinds.AzureAssignedIdentity.kind) }];
   const all = f.state === "ok" ? f.value.items : [];
   const mics = relevantMicFindings(mic, team);
   return bound.map((pod): CheckItem => {
@@ -422,7 +424,7 @@ function checkWorkloadIdentityPods(env: EnvironmentConfig, team: AppTeamConfig, 
 
 function checkFederatedCredential(env: EnvironmentConfig, team: AppTeamConfig, s: TeamSnapshot): CheckItem {
   const sa = team.workloadIdentity?.serviceAccountName ?? "<serviceAccountName>";
-  const subject = `system:serviceaccount:${team.namespace}:${sa}`;
+  const subject = serviceAccountSubject(team.namespace, sa);
   const title = `federated credential on identity ${team.identity.name} for ${subject}`;
   const skip = fetchedSkip(team, "federated-credential", title, s.federatedCredentials);
   if (skip) return skip;

@@ -4,30 +4,27 @@
  * federated credentials; optionally the `--probe`; and the MIC log, fed through doctor.
  */
 import type { AppTeamConfig, EnvironmentConfig, PlatformConfig } from "../../config/types";
-import { Analyzer } from "../doctor/analyzer";
-import { buildReport, type ReportFinding } from "../doctor/report";
-import { POD_IDENTITY_LABEL, usesPodIdentity, usesWorkloadIdentity, workloadPods, type Fetched, type MicLog, type ProbeResult, type TeamSnapshot } from "./checks";
+import { AAD_POD_IDENTITY_GROUP, AadPodIdentityKinds, POD_IDENTITY_LABEL, SECRETS_MOUNT_PATH, sidecarSecretUrl } from "../../constructs/facts";
+import { Analyzer, buildReport, type ReportFinding } from "../doctor";
+import { usesPodIdentity, usesWorkloadIdentity, workloadPods, type Fetched, type MicLog, type ProbeResult, type TeamSnapshot } from "./checks";
 import type { AzureAssignedIdentity, AzureIdentity, AzureIdentityBinding, FederatedCredential, KubeList, Namespace, Pod, ServiceAccount } from "./k8s-types";
 import { azJson, classifyKubectlError, type Kubectl } from "./kubectl";
 
 /**
- * Where the reader test finds its secret (constructs/keyvault-reader-workload.ts,
- * constructs/secret-provider-class.ts; test/verify-kubectl.test.ts checks they agree):
- * the guide's `az-keyvault-reader` sidecar serves it on 127.0.0.1:8333 (pod identity), the
- * Secrets Store CSI driver mounts it under /mnt/secrets-store (workload identity).
- */
-export const SIDECAR_PORT = 8333;
-export const SECRETS_MOUNT_PATH = "/mnt/secrets-store";
-export const READER_URL = (secret: string): string => `http://127.0.0.1:${SIDECAR_PORT}/secrets/${secret}/`;
-
-/**
  * The probe command run in the reader container: it prints only the secret's size, so the
- * value never leaves the pod.
+ * value never leaves the pod. It reads where KeyVaultReaderWorkload puts the secret (both take
+ * the place from constructs/facts.ts): the guide's `az-keyvault-reader` sidecar serves it on
+ * 127.0.0.1 (pod identity), the Secrets Store CSI driver mounts it (workload identity).
  */
 export function probeCommand(secret: string, viaSidecar: boolean): string[] {
   return viaSidecar
-    ? ["sh", "-c", `v=$(wget -qO- ${READER_URL(secret)}) && printf %s "$v" | wc -c`]
+    ? ["sh", "-c", `v=$(wget -qO- ${sidecarSecretUrl(secret)}) && printf %s "$v" | wc -c`]
     : ["sh", "-c", `wc -c < ${SECRETS_MOUNT_PATH}/${secret}`];
+}
+
+/** `<plural>.<group>` of an aad-pod-identity kind, as `kubectl get` takes it. */
+function crd(kind: keyof typeof AadPodIdentityKinds): string {
+  return `${AadPodIdentityKinds[kind].plural}.${AAD_POD_IDENTITY_GROUP}`;
 }
 
 /** Label selectors MIC pods carry: Helm chart 4.x, then the older manifests. */
@@ -79,7 +76,7 @@ async function probe(kubectl: Kubectl, env: EnvironmentConfig, platform: Platfor
   const containers = pod.spec?.containers ?? [];
   const viaSidecar = containers.some((c) => /az-keyvault-reader/.test(c.name) || /az-keyvault-reader/.test(c.image ?? ""));
   const container = containers.find((c) => c.name === "busybox") ?? containers.find((c) => !/sidecar|az-keyvault-reader/.test(c.name)) ?? containers[0];
-  const where = viaSidecar ? READER_URL(team.workload.secretName) : `${SECRETS_MOUNT_PATH}/${team.workload.secretName}`;
+  const where = viaSidecar ? sidecarSecretUrl(team.workload.secretName) : `${SECRETS_MOUNT_PATH}/${team.workload.secretName}`;
   const r = await kubectl.run(["exec", "-n", team.namespace, pod.metadata.name, ...(container ? ["-c", container.name] : []), "--", ...probeCommand(team.workload.secretName, viaSidecar)], false);
   const podRef = `${team.namespace}/${pod.metadata.name}`;
   const bytes = Number.parseInt(r.stdout.trim(), 10);
@@ -100,11 +97,11 @@ async function gatherTeam(kubectl: Kubectl, env: EnvironmentConfig, team: AppTea
   const wi = usesWorkloadIdentity(team);
   const [pods, azureIdentities, bindings, aaiTeam, aaiDefault, serviceAccount, federatedCredentials] = await Promise.all([
     kubectl.getJson<KubeList<Pod>>(["pods", "-n", ns], `pods in ${ns}`),
-    pi ? kubectl.getJson<KubeList<AzureIdentity>>(["azureidentities.aadpodidentity.k8s.io", "-n", ns], `AzureIdentities in ${ns}`) : undefined,
-    pi ? kubectl.getJson<KubeList<AzureIdentityBinding>>(["azureidentitybindings.aadpodidentity.k8s.io", "-n", ns], `AzureIdentityBindings in ${ns}`) : undefined,
-    pi ? kubectl.getJson<KubeList<AzureAssignedIdentity>>(["azureassignedidentities.aadpodidentity.k8s.io", "-n", ns], `AzureAssignedIdentities in ${ns}`) : undefined,
+    pi ? kubectl.getJson<KubeList<AzureIdentity>>([crd("AzureIdentity"), "-n", ns], `AzureIdentities in ${ns}`) : undefined,
+    pi ? kubectl.getJson<KubeList<AzureIdentityBinding>>([crd("AzureIdentityBinding"), "-n", ns], `AzureIdentityBindings in ${ns}`) : undefined,
+    pi ? kubectl.getJson<KubeList<AzureAssignedIdentity>>([crd("AzureAssignedIdentity"), "-n", ns], `AzureAssignedIdentities in ${ns}`) : undefined,
     // MIC writes AzureAssignedIdentities to "default" unless the identity is namespaced.
-    pi && ns !== "default" ? kubectl.getJson<KubeList<AzureAssignedIdentity>>(["azureassignedidentities.aadpodidentity.k8s.io", "-n", "default"], "AzureAssignedIdentities in default") : undefined,
+    pi && ns !== "default" ? kubectl.getJson<KubeList<AzureAssignedIdentity>>([crd("AzureAssignedIdentity"), "-n", "default"], "AzureAssignedIdentities in default") : undefined,
     wi && team.workloadIdentity ? kubectl.getJson<ServiceAccount>(["serviceaccount", "-n", ns, team.workloadIdentity.serviceAccountName], `ServiceAccount ${ns}/${team.workloadIdentity.serviceAccountName}`) : undefined,
     wi
       ? azJson<FederatedCredential[]>(

@@ -1,4 +1,7 @@
 /**
+ * What `changed-stacks` and `plan-report` share: stack names, their deploy order and the
+ * changed-stacks document (`aks-changed-stacks` JSON) that one writes and the other reads.
+ *
  * Stack names and deploy order. Stacks are named `<env>-cluster-admin`, `<env>-apps` or
  * `<env>-apps-<team>` (see config/stack-names.ts). Cluster-admin stacks deploy before the app
  * stacks of the same environment, and Dev/Test before Prod.
@@ -71,4 +74,32 @@ export function deployWaves(stacks: readonly string[]): DeployWaves {
     else unknown.push(name);
   }
   return { kind: "aks-deploy-waves", waves, unknown };
+}
+
+/** Whether a stack was added, changed, removed or left unchanged between base and head. */
+export type StackStatus = "added" | "changed" | "removed" | "unchanged";
+
+/** One stack of the comparison. */
+export interface StackComparison {
+  readonly name: string;
+  readonly status: StackStatus;
+  /**
+   * For a changed stack: what differs, e.g. `resource.azurerm_key_vault.vault`,
+   * `terraform.backend`, `file assets/chart.tgz`.
+   */
+  readonly differences?: readonly string[];
+}
+
+/** The `aks-changed-stacks` JSON document: written by `changed-stacks --json`, read by `plan-report --changed-stacks`. */
+export interface ChangedStacks {
+  readonly kind: "aks-changed-stacks";
+  readonly version: 1;
+  readonly base: string;
+  readonly head: string;
+  /** False when the base had no synth output (`--allow-missing-base`): every stack counts as added. */
+  readonly baseAvailable: boolean;
+  /** Every stack of base and head, in deploy order. */
+  readonly stacks: readonly StackComparison[];
+  /** Added and changed stacks, in deploy order: the ones to plan. */
+  readonly plan: readonly string[];
 }
