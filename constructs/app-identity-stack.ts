@@ -124,7 +124,7 @@ export class AppIdentityStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, props: AppIdentityStackProps) {
     requireProps(scope, id, props, { tenantId: "give the Entra ID tenant (az account show --query tenantId)", subscriptionId: "give the subscription of the identities and vaults", cluster: "describe the cluster: { subscriptionId, lookup or agentPool, kubernetes }" });
-    const check = new Checker(`${scope.node.path || "app"}/${id}`);
+    const check = new Checker(scope.node.path ? `${scope.node.path}/${id}` : id);
     check.check("tenantId", props.tenantId, Rules.guid);
     check.check("subscriptionId", props.subscriptionId, Rules.guid);
     check.check("cluster.subscriptionId", props.cluster.subscriptionId, Rules.guid);
