@@ -9,44 +9,12 @@
 
 /** How Terraform reaches the Kubernetes API of the cluster (one definition, shared with the construct). */
 export type { KubernetesAccess } from "../constructs/aks-cluster";
-import type { KubernetesAccess } from "../constructs/aks-cluster";
+import type { ClusterReference, DataProtectionProps } from "../constructs/app-identity-stack";
+import type { AppIdentityProps, IdentityMode, PodIdentityOptions, ReaderWorkloadOptions, WorkloadIdentityOptions } from "../constructs/app-identity";
+import type { PolicySuppressionEntry } from "../constructs/policy";
 
-/** The AKS cluster of an environment and its kubelet (agent-pool) identity. */
-export interface ClusterConfig {
-  /** Subscription of the cluster and its node resource group (the `MC_` group). */
-  readonly subscriptionId: string;
-  /**
-   * Look the cluster up by name (data source `azurerm_kubernetes_cluster`). Gives the kubelet
-   * identity, node resource group and OIDC issuer URL at plan time.
-   * @default - not looked up; `agentPool` must be given
-   */
-  readonly lookup?: { readonly name: string; readonly resourceGroupName: string };
-  /**
-   * The agent-pool identity by name and node resource group, as in the guide's table.
-   * Used when `lookup` is not given.
-   * @default - taken from the cluster lookup
-   */
-  readonly agentPool?: {
-    /** e.g. `aks-xcEwmVSi-agentpool` */
-    readonly identityName: string;
-    /** The `MC_…` group that holds the agent-pool identity and the VM scale sets. */
-    readonly nodeResourceGroupName: string;
-    /**
-     * Object (principal) ID of the agent-pool identity, when the cluster admins hand it out.
-     * Then the stacks use it directly (no lookup, so app teams need no read access to the
-     * `MC_` group), and `doctor --env` tells whether a log comes from this cluster.
-     * @default - looked up by name at plan time
-     */
-    readonly principalId?: string;
-  };
-  /**
-   * OIDC issuer URL, for workload identity when the cluster is not looked up.
-   * @default - from the cluster lookup; workload identity needs one of the two
-   */
-  readonly oidcIssuerUrl?: string;
-  /** How Terraform talks to the Kubernetes API. */
-  readonly kubernetes: KubernetesAccess;
-}
+/** The AKS cluster of an environment and its kubelet (agent-pool) identity (the same shape AppIdentityStack takes). */
+export type ClusterConfig = ClusterReference;
 
 /**
  * Network rules of a Key Vault. `kind` is the explicit choice of how Terraform and the pods
@@ -137,78 +105,27 @@ export interface IdentityConfig {
   readonly existing?: boolean;
 }
 
-/** aad-pod-identity objects (guide step 5). */
-export interface PodIdentityConfig {
-  /** `AzureIdentity` name. */
-  readonly azureIdentityName: string;
-  /** `AzureIdentityBinding` name. */
-  readonly bindingName: string;
-  /** Selector; pods carry it as label `aadpodidbinding`. */
-  readonly selector: string;
-}
+/** aad-pod-identity objects (guide step 5): the construct's own props. */
+export type PodIdentityConfig = PodIdentityOptions;
+/** Entra Workload ID settings: the construct's own props. */
+export type WorkloadIdentityConfig = WorkloadIdentityOptions;
+/** The guide's Key Vault reader test Deployment (guide step 6): the construct's own props. */
+export type WorkloadConfig = ReaderWorkloadOptions;
+export type { IdentityMode };
 
-/** Entra Workload ID settings. */
-export interface WorkloadIdentityConfig {
-  /** ServiceAccount the workload runs as. */
-  readonly serviceAccountName: string;
-}
-
-/** The guide's Key Vault reader test Deployment (guide step 6). */
-export interface WorkloadConfig {
-  readonly name: string;
-  /** The secret the test container reads. Must be one of the vault's secrets. */
-  readonly secretName: string;
-  /**
-   * How the test reads the vault: the guide's `az-keyvault-reader` sidecar (pod identity
-   * only: it asks NMI for the token), or the Secrets Store CSI driver with a
-   * SecretProviderClass (workload identity).
-   * @default "sidecar"
-   */
-  readonly reader?: "sidecar" | "csi-driver";
-  /** @default 1 */
-  readonly replicas?: number;
-  /** @default - pinned busybox and az-keyvault-reader images, see constructs/keyvault-reader-workload.ts */
-  readonly images?: { readonly reader?: string; readonly sidecar?: string };
-}
-
-/** Which mechanism gives the pods their Azure token. */
-export type IdentityMode = "pod-identity" | "workload-identity" | "both";
-
-/** One app team: its namespace, identity, vault, binding and workload. */
-export interface AppTeamConfig {
+/**
+ * One app team: the props of its AppIdentity (namespace, identity, vault, binding, workload) as
+ * config, plus its name. The stacks add cluster, tenant, subscription, location and tags.
+ */
+export interface AppTeamConfig extends Pick<AppIdentityProps, "namespace" | "createNamespace" | "identityMode" | "podIdentity" | "workloadIdentity" | "workload" | "suppressions" | "adopt"> {
   /** Short team id: lower-case letters, digits, hyphens. Used in construct ids and stack names. */
   readonly name: string;
-  /** Kubernetes namespace of the app. */
-  readonly namespace: string;
-  /** Create the namespace. @default false */
-  readonly createNamespace?: boolean;
   readonly identity: IdentityConfig;
   readonly keyVault: KeyVaultConfig;
-  /** @default "pod-identity" */
-  readonly identityMode?: IdentityMode;
-  /** Required for `pod-identity` and `both`. */
-  readonly podIdentity?: PodIdentityConfig;
-  /** Required for `workload-identity` and `both`. */
-  readonly workloadIdentity?: WorkloadIdentityConfig;
-  /** @default - no workload */
-  readonly workload?: WorkloadConfig;
-  /**
-   * Adopt what the guide created by hand: the synth emits Terraform `import` blocks for the
-   * identity, the vault, the namespace and the AzureIdentity/AzureIdentityBinding (IDs derived
-   * from names). Hand-made role assignments and access policies: `npm run adopt` (docs/adopting.md).
-   * Needs keyVault.purgeProtection set explicitly.
-   * @default false
-   */
-  readonly adopt?: boolean;
-  /** Policy suppressions for this team's resources, each with a written reason. @default [] */
-  readonly suppressions?: readonly PolicySuppression[];
 }
 
 /** A policy rule switched off for one team's resources, with the reason. */
-export interface PolicySuppression {
-  readonly ruleId: string;
-  readonly reason: string;
-}
+export type PolicySuppression = PolicySuppressionEntry;
 
 /** Remote state. */
 export type BackendConfig =
@@ -223,15 +140,8 @@ export type BackendConfig =
       readonly keyPrefix?: string;
     };
 
-/** Data safety settings. */
-export interface DataProtectionConfig {
-  /** `lifecycle.prevent_destroy` on vaults, identities and secrets. */
-  readonly preventDestroy: boolean;
-  /** Provider `features.key_vault.purge_soft_delete_on_destroy` and secrets equivalent. */
-  readonly purgeOnDestroy: boolean;
-  /** Policy severity of a vault without purge protection. */
-  readonly requirePurgeProtection: boolean;
-}
+/** Data safety settings: every flag required here (a forgotten preventDestroy must not mean "unprotected"). */
+export type DataProtectionConfig = Required<DataProtectionProps>;
 
 /**
  * The identity that applies the plan and writes the secret values (the deploy workflow's

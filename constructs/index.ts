@@ -1,5 +1,8 @@
 // Public API of the construct library. Only re-exports.
 export * from "./aks-cluster";
+export * from "./app-identity";
+export * from "./app-identity-stack";
+export * from "./construct-issues";
 export * from "./identity-vault";
 export * from "./key-vault";
 export * from "./key-vault-secret";
@@ -10,6 +13,7 @@ export * from "./node-resource-group-roles";
 export * from "./pod-identity-binding";
 export * from "./policy";
 export * from "./principal";
+export * from "./providers";
 export * from "./role-assignment";
 export * from "./secret-provider-class";
 export * from "./facts";

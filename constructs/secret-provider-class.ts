@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import type { ITerraformDependable, TerraformProvider } from "cdktf";
+import { dependable, type ITerraformDependable, type TerraformProvider } from "cdktf";
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import type { IKeyVault } from "./key-vault";
 import type { IManagedIdentity } from "./managed-identity";
@@ -76,5 +76,10 @@ export class SecretProviderClass extends Construct {
 
   public get dependables(): readonly ITerraformDependable[] {
     return [this.manifest];
+  }
+
+  /** Makes the SecretProviderClass wait for `deps` too (e.g. the namespace); keeps what it already waits for. */
+  public addDependency(...deps: ITerraformDependable[]): void {
+    this.manifest.dependsOn = [...(this.manifest.dependsOn ?? []), ...deps.map(dependable)];
   }
 }

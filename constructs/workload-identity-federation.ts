@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Annotations, type ITerraformDependable, type TerraformProvider, Token } from "cdktf";
+import { Annotations, dependable, type ITerraformDependable, type TerraformProvider, Token } from "cdktf";
 import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import type { IAksCluster } from "./aks-cluster";
@@ -139,5 +139,11 @@ export class WorkloadIdentityFederation extends Construct implements IPodIdentit
 
   public get dependables(): readonly ITerraformDependable[] {
     return this.serviceAccount ? [this.credential, this.serviceAccount] : [this.credential];
+  }
+
+  /** Makes the ServiceAccount wait for `deps` too (e.g. the namespace); keeps what it already waits for. */
+  public addDependency(...deps: ITerraformDependable[]): void {
+    const sa = this.serviceAccount;
+    if (sa) sa.dependsOn = [...(sa.dependsOn ?? []), ...deps.map(dependable)];
   }
 }

@@ -5,7 +5,7 @@ import type { EnvironmentConfig } from "../config/types";
 import { clusterAdminStackName } from "../config/stack-names";
 import { EnvironmentStack } from "./environment-stack";
 import { azurermProvider } from "./providers";
-import { importCluster } from "./import-cluster";
+import { importCluster } from "../constructs/app-identity-stack";
 import { findPlaceholders } from "../config/placeholders";
 import { guardPlaceholders } from "./placeholder-guard";
 

@@ -41,7 +41,7 @@ export function guardPlaceholders(stack: TerraformStack, context: string, uses: 
       condition: `\${length(local.${PLACEHOLDER_MARKER}) == 0}`,
       error_message: [
         `Stack ${stack.node.id} still contains ${lines.length} placeholder(s) from config/environments.ts; nothing is planned or applied.`,
-        ...literal.map((l) => `  - ${l}`),
+        ...literal.map((l) => `- ${l}`),
         "Fix: replace each placeholder(...) with the real value (or a cluster lookup), then synth again.",
         // One line: cdktf's HCL export (`synth --hcl`) writes a newline into a quoted string, which HCL refuses.
       ].join(" "),

@@ -138,7 +138,8 @@ describe("identity modes", () => {
   });
 
   test("GIVEN a cluster looked up by name THEN the credential carries a plan-time precondition on the OIDC issuer", () => {
-    const env = devTestWith("workload-identity");
+    // The CSI reader: AppIdentity refuses the sidecar in workload-identity mode, as the config validator does.
+    const env = devTestWith("workload-identity", { workload: { ...devTest.teams[0].workload!, reader: "csi-driver" } });
     const json = appsStack({
       ...env,
       cluster: { ...env.cluster, agentPool: undefined, oidcIssuerUrl: undefined, lookup: { name: "aks-poc-container", resourceGroupName: "rg-aks-poc-container" } },

@@ -15,7 +15,7 @@ test("GIVEN the README WHEN its library example is compared with examples/app-te
   expect(readme).toContain("```ts\n" + code + "```");
 });
 
-test("GIVEN the example app WHEN it runs THEN it synthesizes identity, grants, binding and workload", () => {
+test("GIVEN the example app WHEN it runs THEN it synthesizes namespace, identity, grants, binding and workload, with Terraform ≥ 1.11 and Key Vault data safety", () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "readme-example-"));
   const previous = process.env.CDKTF_OUTDIR;
   process.env.CDKTF_OUTDIR = out;
@@ -34,7 +34,18 @@ test("GIVEN the example app WHEN it runs THEN it synthesizes identity, grants, b
     "azurerm_user_assigned_identity",
     "kubernetes_deployment_v1",
     "kubernetes_manifest",
+    "kubernetes_namespace_v1",
   ]);
+  // AppIdentityStack: write-only secrets need Terraform 1.11; soft-deleted vaults and secrets are recovered, never purged.
+  expect(json.terraform.required_version).toBe(">= 1.11.0");
+  for (const p of json.provider.azurerm) {
+    expect(p.features[0].key_vault[0]).toEqual({
+      purge_soft_delete_on_destroy: false,
+      purge_soft_deleted_secrets_on_destroy: false,
+      recover_soft_deleted_key_vaults: true,
+      recover_soft_deleted_secrets: true,
+    });
+  }
   const labels = Object.values<any>(json.resource.kubernetes_deployment_v1)[0].spec.template.metadata.labels;
   expect(labels.aadpodidbinding).toBe("payments");
   fs.rmSync(out, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { findPlaceholders } from "../config/placeholders";
 import type { PlatformConfig } from "../config/types";
 import { buildPlatform } from "../stacks/platform";
 import { synthesize, type SynthResult } from "../stacks/synthesize";
-import { BuiltInRoles } from "../constructs/roles";
+import { BuiltInRoles } from "../constructs/facts";
 
 type Json = Record<string, any>;
 type Draft<T> = T extends readonly (infer U)[] ? Draft<U>[] : T extends object ? { -readonly [K in keyof T]: Draft<T[K]> } : T;
