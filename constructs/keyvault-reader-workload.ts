@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { type ITerraformDependable, type TerraformProvider, Token } from "cdktf";
-import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
+import { DeploymentV1, type DeploymentV1SpecTemplateSpecContainer } from "@cdktf/provider-kubernetes/lib/deployment-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import type { IKeyVault } from "./key-vault";
 import type { IPodIdentitySource } from "./principal";
@@ -83,52 +83,7 @@ export class KeyVaultReaderWorkload extends Construct {
   constructor(scope: Construct, id: string, props: KeyVaultReaderWorkloadProps) {
     requireProps(scope, id, props, { keyVault: FIX.keyVault, identities: "pass the identities the pods use, e.g. [binding] (a PodIdentityBinding or a WorkloadIdentityFederation)" });
     super(scope, id);
-    const check = new Checker(this.node.path);
-    if (check.check("name", props.name, Rules.objectName) && !Token.isUnresolved(props.name) && props.name.length > 63) {
-      // The name is also the pods' `app` label (and the selector), and label values stop at 63 characters.
-      check.add("name", props.name, "is too long: it is also the pods' app label, and label values are at most 63 characters", "shorten it to 63 characters or fewer");
-    }
-    check.check("namespace", props.namespace, Rules.namespace);
-    check.check("secretName", props.secretName, Rules.secretName);
-    if (!props.keyVault.secretNames.includes(props.secretName)) {
-      check.add(
-        "secretName",
-        props.secretName,
-        `is not a secret of vault "${props.keyVault.vaultName}" (it holds: ${props.keyVault.secretNames.join(", ") || "none"})`,
-        "add the secret to the vault, or read one it holds",
-      );
-    }
-    if (props.identities.length === 0) {
-      check.add("identities", [], "is empty: the pods would get no Azure token", "pass the PodIdentityBinding and/or WorkloadIdentityFederation");
-    }
-    for (const source of props.identities) {
-      if (source.namespace !== props.namespace) {
-        check.add(
-          "namespace",
-          props.namespace,
-          `differs from the identity's namespace "${source.namespace}": the binding or federated credential would never match these pods`,
-          "run the workload in the identity's namespace",
-        );
-      }
-    }
-    const accounts = [...new Set(props.identities.map((s) => s.serviceAccountName).filter((s): s is string => !!s))];
-    if (accounts.length > 1) {
-      check.add("identities", accounts, "ask for different ServiceAccounts", "use one ServiceAccount per workload");
-    }
-    const spc = props.secretProviderClass;
-    if (spc && (spc.namespace !== props.namespace || !spc.secretNames.includes(props.secretName))) {
-      check.add(
-        "secretProviderClass",
-        spc.name,
-        `must be in namespace "${props.namespace}" and mount secret "${props.secretName}"`,
-        "create the SecretProviderClass for this workload's namespace and secret",
-      );
-    }
-    const replicas = props.replicas ?? 1;
-    if (!Number.isInteger(replicas) || replicas < 0) {
-      check.add("replicas", replicas, "is invalid: a whole number ≥ 0", "use 1 for the guide's test");
-    }
-    check.throwIfAny();
+    validateProps(this.node.path, props);
 
     if (props.createNamespace) {
       this.namespaceResource = new NamespaceV1(this, "Namespace", {
@@ -137,54 +92,20 @@ export class KeyVaultReaderWorkload extends Construct {
       });
     }
 
+    const spc = props.secretProviderClass;
+    const accounts = serviceAccountsOf(props.identities);
     const identityLabels = Object.assign({}, ...props.identities.map((s) => s.podLabels)) as Record<string, string>;
     const appLabels = { app: props.name };
     this.podLabels = { ...appLabels, ...identityLabels };
-    const images = { ...DEFAULT_IMAGES, ...props.images };
-    const secretUrl = sidecarSecretUrl(props.secretName);
     const dependsOn: ITerraformDependable[] = props.identities.flatMap((s) => [...s.dependables]);
     if (spc) dependsOn.push(...spc.dependables);
     dependsOn.push(...(props.requires ?? []));
-    const probeLoop = (ok: string, test: string) =>
-      `while true; do if ${test}; then echo "secret ${props.secretName} is readable${ok}"; else echo "secret ${props.secretName} is NOT readable${ok}"; fi; sleep 300; done`;
-    const reader = {
-      name: "busybox",
-      image: images.reader,
-      imagePullPolicy: "IfNotPresent",
-      resources: {
-        requests: { memory: "4Mi", cpu: "100m" },
-        limits: { memory: "8Mi", cpu: "200m" },
-      },
-      securityContext: HARDENED_CONTAINER,
-    };
-    const containers = spc
-      ? [
-          {
-            ...reader,
-            command: ["sh", "-c", probeLoop(" (CSI)", `test -s ${SECRETS_MOUNT_PATH}/${props.secretName}`)],
-            volumeMount: [{ name: "secrets-store", mountPath: SECRETS_MOUNT_PATH, readOnly: true }],
-          },
-        ]
-      : [
-          { ...reader, command: ["sh", "-c", probeLoop("", `wget --tries=70 -qO /dev/null ${secretUrl}`)] },
-          {
-            name: "az-keyvault-reader-sidecar",
-            image: images.sidecar,
-            imagePullPolicy: "IfNotPresent",
-            env: [{ name: "AZURE_KEYVAULT_NAME", value: props.keyVault.vaultName }],
-            resources: {
-              requests: { memory: "8Mi", cpu: "100m" },
-              limits: { memory: "16Mi", cpu: "200m" },
-            },
-            securityContext: HARDENED_CONTAINER,
-          },
-        ];
     if (this.namespaceResource) dependsOn.push(this.namespaceResource);
 
     this.deployment = new DeploymentV1(this, "Deployment", {
       metadata: { name: props.name, namespace: props.namespace, labels: appLabels },
       spec: {
-        replicas: String(replicas),
+        replicas: String(props.replicas ?? 1),
         selector: { matchLabels: appLabels },
         template: {
           metadata: { labels: this.podLabels },
@@ -198,7 +119,7 @@ export class KeyVaultReaderWorkload extends Construct {
               runAsGroup: "65534",
               seccompProfile: { type: "RuntimeDefault" },
             },
-            container: containers,
+            container: containersOf(props),
             volume: spc
               ? [{ name: "secrets-store", csi: { driver: SECRETS_STORE_CSI_DRIVER, readOnly: true, volumeAttributes: { secretProviderClass: spc.name } } }]
               : undefined,
@@ -209,4 +130,103 @@ export class KeyVaultReaderWorkload extends Construct {
       provider: props.provider,
     });
   }
+}
+
+/** The distinct ServiceAccounts the identities ask for (more than one is an error). */
+function serviceAccountsOf(identities: readonly IPodIdentitySource[]): string[] {
+  return [...new Set(identities.map((s) => s.serviceAccountName).filter((s): s is string => !!s))];
+}
+
+/** Every problem with the props, thrown together. */
+function validateProps(path: string, props: KeyVaultReaderWorkloadProps): void {
+  const check = new Checker(path);
+  if (check.check("name", props.name, Rules.objectName) && !Token.isUnresolved(props.name) && props.name.length > 63) {
+    // The name is also the pods' `app` label (and the selector), and label values stop at 63 characters.
+    check.add("name", props.name, "is too long: it is also the pods' app label, and label values are at most 63 characters", "shorten it to 63 characters or fewer");
+  }
+  check.check("namespace", props.namespace, Rules.namespace);
+  check.check("secretName", props.secretName, Rules.secretName);
+  if (!props.keyVault.secretNames.includes(props.secretName)) {
+    check.add(
+      "secretName",
+      props.secretName,
+      `is not a secret of vault "${props.keyVault.vaultName}" (it holds: ${props.keyVault.secretNames.join(", ") || "none"})`,
+      "add the secret to the vault, or read one it holds",
+    );
+  }
+  if (props.identities.length === 0) {
+    check.add("identities", [], "is empty: the pods would get no Azure token", "pass the PodIdentityBinding and/or WorkloadIdentityFederation");
+  }
+  for (const source of props.identities) {
+    if (source.namespace !== props.namespace) {
+      check.add(
+        "namespace",
+        props.namespace,
+        `differs from the identity's namespace "${source.namespace}": the binding or federated credential would never match these pods`,
+        "run the workload in the identity's namespace",
+      );
+    }
+  }
+  const accounts = serviceAccountsOf(props.identities);
+  if (accounts.length > 1) {
+    check.add("identities", accounts, "ask for different ServiceAccounts", "use one ServiceAccount per workload");
+  }
+  const spc = props.secretProviderClass;
+  if (spc && (spc.namespace !== props.namespace || !spc.secretNames.includes(props.secretName))) {
+    check.add(
+      "secretProviderClass",
+      spc.name,
+      `must be in namespace "${props.namespace}" and mount secret "${props.secretName}"`,
+      "create the SecretProviderClass for this workload's namespace and secret",
+    );
+  }
+  const replicas = props.replicas ?? 1;
+  if (!Number.isInteger(replicas) || replicas < 0) {
+    check.add("replicas", replicas, "is invalid: a whole number ≥ 0", "use 1 for the guide's test");
+  }
+  check.throwIfAny();
+}
+
+/**
+ * The pod's containers: the reader alone, checking the CSI mount, or the reader beside the
+ * guide's `az-keyvault-reader` sidecar, asking it over HTTP.
+ */
+function containersOf(props: KeyVaultReaderWorkloadProps): DeploymentV1SpecTemplateSpecContainer[] {
+  const spc = props.secretProviderClass;
+  const images = { ...DEFAULT_IMAGES, ...props.images };
+  const secretUrl = sidecarSecretUrl(props.secretName);
+  const probeLoop = (ok: string, test: string) =>
+    `while true; do if ${test}; then echo "secret ${props.secretName} is readable${ok}"; else echo "secret ${props.secretName} is NOT readable${ok}"; fi; sleep 300; done`;
+  const reader = {
+    name: "busybox",
+    image: images.reader,
+    imagePullPolicy: "IfNotPresent",
+    resources: {
+      requests: { memory: "4Mi", cpu: "100m" },
+      limits: { memory: "8Mi", cpu: "200m" },
+    },
+    securityContext: HARDENED_CONTAINER,
+  };
+  return spc
+    ? [
+        {
+          ...reader,
+          command: ["sh", "-c", probeLoop(" (CSI)", `test -s ${SECRETS_MOUNT_PATH}/${props.secretName}`)],
+          volumeMount: [{ name: "secrets-store", mountPath: SECRETS_MOUNT_PATH, readOnly: true }],
+        },
+      ]
+    : [
+        { ...reader, command: ["sh", "-c", probeLoop("", `wget --tries=70 -qO /dev/null ${secretUrl}`)] },
+        {
+          name: "az-keyvault-reader-sidecar",
+          image: images.sidecar,
+          imagePullPolicy: "IfNotPresent",
+          env: [{ name: "AZURE_KEYVAULT_NAME", value: props.keyVault.vaultName }],
+          resources: {
+            requests: { memory: "8Mi", cpu: "100m" },
+            limits: { memory: "16Mi", cpu: "200m" },
+          },
+          securityContext: HARDENED_CONTAINER,
+        },
+      ];
 }

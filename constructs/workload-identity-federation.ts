@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { Annotations, dependable, type ITerraformDependable, type TerraformProvider, Token } from "cdktf";
-import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
+import { FederatedIdentityCredential, type FederatedIdentityCredentialConfig } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import type { IAksCluster } from "./aks-cluster";
 import type { IManagedIdentity } from "./managed-identity";
@@ -59,31 +59,7 @@ export class WorkloadIdentityFederation extends Construct implements IPodIdentit
   constructor(scope: Construct, id: string, props: WorkloadIdentityFederationProps) {
     requireProps(scope, id, props, { identity: FIX.identity, cluster: FIX.cluster });
     super(scope, id);
-    const check = new Checker(this.node.path);
-    check.check("namespace", props.namespace, Rules.namespace);
-    check.check("serviceAccountName", props.serviceAccountName, Rules.objectName);
-    check.check("tenantId", props.tenantId, Rules.guid);
-    const issuer = props.cluster.oidcIssuerUrl;
-    if (issuer === undefined) {
-      check.add(
-        "cluster.oidcIssuerUrl",
-        undefined,
-        "is unknown: workload identity needs the cluster's OIDC issuer",
-        "look the cluster up by name (cluster.lookup), or set cluster.oidcIssuerUrl from `az aks show --query oidcIssuerProfile.issuerUrl`",
-      );
-    } else {
-      check.check("cluster.oidcIssuerUrl", issuer, Rules.httpsUrl);
-    }
-    const existing = props.identity.node.children.filter((c) => c instanceof FederatedIdentityCredential).length;
-    if (existing >= MAX_FEDERATED_CREDENTIALS_PER_IDENTITY) {
-      check.add(
-        "identity",
-        props.identity.name,
-        `already has ${existing} federated credentials; Azure allows at most ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} per identity`,
-        "give the extra workloads their own identity",
-      );
-    }
-    check.throwIfAny();
+    validateProps(this.node.path, props);
 
     if (props.cluster.oidcIssuerEnabled === false) {
       Annotations.of(this).addWarning(
@@ -96,28 +72,17 @@ export class WorkloadIdentityFederation extends Construct implements IPodIdentit
     this.subject = serviceAccountSubject(props.namespace, props.serviceAccountName);
     this.podLabels = { [WORKLOAD_IDENTITY_USE_LABEL]: "true" };
 
-    const enabled = props.cluster.oidcIssuerEnabled;
     // The credential lives under the identity, so the per-identity limit can be counted there.
     this.credential = new FederatedIdentityCredential(props.identity, `Federation-${props.namespace}-${props.serviceAccountName}`, {
       // Azure allows 3–120 letters, digits, '-' and '_'; ServiceAccount names may contain dots.
       name: `${props.namespace}-${props.serviceAccountName}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 120),
       resourceGroupName: props.identity.resourceGroupName,
       parentId: props.identity.identityId,
-      issuer: issuer!,
+      issuer: props.cluster.oidcIssuerUrl!,
       subject: this.subject,
       audience: [WORKLOAD_IDENTITY_AUDIENCE],
       provider: props.azureProvider,
-      lifecycle:
-        typeof enabled === "string" && Token.isUnresolved(enabled)
-          ? {
-              precondition: [
-                {
-                  condition: enabled,
-                  errorMessage: `The cluster's OIDC issuer is off, so workload identity for ${this.subject} cannot work. Enable oidc_issuer_enabled and workload_identity_enabled on the AKS cluster first (az aks update --enable-oidc-issuer --enable-workload-identity).`,
-                },
-              ],
-            }
-          : undefined,
+      lifecycle: oidcIssuerPrecondition(props.cluster.oidcIssuerEnabled, this.subject),
     });
 
     if (props.createServiceAccount ?? true) {
@@ -146,4 +111,50 @@ export class WorkloadIdentityFederation extends Construct implements IPodIdentit
     const sa = this.serviceAccount;
     if (sa) sa.dependsOn = [...(sa.dependsOn ?? []), ...deps.map(dependable)];
   }
+}
+
+/** Every problem with the props, thrown together. */
+function validateProps(path: string, props: WorkloadIdentityFederationProps): void {
+  const check = new Checker(path);
+  check.check("namespace", props.namespace, Rules.namespace);
+  check.check("serviceAccountName", props.serviceAccountName, Rules.objectName);
+  check.check("tenantId", props.tenantId, Rules.guid);
+  const issuer = props.cluster.oidcIssuerUrl;
+  if (issuer === undefined) {
+    check.add(
+      "cluster.oidcIssuerUrl",
+      undefined,
+      "is unknown: workload identity needs the cluster's OIDC issuer",
+      "look the cluster up by name (cluster.lookup), or set cluster.oidcIssuerUrl from `az aks show --query oidcIssuerProfile.issuerUrl`",
+    );
+  } else {
+    check.check("cluster.oidcIssuerUrl", issuer, Rules.httpsUrl);
+  }
+  const existing = props.identity.node.children.filter((c) => c instanceof FederatedIdentityCredential).length;
+  if (existing >= MAX_FEDERATED_CREDENTIALS_PER_IDENTITY) {
+    check.add(
+      "identity",
+      props.identity.name,
+      `already has ${existing} federated credentials; Azure allows at most ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} per identity`,
+      "give the extra workloads their own identity",
+    );
+  }
+  check.throwIfAny();
+}
+
+/**
+ * When the cluster's OIDC issuer setting is known only at plan time (a looked-up cluster), a
+ * precondition on the credential stops the apply with the fix instead of a silent failure.
+ */
+function oidcIssuerPrecondition(enabled: IAksCluster["oidcIssuerEnabled"], subject: string): FederatedIdentityCredentialConfig["lifecycle"] {
+  return typeof enabled === "string" && Token.isUnresolved(enabled)
+    ? {
+        precondition: [
+          {
+            condition: enabled,
+            errorMessage: `The cluster's OIDC issuer is off, so workload identity for ${subject} cannot work. Enable oidc_issuer_enabled and workload_identity_enabled on the AKS cluster first (az aks update --enable-oidc-issuer --enable-workload-identity).`,
+          },
+        ],
+      }
+    : undefined;
 }

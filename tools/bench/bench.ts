@@ -49,89 +49,96 @@ export const USAGE = `usage: npm run bench -- [options]
   --render FILE      rewrite bench.md and bench.svg beside FILE (a bench.json), no runs
 `;
 
+/** The options as given on the command line, before defaults. */
+interface GivenOptions {
+  mode: BenchOptions["mode"];
+  teams?: number[];
+  layouts?: StackLayout[];
+  runs?: number;
+  warmup?: number;
+  template?: boolean;
+  out?: string;
+  profile?: number;
+  render?: string;
+  help: boolean;
+}
+
+function intArg(flag: string, v: string | undefined, min: number, max: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} needs a whole number from ${min} to ${max}, not ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** What each flag does; `value()` takes the flag's value (`--flag=v` or the next argument). */
+const FLAGS: Readonly<Record<string, (o: GivenOptions, value: () => string | undefined) => void>> = {
+  "--smoke": (o) => {
+    o.mode = "smoke";
+  },
+  "--full": (o) => {
+    o.mode = "full";
+  },
+  "--teams": (o, value) => {
+    o.teams = String(value() ?? "")
+      .split(",")
+      .map((t) => intArg("--teams", t.trim(), 1, MAX_TEAMS));
+  },
+  "--layouts": (o, value) => {
+    o.layouts = String(value() ?? "")
+      .split(",")
+      .map((l) => {
+        if (l !== "shared" && l !== "per-team") throw new Error(`--layouts takes shared and/or per-team, not ${JSON.stringify(l)}`);
+        return l;
+      });
+  },
+  "--runs": (o, value) => {
+    o.runs = intArg("--runs", value(), 1, 100);
+  },
+  "--warmup": (o, value) => {
+    o.warmup = intArg("--warmup", value(), 0, 10);
+  },
+  "--no-template": (o) => {
+    o.template = false;
+  },
+  "--out": (o, value) => {
+    o.out = value();
+    if (!o.out) throw new Error("--out needs a directory");
+  },
+  "--profile": (o, value) => {
+    o.profile = intArg("--profile", value(), 1, MAX_TEAMS);
+  },
+  "--render": (o, value) => {
+    const render = value();
+    if (!render) throw new Error("--render needs a bench.json file");
+    o.render = path.resolve(render);
+  },
+  "--help": (o) => {
+    o.help = true;
+  },
+};
+const FLAG_ALIASES: Readonly<Record<string, string>> = { "--layout": "--layouts", "-h": "--help" };
+
 /** Parses the command line. */
 export function parseArgs(argv: readonly string[], root: string): BenchOptions {
-  let mode: BenchOptions["mode"] = "standard";
-  let teams: number[] | undefined;
-  let layouts: StackLayout[] | undefined;
-  let runs: number | undefined;
-  let warmup: number | undefined;
-  let template: boolean | undefined;
-  let out: string | undefined;
-  let profile: number | undefined;
-  let render: string | undefined;
-  let help = false;
-  const intArg = (flag: string, v: string | undefined, min: number, max: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} needs a whole number from ${min} to ${max}, not ${JSON.stringify(v)}`);
-    return n;
-  };
+  const o: GivenOptions = { mode: "standard", help: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
-    const value = () => inline ?? argv[++i];
-    switch (flag) {
-      case "--smoke":
-        mode = "smoke";
-        break;
-      case "--full":
-        mode = "full";
-        break;
-      case "--teams":
-        teams = String(value() ?? "")
-          .split(",")
-          .map((t) => intArg("--teams", t.trim(), 1, MAX_TEAMS));
-        break;
-      case "--layouts":
-      case "--layout":
-        layouts = String(value() ?? "")
-          .split(",")
-          .map((l) => {
-            if (l !== "shared" && l !== "per-team") throw new Error(`--layouts takes shared and/or per-team, not ${JSON.stringify(l)}`);
-            return l;
-          });
-        break;
-      case "--runs":
-        runs = intArg("--runs", value(), 1, 100);
-        break;
-      case "--warmup":
-        warmup = intArg("--warmup", value(), 0, 10);
-        break;
-      case "--no-template":
-        template = false;
-        break;
-      case "--out":
-        out = value();
-        if (!out) throw new Error("--out needs a directory");
-        break;
-      case "--profile":
-        profile = intArg("--profile", value(), 1, MAX_TEAMS);
-        break;
-      case "--render":
-        render = value();
-        if (!render) throw new Error("--render needs a bench.json file");
-        render = path.resolve(render);
-        break;
-      case "--help":
-      case "-h":
-        help = true;
-        break;
-      default:
-        throw new Error(`unknown option ${JSON.stringify(a)}`);
-    }
+    const [given, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const flag = Object.hasOwn(FLAG_ALIASES, given) ? FLAG_ALIASES[given] : given;
+    if (!Object.hasOwn(FLAGS, flag)) throw new Error(`unknown option ${JSON.stringify(a)}`);
+    FLAGS[flag](o, () => inline ?? argv[++i]);
   }
-  const smoke = mode === "smoke";
+  const smoke = o.mode === "smoke";
   return {
-    mode,
-    teams: [...new Set(teams ?? (smoke ? [1] : [1, 10, 100, 1000]))].sort((a, b) => a - b),
-    layouts: layouts ?? ["shared", "per-team"],
-    runs: runs ?? (smoke ? 1 : 5),
-    warmup: warmup ?? (smoke ? 0 : 1),
-    template: template ?? !smoke,
-    out: path.resolve(root, out ?? (smoke ? "bench-results/tmp/smoke" : "bench-results")),
-    profile,
-    render,
-    help,
+    mode: o.mode,
+    teams: [...new Set(o.teams ?? (smoke ? [1] : [1, 10, 100, 1000]))].sort((a, b) => a - b),
+    layouts: o.layouts ?? ["shared", "per-team"],
+    runs: o.runs ?? (smoke ? 1 : 5),
+    warmup: o.warmup ?? (smoke ? 0 : 1),
+    template: o.template ?? !smoke,
+    out: path.resolve(root, o.out ?? (smoke ? "bench-results/tmp/smoke" : "bench-results")),
+    profile: o.profile,
+    render: o.render,
+    help: o.help,
   };
 }
 
@@ -164,18 +171,26 @@ export const TEMPLATE_ENTRY = [
 
 const NO_NPM_NOISE = { npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" };
 
+/** A scratch output directory for one command, emptied before each run. */
+function outdir(tmp: string, name: string): { dir: string; prepare: () => void } {
+  const dir = path.join(tmp, name);
+  return { dir, prepare: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
 /** The default-app commands, in table order. */
 export function defaultAppCommands(root: string, tmp: string, opts: Pick<BenchOptions, "mode" | "template">): BenchCommand[] {
-  const outdir = (name: string) => {
-    const dir = path.join(tmp, name);
-    return { dir, prepare: () => fs.rmSync(dir, { recursive: true, force: true }) };
-  };
-  const synth = outdir("synth");
-  const stacks = outdir("token-stacks");
-  const npmSynth = outdir("npm-synth");
-  const template = outdir("template");
-  const tsNodeDeep = outdir("ts-node-deep");
-  const cli = outdir("cli");
+  return [
+    ...ourSynthCommands(root, tmp, opts.mode),
+    ...(opts.template ? templateCommands(root, tmp) : []),
+    ...(opts.mode === "full" ? [cdktfCliCommand(root, tmp)] : []),
+  ];
+}
+
+/** The floor and our synth: the process, with cdktf's token stacks on (not in smoke mode), and through npm. */
+function ourSynthCommands(root: string, tmp: string, mode: BenchOptions["mode"]): BenchCommand[] {
+  const synth = outdir(tmp, "synth");
+  const stacks = outdir(tmp, "token-stacks");
+  const npmSynth = outdir(tmp, "npm-synth");
   const cmds: BenchCommand[] = [
     {
       id: IDS.floor,
@@ -196,7 +211,7 @@ export function defaultAppCommands(root: string, tmp: string, opts: Pick<BenchOp
       prepare: synth.prepare,
     },
   ];
-  if (opts.mode !== "smoke") {
+  if (mode !== "smoke") {
     // What patches/cdktf+0.21.0.patch saves: the same synth with cdktf's token creation stacks on.
     cmds.push({
       id: "token-stacks",
@@ -219,11 +234,18 @@ export function defaultAppCommands(root: string, tmp: string, opts: Pick<BenchOp
     env: { CDKTF_OUTDIR: npmSynth.dir, ...NO_NPM_NOISE },
     prepare: npmSynth.prepare,
   });
-  if (opts.template) {
-    // The cdktf project template: `ts-node main.ts` (type-checking) with the provider barrels
-    // imported. Same app and config; only the two barrel imports are added.
-    const entry = path.join(root, ".build", "template-main.ts");
-    cmds.push({
+  return cmds;
+}
+
+/** The template way, and ts-node alone on our deep imports. */
+function templateCommands(root: string, tmp: string): BenchCommand[] {
+  const template = outdir(tmp, "template");
+  const tsNodeDeep = outdir(tmp, "ts-node-deep");
+  // The cdktf project template: `ts-node main.ts` (type-checking) with the provider barrels
+  // imported. Same app and config; only the two barrel imports are added.
+  const entry = path.join(root, ".build", "template-main.ts");
+  return [
+    {
       id: IDS.template,
       label: "template way (ts-node + provider barrels)",
       display: "npx ts-node main.ts, barrel imports",
@@ -236,9 +258,9 @@ export function defaultAppCommands(root: string, tmp: string, opts: Pick<BenchOp
         fs.mkdirSync(path.dirname(entry), { recursive: true });
         fs.writeFileSync(entry, TEMPLATE_ENTRY);
       },
-    });
+    },
     // The same without the barrels: what ts-node alone costs on this project's deep imports.
-    cmds.push({
+    {
       id: "ts-node-deep",
       label: "ts-node on our deep imports",
       display: "npx ts-node main.ts",
@@ -247,21 +269,23 @@ export function defaultAppCommands(root: string, tmp: string, opts: Pick<BenchOp
       cwd: root,
       env: { CDKTF_OUTDIR: tsNodeDeep.dir, ...NO_NPM_NOISE },
       prepare: tsNodeDeep.prepare,
-    });
-  }
-  if (opts.mode === "full") {
-    cmds.push({
-      id: "cdktf-cli",
-      label: "cdktf CLI around our app",
-      display: "npx cdktf synth",
-      cmd: "npx",
-      args: ["cdktf", "synth", "--output", cli.dir],
-      cwd: root,
-      env: { CHECKPOINT_DISABLE: "1", ...NO_NPM_NOISE },
-      prepare: cli.prepare,
-    });
-  }
-  return cmds;
+    },
+  ];
+}
+
+/** The cdktf CLI around our app (`--full` only). */
+function cdktfCliCommand(root: string, tmp: string): BenchCommand {
+  const cli = outdir(tmp, "cli");
+  return {
+    id: "cdktf-cli",
+    label: "cdktf CLI around our app",
+    display: "npx cdktf synth",
+    cmd: "npx",
+    args: ["cdktf", "synth", "--output", cli.dir],
+    cwd: root,
+    env: { CHECKPOINT_DISABLE: "1", ...NO_NPM_NOISE },
+    prepare: cli.prepare,
+  };
 }
 
 /** The generated-config command for N teams per environment. */
@@ -354,75 +378,97 @@ export async function cli(argv: string[]): Promise<number> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "aks-bench-"));
   try {
     if (opts.profile !== undefined) return await profileRun(root, reporter, tmp, opts.profile);
-    const loadAvgStart = os.loadavg();
-    const measureOpts = { runs: opts.runs, warmup: opts.warmup, reporter, scratch: tmp, log };
-
-    log(`default app: ${opts.warmup} warm-up + ${opts.runs} runs, round-robin`);
-    const defaultCmds = defaultAppCommands(root, tmp, opts);
-    const defaultApp = await measureGroup(defaultCmds, measureOpts);
-    const defaultOutput = tryCount(path.join(tmp, "synth"));
-
-    const teamRows: TeamsRow[] = [];
-    for (const layout of opts.layouts) {
-      for (const n of opts.teams) {
-        log(`${n} teams per environment, ${layout} layout`);
-        const c = teamsCommand(root, tmp, n, layout);
-        const [m] = await measureGroup([c], measureOpts);
-        teamRows.push({ teams: n, layout, measurement: m, output: tryCount(c.outdir) });
-        fs.rmSync(c.outdir, { recursive: true, force: true });
-      }
-    }
-
-    let project: Measurement[] = [];
-    if (opts.mode === "full") {
-      log("project commands: npm test, jest, tsc --noEmit");
-      project = await measureGroup(projectCommands(root), measureOpts);
-    }
-
-    const byId = new Map(defaultApp.map((m) => [m.id, m]));
-    const template = byId.get(IDS.template);
-    const floor = byId.get(IDS.floor);
-    const all = [...defaultApp, ...teamRows.map((t) => t.measurement), ...project];
-    const budgets = checkBudgets(all);
-    const enforced = opts.mode !== "smoke";
-    const failures = all.filter((m) => m.error);
-    const results: BenchResults = {
-      schema: 1,
-      date: new Date().toISOString(),
-      mode: opts.mode,
-      enforced,
-      machine: {
-        cpus: os.cpus().length,
-        cpuModel: os.cpus()[0]?.model.trim() ?? "unknown",
-        node: process.versions.node,
-        platform: `${os.platform()} ${os.release()}`,
-        totalMemMiB: Math.round(os.totalmem() / 1048576),
-        loadAvgStart: loadAvgStart.map((v) => Math.round(v * 100) / 100),
-        loadAvgEnd: os.loadavg().map((v) => Math.round(v * 100) / 100),
-      },
-      settings: { runs: opts.runs, warmup: opts.warmup, teams: opts.teams, layouts: opts.layouts, tokenStacks: process.env.AKS_TOKEN_STACKS === "1" },
-      defaultApp: defaultApp.map((m) => ({ ...m, ratios: ratiosOf(m, template, floor) })),
-      defaultOutput,
-      teams: teamRows.map((t) => ({ ...t, ratios: ratiosOf(t.measurement, t.teams === 1 ? template : undefined, floor) })),
-      project,
-      budgets,
-      ok: failures.length === 0 && (!enforced || budgets.every((b) => b.status !== "miss")),
-    };
-    process.stdout.write(writeOutputs(opts.out, results));
-    log(`wrote ${["bench.json", "bench.md", "bench.svg"].map((f) => path.relative(root, path.join(opts.out, f))).join(", ")}`);
-    if (failures.length) {
-      for (const f of failures) log(`FAILED ${f.id}: ${f.error}`);
-      return 2;
-    }
-    const misses = budgets.filter((b) => b.status === "miss");
-    if (misses.length && enforced) {
-      log(`${misses.length} budget(s) missed: ${misses.map((b) => b.id).join(", ")}`);
-      return 1;
-    }
-    return 0;
+    return await benchRun(root, reporter, tmp, opts);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** Everything a bench run measures. */
+interface Measured {
+  readonly defaultApp: Measurement[];
+  readonly defaultOutput?: OutputSummary;
+  readonly teamRows: TeamsRow[];
+  readonly project: Measurement[];
+}
+
+/** The bench proper: measures, writes the outputs, checks the budgets; returns the exit code. */
+async function benchRun(root: string, reporter: string, tmp: string, opts: BenchOptions): Promise<number> {
+  const loadAvgStart = os.loadavg();
+  const measured = await measureAll(root, tmp, opts, { runs: opts.runs, warmup: opts.warmup, reporter, scratch: tmp, log });
+  const results = resultsOf(opts, loadAvgStart, measured);
+  process.stdout.write(writeOutputs(opts.out, results));
+  log(`wrote ${["bench.json", "bench.md", "bench.svg"].map((f) => path.relative(root, path.join(opts.out, f))).join(", ")}`);
+  const failures = [...measured.defaultApp, ...measured.teamRows.map((t) => t.measurement), ...measured.project].filter((m) => m.error);
+  if (failures.length) {
+    for (const f of failures) log(`FAILED ${f.id}: ${f.error}`);
+    return 2;
+  }
+  const misses = results.budgets.filter((b) => b.status === "miss");
+  if (misses.length && results.enforced) {
+    log(`${misses.length} budget(s) missed: ${misses.map((b) => b.id).join(", ")}`);
+    return 1;
+  }
+  return 0;
+}
+
+/** The default app (round-robin), then each generated config, then (`--full`) the project commands. */
+async function measureAll(root: string, tmp: string, opts: BenchOptions, measureOpts: Parameters<typeof measureGroup>[1]): Promise<Measured> {
+  log(`default app: ${opts.warmup} warm-up + ${opts.runs} runs, round-robin`);
+  const defaultCmds = defaultAppCommands(root, tmp, opts);
+  const defaultApp = await measureGroup(defaultCmds, measureOpts);
+  const defaultOutput = tryCount(path.join(tmp, "synth"));
+
+  const teamRows: TeamsRow[] = [];
+  for (const layout of opts.layouts) {
+    for (const n of opts.teams) {
+      log(`${n} teams per environment, ${layout} layout`);
+      const c = teamsCommand(root, tmp, n, layout);
+      const [m] = await measureGroup([c], measureOpts);
+      teamRows.push({ teams: n, layout, measurement: m, output: tryCount(c.outdir) });
+      fs.rmSync(c.outdir, { recursive: true, force: true });
+    }
+  }
+
+  let project: Measurement[] = [];
+  if (opts.mode === "full") {
+    log("project commands: npm test, jest, tsc --noEmit");
+    project = await measureGroup(projectCommands(root), measureOpts);
+  }
+  return { defaultApp, defaultOutput, teamRows, project };
+}
+
+/** bench.json's content: the machine, the settings, every figure with its ratios, the budgets. */
+function resultsOf(opts: BenchOptions, loadAvgStart: number[], { defaultApp, defaultOutput, teamRows, project }: Measured): BenchResults {
+  const byId = new Map(defaultApp.map((m) => [m.id, m]));
+  const template = byId.get(IDS.template);
+  const floor = byId.get(IDS.floor);
+  const all = [...defaultApp, ...teamRows.map((t) => t.measurement), ...project];
+  const budgets = checkBudgets(all);
+  const enforced = opts.mode !== "smoke";
+  const failures = all.filter((m) => m.error);
+  return {
+    schema: 1,
+    date: new Date().toISOString(),
+    mode: opts.mode,
+    enforced,
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model.trim() ?? "unknown",
+      node: process.versions.node,
+      platform: `${os.platform()} ${os.release()}`,
+      totalMemMiB: Math.round(os.totalmem() / 1048576),
+      loadAvgStart: loadAvgStart.map((v) => Math.round(v * 100) / 100),
+      loadAvgEnd: os.loadavg().map((v) => Math.round(v * 100) / 100),
+    },
+    settings: { runs: opts.runs, warmup: opts.warmup, teams: opts.teams, layouts: opts.layouts, tokenStacks: process.env.AKS_TOKEN_STACKS === "1" },
+    defaultApp: defaultApp.map((m) => ({ ...m, ratios: ratiosOf(m, template, floor) })),
+    defaultOutput,
+    teams: teamRows.map((t) => ({ ...t, ratios: ratiosOf(t.measurement, t.teams === 1 ? template : undefined, floor) })),
+    project,
+    budgets,
+    ok: failures.length === 0 && (!enforced || budgets.every((b) => b.status !== "miss")),
+  };
 }
 
 if (require.main === module) {

@@ -45,42 +45,52 @@ function real(values: FindingValues, field: keyof FindingValues): string[] {
   return (values[field] ?? []).filter((v) => !v.startsWith("("));
 }
 
-/** Compares a finding's values with one environment's config. */
-export function matchEnvironment(id: FindingId, values: FindingValues, env: EnvironmentConfig, platform: PlatformConfig): EnvMatch {
-  const checks: ConfigCheck[] = [];
-  let team: AppTeamConfig | undefined;
-  const pool = env.cluster.agentPool;
-  const setTeam = (t: AppTeamConfig | undefined): void => {
-    team ??= t;
-  };
+/** What the comparisons share: the finding, one environment, the checks so far and the team they point to. */
+interface MatchState {
+  readonly id: FindingId;
+  readonly values: FindingValues;
+  readonly env: EnvironmentConfig;
+  readonly platform: PlatformConfig;
+  readonly checks: ConfigCheck[];
+  /** The first team a log value pointed to. */
+  team?: AppTeamConfig;
+}
 
-  // The agent-pool (kubelet) identity.
-  if (AGENT_POOL_PRINCIPAL.has(id) || id === "principal-not-found") {
-    for (const principal of real(values, "principalId")) {
-      const field = "cluster.agentPool.principalId";
-      if (pool?.principalId) {
-        if (eq(pool.principalId, principal)) {
-          checks.push({ status: "match", field, message: `the client ${principal} is the agent-pool identity ${pool.identityName} of ${env.name}` });
-        } else if (AGENT_POOL_PRINCIPAL.has(id)) {
-          const other = agentPoolOwner(platform, principal);
-          checks.push({
-            status: "mismatch",
-            field,
-            message: `the client ${principal} in the log is not the agent-pool identity configured for ${env.name} (${pool.principalId})${other ? `: it is ${other.name}'s (${other.cluster.agentPool?.identityName})` : ""}: a wrong cluster or a stale config`,
-          });
-        }
+function setTeam(s: MatchState, t: AppTeamConfig | undefined): void {
+  s.team ??= t;
+}
+
+/** The agent-pool (kubelet) identity. */
+function checkAgentPool({ id, values, env, platform, checks }: MatchState): void {
+  const pool = env.cluster.agentPool;
+  if (!(AGENT_POOL_PRINCIPAL.has(id) || id === "principal-not-found")) return;
+  for (const principal of real(values, "principalId")) {
+    const field = "cluster.agentPool.principalId";
+    if (pool?.principalId) {
+      if (eq(pool.principalId, principal)) {
+        checks.push({ status: "match", field, message: `the client ${principal} is the agent-pool identity ${pool.identityName} of ${env.name}` });
       } else if (AGENT_POOL_PRINCIPAL.has(id)) {
         const other = agentPoolOwner(platform, principal);
-        checks.push(
-          other && other.name !== env.name
-            ? { status: "mismatch", field, message: `the client ${principal} in the log is not the agent-pool identity configured for ${env.name}: it is ${other.name}'s agent pool (${other.cluster.agentPool?.identityName}): a wrong cluster or a stale config` }
-            : { status: "unknown", field, message: `${env.name} has no cluster.agentPool.principalId: cannot tell whether ${principal} is its agent pool (${pool?.identityName ?? "from the cluster lookup"})` },
-        );
+        checks.push({
+          status: "mismatch",
+          field,
+          message: `the client ${principal} in the log is not the agent-pool identity configured for ${env.name} (${pool.principalId})${other ? `: it is ${other.name}'s (${other.cluster.agentPool?.identityName})` : ""}: a wrong cluster or a stale config`,
+        });
       }
+    } else if (AGENT_POOL_PRINCIPAL.has(id)) {
+      const other = agentPoolOwner(platform, principal);
+      checks.push(
+        other && other.name !== env.name
+          ? { status: "mismatch", field, message: `the client ${principal} in the log is not the agent-pool identity configured for ${env.name}: it is ${other.name}'s agent pool (${other.cluster.agentPool?.identityName}): a wrong cluster or a stale config` }
+          : { status: "unknown", field, message: `${env.name} has no cluster.agentPool.principalId: cannot tell whether ${principal} is its agent pool (${pool?.identityName ?? "from the cluster lookup"})` },
+      );
     }
   }
+}
 
-  // Node resource group and cluster subscription.
+/** Node resource group and cluster subscription. */
+function checkClusterPlacement({ values, env, checks }: MatchState): void {
+  const pool = env.cluster.agentPool;
   for (const rg of real(values, "nodeResourceGroup")) {
     const field = "cluster.agentPool.nodeResourceGroupName";
     if (pool) {
@@ -100,12 +110,15 @@ export function matchEnvironment(id: FindingId, values: FindingValues, env: Envi
         : { status: "mismatch", field: "cluster.subscriptionId", message: `the cluster subscription ${sub} in the log is not ${env.name}'s (${env.cluster.subscriptionId})` },
     );
   }
+}
 
-  // The app identity.
+/** The app identity. */
+function checkAppIdentity(s: MatchState): void {
+  const { values, env, checks } = s;
   for (const idText of real(values, "identityResourceId")) {
     const t = env.teams.find((x) => eq(identityResourceId(env, x), idText));
     if (t) {
-      setTeam(t);
+      setTeam(s, t);
       checks.push({ status: "match", field: `teams[${t.name}].identity`, message: `identity ${t.identity.name} is team ${t.name}'s identity in ${env.name}` });
     } else {
       const p = parseArmId(idText);
@@ -117,15 +130,18 @@ export function matchEnvironment(id: FindingId, values: FindingValues, env: Envi
       });
     }
   }
+}
 
-  // The vault.
+/** The vault, and whether its access mode agrees with the config. */
+function checkVault(s: MatchState): void {
+  const { id, values, env, checks } = s;
   for (const vault of real(values, "vaultName")) {
     const t = env.teams.find((x) => eq(x.keyVault.name, vault));
     if (!t) {
       checks.push({ status: "mismatch", field: "teams[].keyVault.name", message: `vault ${vault} is not a vault of ${env.name} (configured: ${env.teams.map((x) => x.keyVault.name).join(", ") || "none"})` });
       continue;
     }
-    setTeam(t);
+    setTeam(s, t);
     checks.push({ status: "match", field: `teams[${t.name}].keyVault.name`, message: `vault ${vault} is team ${t.name}'s` });
     const rbac = t.keyVault.rbacAuthorization === true;
     if (id === "missing-keyvault-rbac-role" && !rbac) {
@@ -135,8 +151,10 @@ export function matchEnvironment(id: FindingId, values: FindingValues, env: Envi
       checks.push({ status: "mismatch", field: `teams[${t.name}].keyVault.rbacAuthorization`, message: `the vault answers with access policies, but the config says keyVault.rbacAuthorization: true: the deployed vault and the config disagree` });
     }
   }
+}
 
-  // Tenant.
+/** Tenant. */
+function checkTenant({ values, env, checks }: MatchState): void {
   for (const tenant of real(values, "tenantId")) {
     checks.push(
       eq(env.tenantId, tenant)
@@ -144,8 +162,11 @@ export function matchEnvironment(id: FindingId, values: FindingValues, env: Envi
         : { status: "mismatch", field: "tenantId", message: `tenant ${tenant} in the log is not ${env.name}'s (${env.tenantId})` },
     );
   }
+}
 
-  // Workload identity: subject, issuer, audience.
+/** Workload identity: the ServiceAccount subject. */
+function checkSubject(s: MatchState): void {
+  const { values, env, checks } = s;
   for (const subject of real(values, "subject")) {
     const sa = parseServiceAccountSubject(subject);
     if (!sa) {
@@ -155,12 +176,12 @@ export function matchEnvironment(id: FindingId, values: FindingValues, env: Envi
     const wiTeams = env.teams.filter((x) => x.workloadIdentity);
     const exact = wiTeams.find((x) => x.namespace === sa.namespace && x.workloadIdentity?.serviceAccountName === sa.name);
     if (exact) {
-      setTeam(exact);
+      setTeam(s, exact);
       checks.push({ status: "match", field: `teams[${exact.name}].workloadIdentity.serviceAccountName`, message: `subject ${subject} is team ${exact.name}'s ServiceAccount: the federated credential's subject or issuer is what differs` });
       continue;
     }
     const near = env.teams.find((x) => eq(x.namespace, sa.namespace)) ?? wiTeams.find((x) => eq(x.workloadIdentity?.serviceAccountName ?? "", sa.name));
-    setTeam(near);
+    setTeam(s, near);
     const expected = near?.workloadIdentity ? serviceAccountSubject(near.namespace, near.workloadIdentity.serviceAccountName) : undefined;
     checks.push({
       status: "mismatch",
@@ -170,6 +191,10 @@ export function matchEnvironment(id: FindingId, values: FindingValues, env: Envi
         : `no team of ${env.name} configures workload identity for ${subject}`,
     });
   }
+}
+
+/** Workload identity: the token's issuer and audience. */
+function checkIssuerAndAudience({ values, env, checks }: MatchState): void {
   for (const issuer of real(values, "issuer")) {
     const want = env.cluster.oidcIssuerUrl;
     if (!want) {
@@ -192,14 +217,17 @@ export function matchEnvironment(id: FindingId, values: FindingValues, env: Envi
       checks.push({ status: "mismatch", field: "WorkloadIdentityFederation audience", message: `audience ${audience} is not ${WORKLOAD_IDENTITY_AUDIENCE}` });
     }
   }
+}
 
-  // Namespace, binding, AzureIdentity (aad-pod-identity).
+/** Namespace, binding, AzureIdentity (aad-pod-identity). */
+function checkPodIdentityObjects(s: MatchState): void {
+  const { id, values, env, checks } = s;
   const namespaces = new Set([...real(values, "namespace"), ...real(values, "pod").map((p) => p.split("/")[0])]);
   if (id !== "federated-credential-mismatch") {
     for (const ns of namespaces) {
       const t = env.teams.find((x) => x.namespace === ns);
       if (t) {
-        setTeam(t);
+        setTeam(s, t);
         checks.push({ status: "match", field: `teams[${t.name}].namespace`, message: `namespace ${ns} is team ${t.name}'s` });
       } else {
         checks.push({ status: "mismatch", field: "teams[].namespace", message: `namespace ${ns} is not the namespace of any team of ${env.name}` });
@@ -221,7 +249,7 @@ export function matchEnvironment(id: FindingId, values: FindingValues, env: Envi
     const [ns, name] = a.split("/");
     const t = env.teams.find((x) => x.namespace === ns);
     if (t?.podIdentity) {
-      setTeam(t);
+      setTeam(s, t);
       checks.push(
         t.podIdentity.azureIdentityName === name
           ? { status: "match", field: `teams[${t.name}].podIdentity.azureIdentityName`, message: `AzureIdentity ${a} is team ${t.name}'s` }
@@ -229,6 +257,10 @@ export function matchEnvironment(id: FindingId, values: FindingValues, env: Envi
       );
     }
   }
+}
+
+/** The matched team's identity mode against the mechanism the finding shows; a principal no config knows. */
+function checkTeamMode({ id, values, env, checks, team }: MatchState): void {
   if (team && (id === "identity-not-assigned" || id === "clientid-not-bound" || id === "pruned-crd-fields") && (team.identityMode ?? "pod-identity") === "workload-identity") {
     checks.push({ status: "mismatch", field: `teams[${team.name}].identityMode`, message: `team ${team.name} is configured for workload identity only, yet its pods go through aad-pod-identity` });
   }
@@ -241,6 +273,24 @@ export function matchEnvironment(id: FindingId, values: FindingValues, env: Envi
       checks.push({ status: "unknown", field: "teams[].identity", message: `principal ${p} is not known to ${env.name}'s config (identity principal IDs are created at apply time)` });
     }
   }
+}
 
-  return { env: env.name, team, checks };
+/** The comparisons, in report order; the team checks come last as they use the team the others found. */
+const COMPARISONS: readonly ((s: MatchState) => void)[] = [
+  checkAgentPool,
+  checkClusterPlacement,
+  checkAppIdentity,
+  checkVault,
+  checkTenant,
+  checkSubject,
+  checkIssuerAndAudience,
+  checkPodIdentityObjects,
+  checkTeamMode,
+];
+
+/** Compares a finding's values with one environment's config. */
+export function matchEnvironment(id: FindingId, values: FindingValues, env: EnvironmentConfig, platform: PlatformConfig): EnvMatch {
+  const state: MatchState = { id, values, env, platform, checks: [] };
+  for (const compare of COMPARISONS) compare(state);
+  return { env: env.name, team: state.team, checks: state.checks };
 }

@@ -61,10 +61,68 @@ function positiveInt(flag: string, value: string): number {
   return n;
 }
 
+/** What parsing carries from one argument to the next. */
+interface ParseState {
+  readonly args: Args;
+  /** `--stack` seen, waiting for its plan file. */
+  pendingStack?: string;
+}
+
+const setHelp = ({ args }: ParseState): void => {
+  args.help = true;
+};
+
+/** What each option does; `value()` takes its value (`--opt=value` or the next argument). */
+const OPTIONS: Readonly<Record<string, (st: ParseState, value: () => string) => void>> = {
+  "--json": ({ args }) => {
+    args.json = true;
+  },
+  "--out": ({ args }, value) => {
+    args.out = value();
+  },
+  "--stack": (st, value) => {
+    st.pendingStack = value();
+  },
+  "--protect": ({ args }, value) => {
+    args.protect.push(value());
+  },
+  "--allow-destroy": ({ args }, value) => {
+    args.allow.push(...splitPatterns(value()));
+  },
+  "--allow-file": ({ args }, value) => {
+    args.allowFiles.push(value());
+  },
+  "--changed-stacks": ({ args }, value) => {
+    args.changedStacks = value();
+  },
+  "--skipped": ({ args }, value) => {
+    args.skipped = value();
+  },
+  "--check": ({ args }, value) => {
+    const v = value();
+    const at = v.lastIndexOf("=");
+    if (at <= 0) throw new PlanReportError(`--check needs <name>=<outcome>, not "${v}"`);
+    args.checks.push({ name: v.slice(0, at), outcome: v.slice(at + 1) });
+  },
+  "--max-rows": ({ args }, value) => {
+    args.maxRows = positiveInt("--max-rows", value());
+  },
+  "--max-length": ({ args }, value) => {
+    args.maxLength = positiveInt("--max-length", value());
+  },
+  "--run-url": ({ args }, value) => {
+    args.runUrl = value();
+  },
+  "--title": ({ args }, value) => {
+    args.title = value();
+  },
+  "--help": setHelp,
+  "-h": setHelp,
+};
+
 /** Parses the command line (`--opt value` or `--opt=value`). */
 export function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { json: false, files: [], protect: [], allow: [], allowFiles: [], checks: [], help: false };
-  let pendingStack: string | undefined;
+  const st: ParseState = { args: { json: false, files: [], protect: [], allow: [], allowFiles: [], checks: [], help: false } };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i];
     const eq = raw.startsWith("--") ? raw.indexOf("=") : -1;
@@ -75,62 +133,16 @@ export function parseArgs(argv: readonly string[]): Args {
       if (v === undefined) throw new PlanReportError(`${flag} needs a value; see --help`);
       return v;
     };
-    switch (flag) {
-      case "--json":
-        args.json = true;
-        break;
-      case "--out":
-        args.out = value();
-        break;
-      case "--stack":
-        pendingStack = value();
-        break;
-      case "--protect":
-        args.protect.push(value());
-        break;
-      case "--allow-destroy":
-        args.allow.push(...splitPatterns(value()));
-        break;
-      case "--allow-file":
-        args.allowFiles.push(value());
-        break;
-      case "--changed-stacks":
-        args.changedStacks = value();
-        break;
-      case "--skipped":
-        args.skipped = value();
-        break;
-      case "--check": {
-        const v = value();
-        const at = v.lastIndexOf("=");
-        if (at <= 0) throw new PlanReportError(`--check needs <name>=<outcome>, not "${v}"`);
-        args.checks.push({ name: v.slice(0, at), outcome: v.slice(at + 1) });
-        break;
-      }
-      case "--max-rows":
-        args.maxRows = positiveInt(flag, value());
-        break;
-      case "--max-length":
-        args.maxLength = positiveInt(flag, value());
-        break;
-      case "--run-url":
-        args.runUrl = value();
-        break;
-      case "--title":
-        args.title = value();
-        break;
-      case "--help":
-      case "-h":
-        args.help = true;
-        break;
-      default:
-        if (raw.startsWith("-") && raw !== "-") throw new PlanReportError(`unknown option ${raw}; see --help`);
-        args.files.push({ file: raw, ...(pendingStack !== undefined ? { stack: pendingStack } : {}) });
-        pendingStack = undefined;
+    if (Object.hasOwn(OPTIONS, flag)) {
+      OPTIONS[flag](st, value);
+      continue;
     }
+    if (raw.startsWith("-") && raw !== "-") throw new PlanReportError(`unknown option ${raw}; see --help`);
+    st.args.files.push({ file: raw, ...(st.pendingStack !== undefined ? { stack: st.pendingStack } : {}) });
+    st.pendingStack = undefined;
   }
-  if (pendingStack !== undefined) throw new PlanReportError(`--stack ${pendingStack} names no plan file: put it before the file`);
-  return args;
+  if (st.pendingStack !== undefined) throw new PlanReportError(`--stack ${st.pendingStack} names no plan file: put it before the file`);
+  return st.args;
 }
 
 function readChangedStacks(file: string): Pick<ChangedStacks, "stacks" | "plan"> {
