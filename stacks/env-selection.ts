@@ -38,7 +38,7 @@ export function selectedEnvironments(
   }
   let field = "--env";
   if (names.length === 0 && vars[ENV_SELECTOR]) {
-    names.push(...vars[ENV_SELECTOR]!.split(",").map((s) => s.trim()).filter(Boolean));
+    names.push(...vars[ENV_SELECTOR].split(",").map((s) => s.trim()).filter(Boolean));
     field = ENV_SELECTOR;
   }
   return { names: names.length ? names : undefined, field, issues, debug };

@@ -366,7 +366,7 @@ function synthMutated(mutate: ((c: Config) => void) | undefined, argv: readonly 
   const config: Config = structuredClone(platform) as Config;
   mutate?.(config);
   const { dir, outdir } = staleOutdir();
-  return { r: synthesize(config as PlatformConfig, argv, vars, outdir), dir };
+  return { r: synthesize(config, argv, vars, outdir), dir };
 }
 
 afterEach(() => jest.mocked(buildPlatform).mockClear());

@@ -29,7 +29,7 @@ function synthStacks(mutate: (c: Config) => void = () => undefined, vars: NodeJS
   const c = structuredClone(platform) as Config;
   mutate(c);
   const outdir = path.join(tmp("data-safety."), "cdktf.out");
-  const r = synthesize(c as PlatformConfig, [], vars, outdir);
+  const r = synthesize(c, [], vars, outdir);
   if (!r.ok) throw new Error(r.messages.join("\n"));
   const stacks = new Map(r.stacks.map((s) => [s, JSON.parse(fs.readFileSync(path.join(outdir, "stacks", s, "cdk.tf.json"), "utf8")) as Json]));
   return { stacks, outdir };
@@ -169,7 +169,7 @@ describe("GIVEN a secret value (sentinel)", () => {
       const smuggled = structuredClone(platform) as Config;
       Object.assign(envOf(smuggled, "prod").teams[0].keyVault.secrets[0], { value: SENTINEL, valueWo: SENTINEL, default: SENTINEL });
       const refusedOut = path.join(tmp("data-safety."), "cdktf.out");
-      const refused = synthesize(smuggled as PlatformConfig, [], {}, refusedOut);
+      const refused = synthesize(smuggled, [], {}, refusedOut);
       expect(refused.ok).toBe(false);
       for (const f of ["value", "valueWo", "default"]) expect(refused.messages.join("\n")).toContain(`keyVault.secrets[0].${f} "${SENTINEL}" is not a known field`);
       expect(fs.existsSync(refusedOut)).toBe(false);

@@ -73,7 +73,7 @@ describe("doctor cli", () => {
     [[path.join(LOGS, "does-not-exist.log")], "no such file"],
     [[LOGS], "it is a directory"],
   ])("GIVEN bad usage %j WHEN run THEN exit 2 with a one-line message", async (argv, message) => {
-    const r = await run(argv as string[]);
+    const r = await run(argv);
     expect(r.code).toBe(2);
     expect(r.err).toContain(message);
     expect(r.err.trim().split("\n")).toHaveLength(1);

@@ -54,7 +54,7 @@ describe.each([
   ["the default app (both environments, shared layout)", "default", platform],
   ["Dev/Test with pod and workload identity, one stack per team", "per-team-both", { environments: [perTeamBoth] }],
 ])("GIVEN %s", (_title, name, config) => {
-  const files = exportHcl(name, config as PlatformConfig);
+  const files = exportHcl(name, config);
 
   test("WHEN exported as HCL THEN every stack has a cdk.tf whose terraform block requires Terraform " + REQUIRED_TERRAFORM, () => {
     expect(files.size).toBeGreaterThanOrEqual(2);

@@ -130,7 +130,7 @@ describe("KeyVault", () => {
       expect(sleep.create_duration).toBe("90s");
       expect(sleep.depends_on).toEqual([`azurerm_role_assignment.${officerId}`]);
       expect(onlyResource(json, "azurerm_key_vault_secret").depends_on).toEqual([`time_sleep.${sleepId}`]);
-      expect((json as any).terraform.required_providers.time.source).toBe("hashicorp/time");
+      expect((json).terraform.required_providers.time.source).toBe("hashicorp/time");
       expect(resourceList(json, "azurerm_key_vault_access_policy")).toEqual([]);
     });
 

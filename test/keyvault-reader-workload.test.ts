@@ -98,7 +98,7 @@ describe("KeyVaultReaderWorkload (guide step 6)", () => {
       // THEN
       const d = deployment(json);
       // Typed resource, not a manifest: only the two aad-pod-identity CRs are manifests.
-      expect(Object.values(resources(json, "kubernetes_manifest")).map((m) => (m as Json).manifest.kind).sort()).toEqual([
+      expect(Object.values(resources(json, "kubernetes_manifest")).map((m) => (m).manifest.kind).sort()).toEqual([
         "AzureIdentity",
         "AzureIdentityBinding",
       ]);
@@ -277,7 +277,7 @@ describe("KeyVaultReaderWorkload (guide step 6)", () => {
       expect(pod.volume).toEqual([
         { name: "secrets-store", csi: { driver: "secrets-store.csi.k8s.io", read_only: true, volume_attributes: { secretProviderClass: "kv-westus2-aks" } } },
       ]);
-      const spcId = Object.entries(resources(json, "kubernetes_manifest")).find(([, m]) => (m as Json).manifest.kind === "SecretProviderClass")![0];
+      const spcId = Object.entries(resources(json, "kubernetes_manifest")).find(([, m]) => (m).manifest.kind === "SecretProviderClass")![0];
       expect(deployment(json).depends_on).toEqual([
         `azurerm_federated_identity_credential.${onlyResourceId(json, "azurerm_federated_identity_credential")}`,
         `kubernetes_service_account_v1.${onlyResourceId(json, "kubernetes_service_account_v1")}`,

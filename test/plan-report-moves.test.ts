@@ -13,7 +13,7 @@ import { planAgain, realPlan, RealPlan, terraformMissing } from "./fixtures/plan
 const SRC = join(__dirname, "fixtures", "plans", "moves-src");
 const missing = terraformMissing();
 if (missing) {
-  // eslint-disable-next-line no-console
+   
   console.warn(`plan-report moves/imports real-plan tests skipped: ${missing}. Install terraform >= 1.7 to run them.`);
 }
 const describeWithTerraform = missing ? describe.skip : describe;

@@ -13,7 +13,7 @@ import { realPlan, RealPlan, terraformMissing } from "./fixtures/plans/terraform
 const SRC = join(__dirname, "fixtures", "plans", "actions-src");
 const missing = terraformMissing();
 if (missing) {
-  // eslint-disable-next-line no-console
+   
   console.warn(`plan-report real-plan tests skipped: ${missing}. Install terraform >= 1.7 to run them.`);
 }
 const describeWithTerraform = missing ? describe.skip : describe;

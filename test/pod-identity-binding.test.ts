@@ -57,9 +57,9 @@ function binding(scope: Construct, g: Given, props: Partial<PodIdentityBindingPr
 function manifests(json: Json): { azureIdentity: Json; binding: Json; ids: { azureIdentity: string; binding: string } } {
   const all = resources(json, "kubernetes_manifest");
   const entry = (kind: string): [string, Json] => {
-    const found = Object.entries(all).filter(([, r]) => (r as Json).manifest.kind === kind);
+    const found = Object.entries(all).filter(([, r]) => (r).manifest.kind === kind);
     if (found.length !== 1) throw new Error(`expected one ${kind}, found ${found.length}`);
-    return found[0] as [string, Json];
+    return found[0];
   };
   const [aiId, ai] = entry("AzureIdentity");
   const [bId, b] = entry("AzureIdentityBinding");

@@ -130,7 +130,7 @@ const sc = (over: Record<string, unknown>): Partial<DeploymentV1SpecTemplateSpec
 
 /** A role assignment of `guid` at `scope` for some principal; the cluster is there so RBAC-004 knows the node group. */
 function role(scope: IConstruct, guid: string, at: (s: IConstruct) => string, over: { roleDefinitionName?: string } = {}): RoleAssignment {
-  AksCluster.fromAgentPoolIdentity(scope as TerraformStack, "Cluster", {
+  AksCluster.fromAgentPoolIdentity(scope, "Cluster", {
     identityName: "aks-xcEwmVSi-agentpool",
     nodeResourceGroupName: "MC_rg-aks-poc-container-westus2",
     subscriptionId: CLUSTER_SUB,
@@ -408,7 +408,7 @@ function synthConfig(mutate: (c: Draft<PlatformConfig>) => void = () => undefine
   mutate(c);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy."));
   try {
-    return synthesize(c as PlatformConfig, [], {}, path.join(dir, "cdktf.out"));
+    return synthesize(c, [], {}, path.join(dir, "cdktf.out"));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

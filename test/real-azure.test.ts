@@ -23,7 +23,7 @@ const EXISTING_PE = "/subscriptions/99a3af26-911d-4bc5-8fcc-8f9de81e46c5/resourc
 function configWith(mutate: (c: Config) => void = () => undefined): PlatformConfig {
   const c = structuredClone(platform) as Config;
   mutate(c);
-  return c as PlatformConfig;
+  return c;
 }
 const env = (c: Config, name: string) => c.environments.find((e) => e.name === name)!;
 const devTeam = (c: Config) => env(c, "dev-test").teams[0];

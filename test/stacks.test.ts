@@ -23,7 +23,7 @@ function only(json: Json, type: string, kind: "resource" | "data" = "resource"):
 function readPolicy(json: Json): [string, Json] {
   const entries = Object.entries<Json>(json.resource.azurerm_key_vault_access_policy).filter(([, p]) => String(p.object_id).includes("azurerm_user_assigned_identity"));
   expect(entries).toHaveLength(1);
-  return entries[0] as [string, Json];
+  return entries[0];
 }
 
 function byRole(json: Json, guid: string): Json[] {

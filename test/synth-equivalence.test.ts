@@ -8,7 +8,6 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { platform } from "../config/environments";
-import type { PlatformConfig } from "../config/types";
 import { synthesize } from "../stacks/synthesize";
 import { PLACEHOLDER_MARKER } from "../stacks/placeholder-guard";
 import { generatePlatform } from "../tools/bench/generate-config";
@@ -101,7 +100,7 @@ describe("GIVEN stacks that must never reference each other (each looks the clus
 
   test("WHEN 3 teams per environment are synthesized one stack per team THEN no stack holds one either, and team stacks depend on cluster-admin only", () => {
     const outdir = path.join(tmp, "per-team");
-    const r = synthesize(generatePlatform(platform, 3, "per-team") as PlatformConfig, [], {}, outdir);
+    const r = synthesize(generatePlatform(platform, 3, "per-team"), [], {}, outdir);
     expect(r.ok).toBe(true);
     const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as { stacks: Record<string, { dependencies: string[] }> };
     expect(r.stacks.length).toBe(8);

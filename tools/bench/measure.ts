@@ -93,7 +93,7 @@ export function runOnce(c: BenchCommand, reporter: string, scratch: string): Pro
     let stderr = "";
     const t0 = process.hrtime.bigint();
     const child = spawn(c.cmd, c.args as string[], { cwd: c.cwd, env, stdio: ["ignore", "ignore", "pipe"] });
-    child.stderr!.on("data", (d: Buffer) => {
+    child.stderr.on("data", (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);
     });
     child.on("error", reject);

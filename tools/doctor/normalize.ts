@@ -96,8 +96,8 @@ function flattenError(v: unknown, out: string[], depth: number): void {
     return;
   }
   const o = v as Record<string, unknown>;
-  for (const k of CODE_KEYS) if (typeof o[k] === "string" && o[k]) out.push(`Code="${o[k] as string}"`);
-  for (const k of ERROR_MESSAGE_KEYS) if (typeof o[k] === "string" && o[k]) out.push(`Message="${oneLine(o[k] as string)}"`);
+  for (const k of CODE_KEYS) if (typeof o[k] === "string" && o[k]) out.push(`Code="${o[k]}"`);
+  for (const k of ERROR_MESSAGE_KEYS) if (typeof o[k] === "string" && o[k]) out.push(`Message="${oneLine(o[k])}"`);
   for (const k of NESTED_ERROR_KEYS) {
     const n = o[k];
     if (typeof n === "string" && n && depth > 0) out.push(oneLine(n));
@@ -126,7 +126,7 @@ function fromJson(obj: Record<string, unknown>, depth: number): NormalizedLine |
   }
   const details: string[] = [];
   // The line's own error code (an Azure error body logged as it is: `{"code":…,"message":…}`).
-  for (const k of CODE_KEYS) if (typeof obj[k] === "string" && obj[k]) details.push(`Code="${obj[k] as string}"`);
+  for (const k of CODE_KEYS) if (typeof obj[k] === "string" && obj[k]) details.push(`Code="${obj[k]}"`);
   for (const k of DETAIL_KEYS) {
     const v = obj[k];
     if (typeof v === "string" && v.length > 0) details.push(v);

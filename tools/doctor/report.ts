@@ -50,7 +50,7 @@ export interface DoctorReport {
 export function buildReport(findings: readonly Finding[], stats: AnalysisStats, env: EnvironmentConfig | undefined, platform: PlatformConfig): DoctorReport {
   const out: ReportFinding[] = findings.map((f) => {
     const values: FindingValues = {};
-    for (const name of FIELD_NAMES) if (f.values[name]) values[name] = [...(f.values[name] as string[])];
+    for (const name of FIELD_NAMES) if (f.values[name]) values[name] = [...(f.values[name])];
     const match = env ? matchEnvironment(f.id, values, env, platform) : undefined;
     return {
       id: f.id,
