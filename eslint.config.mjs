@@ -3,10 +3,24 @@
 import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-const NODE_GLOBALS = { require: "readonly", module: "writable", exports: "writable", process: "readonly", console: "readonly", __dirname: "readonly", __filename: "readonly", Buffer: "readonly", setTimeout: "readonly", clearTimeout: "readonly", URL: "readonly" };
+const NODE_GLOBALS = {
+  require: "readonly",
+  module: "writable",
+  exports: "writable",
+  process: "readonly",
+  console: "readonly",
+  __dirname: "readonly",
+  __filename: "readonly",
+  Buffer: "readonly",
+  setTimeout: "readonly",
+  clearTimeout: "readonly",
+  URL: "readonly",
+};
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "cdktf.out/", "cdktf.out.*/", ".build/", ".gen/", "coverage/", "bench-results/", "test/fixtures/"] },
+  {
+    ignores: ["node_modules/", "dist/", "cdktf.out/", "cdktf.out.*/", ".build/", ".gen/", "coverage/", "bench-results/", "test/fixtures/"],
+  },
   eslint.configs.recommended,
   {
     files: ["**/*.ts"],

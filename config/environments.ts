@@ -67,14 +67,20 @@ export const devTest: EnvironmentConfig = {
     kubernetes: {
       kind: "kubeconfig",
       configPath: "~/.kube/config",
-      context: placeholder("aks-poc-container-westus2", "the guide does not name it; az aks get-credentials -n aks-xcEwmVSi -g <rg> names the context after the cluster: kubectl config get-contexts"),
+      context: placeholder(
+        "aks-poc-container-westus2",
+        "the guide does not name it; az aks get-credentials -n aks-xcEwmVSi -g <rg> names the context after the cluster: kubectl config get-contexts",
+      ),
     },
   },
   // `az keyvault create` (the guide) leaves purge protection off; keep it so on an adopted vault.
   teams: [guideTeam("aks-aad-user-identity", "kv-westus2-aks", "2027-06-30T00:00:00Z", false)],
   dataProtection: { preventDestroy: false, purgeOnDestroy: false, requirePurgeProtection: false },
   secretWriter: {
-    objectId: placeholder("00000000-0000-0000-0000-00000000d1a0", "object ID of the Dev/Test deploy identity: az ad sp show --id <AZURE_CLIENT_ID of the dev-test environment> --query id -o tsv"),
+    objectId: placeholder(
+      "00000000-0000-0000-0000-00000000d1a0",
+      "object ID of the Dev/Test deploy identity: az ad sp show --id <AZURE_CLIENT_ID of the dev-test environment> --query id -o tsv",
+    ),
   },
 };
 
@@ -85,21 +91,33 @@ export const prod: EnvironmentConfig = {
   tenantId: TENANT_ID,
   appSubscriptionId: APP_SUBSCRIPTION_ID,
   cluster: {
-    subscriptionId: placeholder("00000000-0000-0000-0000-000000000000", "the Prod cluster's subscription: az aks show -n aks-zVZRMHRfszDD -g <rg> --query id (the part after /subscriptions/)"),
+    subscriptionId: placeholder(
+      "00000000-0000-0000-0000-000000000000",
+      "the Prod cluster's subscription: az aks show -n aks-zVZRMHRfszDD -g <rg> --query id (the part after /subscriptions/)",
+    ),
     agentPool: {
       identityName: "aks-zVZRMHRfszDD-agentpool",
-      nodeResourceGroupName: placeholder("MC_rg-aks-prod-container-westus2", "az aks show -n aks-zVZRMHRfszDD -g <rg> --query nodeResourceGroup -o tsv, or replace agentPool with cluster.lookup { name: \"aks-zVZRMHRfszDD\", resourceGroupName } to read it at plan time"),
+      nodeResourceGroupName: placeholder(
+        "MC_rg-aks-prod-container-westus2",
+        'az aks show -n aks-zVZRMHRfszDD -g <rg> --query nodeResourceGroup -o tsv, or replace agentPool with cluster.lookup { name: "aks-zVZRMHRfszDD", resourceGroupName } to read it at plan time',
+      ),
     },
     kubernetes: {
       kind: "kubeconfig",
       configPath: "~/.kube/config",
-      context: placeholder("aks-prod-container-westus2", "the guide does not name it; az aks get-credentials -n aks-zVZRMHRfszDD -g <rg> names the context after the cluster: kubectl config get-contexts"),
+      context: placeholder(
+        "aks-prod-container-westus2",
+        "the guide does not name it; az aks get-credentials -n aks-zVZRMHRfszDD -g <rg> names the context after the cluster: kubectl config get-contexts",
+      ),
     },
   },
   teams: [guideTeam("aks-aad-user-identity-prod", "kv-westus2-aks-prod", "2027-06-30T00:00:00Z", true)],
   dataProtection: { preventDestroy: true, purgeOnDestroy: false, requirePurgeProtection: true },
   secretWriter: {
-    objectId: placeholder("00000000-0000-0000-0000-0000000000d0", "object ID of the Prod deploy identity: az ad sp show --id <AZURE_CLIENT_ID of the prod environment> --query id -o tsv"),
+    objectId: placeholder(
+      "00000000-0000-0000-0000-0000000000d0",
+      "object ID of the Prod deploy identity: az ad sp show --id <AZURE_CLIENT_ID of the prod environment> --query id -o tsv",
+    ),
   },
 };
 

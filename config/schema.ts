@@ -43,15 +43,35 @@ const agentPool = z
 const kubernetes = z
   .discriminatedUnion("kind", [
     z.object({ kind: z.literal("cluster-credentials") }).strict(),
-    z.object({ kind: z.literal("kubeconfig"), configPath: z.string().describe("set the kubeconfig path, e.g. ~/.kube/config"), context: z.string().optional() }).strict(),
-    z.object({ kind: z.literal("exec"), loginMode: z.enum(["azurecli", "workloadidentity", "msi", "spn"]).optional().describe("use azurecli, workloadidentity, msi or spn (kubelogin's login modes)") }).strict(),
+    z
+      .object({
+        kind: z.literal("kubeconfig"),
+        configPath: z.string().describe("set the kubeconfig path, e.g. ~/.kube/config"),
+        context: z.string().optional(),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal("exec"),
+        loginMode: z
+          .enum(["azurecli", "workloadidentity", "msi", "spn"])
+          .optional()
+          .describe("use azurecli, workloadidentity, msi or spn (kubelogin's login modes)"),
+      })
+      .strict(),
   ])
   .describe('say how Terraform reaches the API server, e.g. { kind: "kubeconfig", configPath: "~/.kube/config" }');
 
 const cluster = z
   .object({
     subscriptionId: z.string().describe("set the subscription of the cluster"),
-    lookup: z.object({ name: z.string().describe("set the AKS cluster name"), resourceGroupName: z.string().describe("set the cluster's resource group") }).strict().optional(),
+    lookup: z
+      .object({
+        name: z.string().describe("set the AKS cluster name"),
+        resourceGroupName: z.string().describe("set the cluster's resource group"),
+      })
+      .strict()
+      .optional(),
     agentPool: agentPool.optional(),
     oidcIssuerUrl: z.string().optional().describe("copy it from `az aks show --query oidcIssuerProfile.issuerUrl`"),
     kubernetes,
@@ -62,7 +82,10 @@ const cluster = z
 const secret = z
   .object({
     name: z.string().describe("name the secret"),
-    source: oneOf(["variable", "external"], 'use "variable" (TF_VAR_…, write-only) or "external" (set with az keyvault secret set)').optional(),
+    source: oneOf(
+      ["variable", "external"],
+      'use "variable" (TF_VAR_…, write-only) or "external" (set with az keyvault secret set)',
+    ).optional(),
     contentType: literalText().optional(),
     expirationDate: z.string().optional().describe("write the expiry as YYYY-MM-DDThh:mm:ssZ"),
     valueVersion: z.number().optional().describe("start at 1 and bump it by one to rewrite the value"),
@@ -79,10 +102,18 @@ const keyVault = z
     purgeProtection: z.boolean().optional(),
     network: z
       .object({
-        kind: oneOf(["public", "firewall", "private-endpoint"], 'use "public" (the guide), "firewall" with subnetIds/ipRules, or "private-endpoint" with privateEndpoint').optional(),
+        kind: oneOf(
+          ["public", "firewall", "private-endpoint"],
+          'use "public" (the guide), "firewall" with subnetIds/ipRules, or "private-endpoint" with privateEndpoint',
+        ).optional(),
         privateEndpoint: z
           .union([
-            z.object({ subnetId: z.string().describe("set the ARM ID of the endpoint's subnet"), privateDnsZoneId: z.string().describe("set the ARM ID of the privatelink.vaultcore.azure.net zone") }).strict(),
+            z
+              .object({
+                subnetId: z.string().describe("set the ARM ID of the endpoint's subnet"),
+                privateDnsZoneId: z.string().describe("set the ARM ID of the privatelink.vaultcore.azure.net zone"),
+              })
+              .strict(),
             z.object({ existingId: z.string().describe("set the ARM ID of the existing private endpoint") }).strict(),
           ])
           .optional()
@@ -118,7 +149,10 @@ const team = z
       .strict()
       .describe("set identity { name, resourceGroupName }"),
     keyVault,
-    identityMode: oneOf(["pod-identity", "workload-identity", "both"], 'use "pod-identity" (the guide), "both" while migrating, then "workload-identity"').optional(),
+    identityMode: oneOf(
+      ["pod-identity", "workload-identity", "both"],
+      'use "pod-identity" (the guide), "both" while migrating, then "workload-identity"',
+    ).optional(),
     podIdentity: z
       .object({
         azureIdentityName: z.string().describe("name the AzureIdentity"),
@@ -127,7 +161,10 @@ const team = z
       })
       .strict()
       .optional(),
-    workloadIdentity: z.object({ serviceAccountName: z.string().describe("name the ServiceAccount the pods run as") }).strict().optional(),
+    workloadIdentity: z
+      .object({ serviceAccountName: z.string().describe("name the ServiceAccount the pods run as") })
+      .strict()
+      .optional(),
     workload: z
       .object({
         name: z.string().describe("name the Deployment"),
@@ -140,7 +177,14 @@ const team = z
       .optional(),
     adopt: z.boolean().optional(),
     suppressions: z
-      .array(z.object({ ruleId: z.string().describe("name the policy rule, e.g. AKSID-KV-005"), reason: z.string().describe("say in a sentence why the risk is accepted") }).strict())
+      .array(
+        z
+          .object({
+            ruleId: z.string().describe("name the policy rule, e.g. AKSID-KV-005"),
+            reason: z.string().describe("say in a sentence why the risk is accepted"),
+          })
+          .strict(),
+      )
       .optional(),
   })
   .strict();
@@ -191,7 +235,9 @@ const environment = z
   .strict();
 
 /** The whole config's shape. */
-export const platformSchema = z.object({ environments: z.array(environment).describe("add the Dev/Test and Prod environments in config/environments.ts") }).strict();
+export const platformSchema = z
+  .object({ environments: z.array(environment).describe("add the Dev/Test and Prod environments in config/environments.ts") })
+  .strict();
 
 // ---- compile-time link to config/types.ts: same fields (required and optional), same types ----
 /** Every key made required, recursively: two types are equal here only if they have the same fields. */
@@ -199,7 +245,9 @@ type Fields<T> = T extends readonly (infer U)[] ? Fields<U>[] : T extends object
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type AssertTrue<T extends true> = T;
 /** Fails to compile when the schema and `PlatformConfig` differ in a field's name, presence or type. */
-export type SchemaMatchesTypes = AssertTrue<Same<Fields<z.infer<typeof platformSchema>>, Fields<PlatformConfig>> & Same<z.infer<typeof platformSchema>, PlatformConfig>>;
+export type SchemaMatchesTypes = AssertTrue<
+  Same<Fields<z.infer<typeof platformSchema>>, Fields<PlatformConfig>> & Same<z.infer<typeof platformSchema>, PlatformConfig>
+>;
 
 // ---- run-time check ----
 
@@ -225,16 +273,40 @@ function templateIssues(raw: unknown): ValidationIssue[] {
     if (typeof v === "string") {
       const key = path.join(".");
       if (TOKEN_MARKER.test(v)) {
-        found.push(issueAt(raw, path, v, "looks like a cdktf token: config values are plain text, and a token copied from elsewhere would be resolved into another resource's expression", "write the literal value; references between resources are made in the stacks, not in config"));
+        found.push(
+          issueAt(
+            raw,
+            path,
+            v,
+            "looks like a cdktf token: config values are plain text, and a token copied from elsewhere would be resolved into another resource's expression",
+            "write the literal value; references between resources are made in the stacks, not in config",
+          ),
+        );
       } else if (/[$%]\{/.test(v) && !ESCAPED.some((r) => r.test(key))) {
-        found.push(issueAt(raw, path, v, 'contains "${" or "%{", which Terraform would evaluate as an expression or directive', "remove it: config values are literal text (only tag values and a secret's contentType may hold it, and are escaped)"));
+        found.push(
+          issueAt(
+            raw,
+            path,
+            v,
+            'contains "${" or "%{", which Terraform would evaluate as an expression or directive',
+            "remove it: config values are literal text (only tag values and a secret's contentType may hold it, and are escaped)",
+          ),
+        );
       }
     } else if (Array.isArray(v)) v.forEach((e, i) => walk(e, [...path, i]));
     else if (v && typeof v === "object") {
       for (const [k, e] of Object.entries(v)) {
         // Tag keys are identifiers: refused, not escaped.
         if (path[path.length - 1] === "tags" && /[$%]\{|TfToken\[/.test(k)) {
-          found.push(issueAt(raw, [...path, k], e, 'has a key with "${", "%{" or a cdktf token, which Terraform would evaluate', "use a plain tag name such as costCenter"));
+          found.push(
+            issueAt(
+              raw,
+              [...path, k],
+              e,
+              'has a key with "${", "%{" or a cdktf token, which Terraform would evaluate',
+              "use a plain tag name such as costCenter",
+            ),
+          );
         }
         walk(e, [...path, k]);
       }
@@ -251,7 +323,8 @@ function toIssues(raw: unknown, i: z.ZodIssue): ValidationIssue[] {
   switch (i.code) {
     case "invalid_type": {
       const value = valueAt(raw, path);
-      if (i.received === "undefined") return [issueAt(raw, path, undefined, "is missing", hint ?? `add it (see ${path[path.length - 1]} in config/types.ts)`)];
+      if (i.received === "undefined")
+        return [issueAt(raw, path, undefined, "is missing", hint ?? `add it (see ${path[path.length - 1]} in config/types.ts)`)];
       return [issueAt(raw, path, value, `is ${describeValue(value)}, not ${article(i.expected)}`, typeFix(i.expected, value, hint))];
     }
     case "unrecognized_keys": {
@@ -277,9 +350,12 @@ function toIssues(raw: unknown, i: z.ZodIssue): ValidationIssue[] {
 function typeFix(expected: string, value: unknown, hint: string | undefined): string {
   const then = hint ? ` (${hint})` : "";
   if (value === null) return `remove the null, or write ${article(expected)}${then}`;
-  if (expected === "boolean" && (value === "true" || value === "false")) return `write ${value} without quotes: the string "${value}" is not a boolean${then}`;
-  if (expected === "number" && typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value))) return `write ${value} without quotes${then}`;
-  if (expected === "string" && (typeof value === "number" || typeof value === "boolean")) return `write it in quotes: "${String(value)}"${then}`;
+  if (expected === "boolean" && (value === "true" || value === "false"))
+    return `write ${value} without quotes: the string "${value}" is not a boolean${then}`;
+  if (expected === "number" && typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value)))
+    return `write ${value} without quotes${then}`;
+  if (expected === "string" && (typeof value === "number" || typeof value === "boolean"))
+    return `write it in quotes: "${String(value)}"${then}`;
   return `write ${article(expected)}${then}`;
 }
 
@@ -325,7 +401,8 @@ function unwrap(node: z.ZodTypeAny | undefined): z.ZodTypeAny | undefined {
 function knownKeys(node: z.ZodTypeAny | undefined): string[] {
   const n = unwrap(node);
   if (n instanceof z.ZodObject) return Object.keys(n.shape as object);
-  if (n instanceof z.ZodDiscriminatedUnion) return [...new Set((n.options as z.ZodObject<z.ZodRawShape>[]).flatMap((o) => Object.keys(o.shape)))];
+  if (n instanceof z.ZodDiscriminatedUnion)
+    return [...new Set((n.options as z.ZodObject<z.ZodRawShape>[]).flatMap((o) => Object.keys(o.shape)))];
   return [];
 }
 
@@ -348,7 +425,12 @@ function distance(a: string, b: string): number {
     row[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const cur = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1), j > 1 && i > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1] ? prev : Infinity);
+      row[j] = Math.min(
+        row[j] + 1,
+        row[j - 1] + 1,
+        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
+        j > 1 && i > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1] ? prev : Infinity,
+      );
       prev = cur;
     }
   }

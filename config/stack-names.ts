@@ -12,7 +12,6 @@ export function appStackName(env: Pick<EnvironmentConfig, "name" | "stackLayout"
 
 /** Every stack of an environment, cluster-admin first (the deploy order). */
 export function stackNamesOf(env: EnvironmentConfig): string[] {
-  const apps =
-    env.stackLayout === "per-team" ? env.teams.map((t) => appStackName(env, t)) : [appStackName(env)];
+  const apps = env.stackLayout === "per-team" ? env.teams.map((t) => appStackName(env, t)) : [appStackName(env)];
   return [clusterAdminStackName(env), ...apps];
 }

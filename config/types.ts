@@ -10,7 +10,13 @@
 /** How Terraform reaches the Kubernetes API of the cluster (one definition, shared with the construct). */
 export type { KubernetesAccess } from "../constructs/aks-cluster";
 import type { ClusterReference, DataProtectionProps } from "../constructs/app-identity-stack";
-import type { AppIdentityProps, IdentityMode, PodIdentityOptions, ReaderWorkloadOptions, WorkloadIdentityOptions } from "../constructs/app-identity";
+import type {
+  AppIdentityProps,
+  IdentityMode,
+  PodIdentityOptions,
+  ReaderWorkloadOptions,
+  WorkloadIdentityOptions,
+} from "../constructs/app-identity";
 import type { PolicySuppressionEntry } from "../constructs/policy";
 
 /** The AKS cluster of an environment and its kubelet (agent-pool) identity (the same shape AppIdentityStack takes). */
@@ -117,7 +123,10 @@ export type { IdentityMode };
  * One app team: the props of its AppIdentity (namespace, identity, vault, binding, workload) as
  * config, plus its name. The stacks add cluster, tenant, subscription, location and tags.
  */
-export interface AppTeamConfig extends Pick<AppIdentityProps, "namespace" | "createNamespace" | "identityMode" | "podIdentity" | "workloadIdentity" | "workload" | "suppressions" | "adopt"> {
+export interface AppTeamConfig extends Pick<
+  AppIdentityProps,
+  "namespace" | "createNamespace" | "identityMode" | "podIdentity" | "workloadIdentity" | "workload" | "suppressions" | "adopt"
+> {
   /** Short team id: lower-case letters, digits, hyphens. Used in construct ids and stack names. */
   readonly name: string;
   readonly identity: IdentityConfig;

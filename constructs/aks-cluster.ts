@@ -109,7 +109,12 @@ export class AksCluster extends Construct implements IAksCluster {
     check.check("principalId", props.principalId, Rules.guid);
     check.check("tenantId", props.tenantId, Rules.guid);
     if (props.principalId !== undefined && props.tenantId === undefined) {
-      check.add("tenantId", undefined, "is missing: with a given principalId nothing is looked up", "give the tenant of the agent-pool identity");
+      check.add(
+        "tenantId",
+        undefined,
+        "is missing: with a given principalId nothing is looked up",
+        "give the tenant of the agent-pool identity",
+      );
     }
     check.throwIfAny();
     return new AksCluster(scope, id, { kind: "agent-pool", ...props });
@@ -150,7 +155,12 @@ export class AksCluster extends Construct implements IAksCluster {
       this.oidcIssuerEnabled = Token.asString(cluster.oidcIssuerEnabled);
     } else {
       if (props.principalId !== undefined) {
-        this.kubeletIdentity = { principalId: props.principalId, principalType: "ServicePrincipal", tenantId: props.tenantId!, grantScope: this };
+        this.kubeletIdentity = {
+          principalId: props.principalId,
+          principalType: "ServicePrincipal",
+          tenantId: props.tenantId!,
+          grantScope: this,
+        };
         if (props.verifyPrincipalId ?? true) {
           new DataAzurermUserAssignedIdentity(this, "AgentPoolIdentityCheck", {
             name: props.identityName,
@@ -172,7 +182,12 @@ export class AksCluster extends Construct implements IAksCluster {
           resourceGroupName: props.nodeResourceGroupName,
           provider: props.provider,
         });
-        this.kubeletIdentity = { principalId: pool.principalId, principalType: "ServicePrincipal", tenantId: pool.tenantId, grantScope: this };
+        this.kubeletIdentity = {
+          principalId: pool.principalId,
+          principalType: "ServicePrincipal",
+          tenantId: pool.tenantId,
+          grantScope: this,
+        };
       }
       this.nodeResourceGroupName = props.nodeResourceGroupName;
       this.nodeResourceGroupId = `/subscriptions/${props.subscriptionId}/resourceGroups/${props.nodeResourceGroupName}`;

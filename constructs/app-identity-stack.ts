@@ -66,7 +66,12 @@ export function importCluster(scope: Construct, cluster: ClusterReference, tenan
   const pool = cluster.agentPool;
   if (!pool) {
     const c = new Checker(`${scope.node.path}/Cluster`);
-    c.add("cluster", undefined, "has neither lookup nor agentPool", "set cluster.lookup { name, resourceGroupName } or cluster.agentPool { identityName, nodeResourceGroupName } (the guide's table)");
+    c.add(
+      "cluster",
+      undefined,
+      "has neither lookup nor agentPool",
+      "set cluster.lookup { name, resourceGroupName } or cluster.agentPool { identityName, nodeResourceGroupName } (the guide's table)",
+    );
     c.throwIfAny();
   }
   return AksCluster.fromAgentPoolIdentity(scope, "Cluster", {
@@ -123,22 +128,39 @@ export class AppIdentityStack extends TerraformStack {
   public readonly dataProtection: Required<DataProtectionProps>;
 
   constructor(scope: Construct, id: string, props: AppIdentityStackProps) {
-    requireProps(scope, id, props, { tenantId: "give the Entra ID tenant (az account show --query tenantId)", subscriptionId: "give the subscription of the identities and vaults", cluster: "describe the cluster: { subscriptionId, lookup or agentPool, kubernetes }" });
+    requireProps(scope, id, props, {
+      tenantId: "give the Entra ID tenant (az account show --query tenantId)",
+      subscriptionId: "give the subscription of the identities and vaults",
+      cluster: "describe the cluster: { subscriptionId, lookup or agentPool, kubernetes }",
+    });
     const check = new Checker(scope.node.path ? `${scope.node.path}/${id}` : id);
     check.check("tenantId", props.tenantId, Rules.guid);
     check.check("subscriptionId", props.subscriptionId, Rules.guid);
     check.check("cluster.subscriptionId", props.cluster.subscriptionId, Rules.guid);
-    if (!props.cluster.kubernetes) check.required("cluster.kubernetes", undefined, 'say how Terraform reaches the API server, e.g. { kind: "kubeconfig", configPath: "~/.kube/config" }');
+    if (!props.cluster.kubernetes)
+      check.required(
+        "cluster.kubernetes",
+        undefined,
+        'say how Terraform reaches the API server, e.g. { kind: "kubeconfig", configPath: "~/.kube/config" }',
+      );
     check.throwIfAny();
     super(scope, id);
     this.tenantId = props.tenantId;
     this.subscriptionId = props.subscriptionId;
     const dp = props.dataProtection ?? {};
-    this.dataProtection = { preventDestroy: dp.preventDestroy ?? false, purgeOnDestroy: dp.purgeOnDestroy ?? false, requirePurgeProtection: dp.requirePurgeProtection ?? true };
+    this.dataProtection = {
+      preventDestroy: dp.preventDestroy ?? false,
+      purgeOnDestroy: dp.purgeOnDestroy ?? false,
+      requirePurgeProtection: dp.requirePurgeProtection ?? true,
+    };
     requireTerraformVersion(this);
     const common = { tenantId: props.tenantId, purgeOnDestroy: this.dataProtection.purgeOnDestroy };
     this.azurerm = azurermProvider(this, "Azurerm", { ...common, subscriptionId: props.subscriptionId });
-    this.clusterAzurerm = azurermProvider(this, "AzurermCluster", { ...common, subscriptionId: props.cluster.subscriptionId, alias: "cluster" });
+    this.clusterAzurerm = azurermProvider(this, "AzurermCluster", {
+      ...common,
+      subscriptionId: props.cluster.subscriptionId,
+      alias: "cluster",
+    });
     this.cluster = importCluster(this, props.cluster, props.tenantId, this.clusterAzurerm);
     this.kubernetes = this.cluster.kubernetesProvider(this, "Kubernetes", props.cluster.kubernetes);
     this.policy = new SecurityPolicy({

@@ -156,11 +156,19 @@ export class AppIdentity extends Construct {
     for (const s of props.suppressions ?? []) suppressPolicy(this, s.ruleId, s.reason);
 
     const secrets = [...new Map(props.keyVault.secrets.map((s) => [s.name, s])).values()];
-    const duplicates = props.keyVault.secrets.flatMap((s, i) => (props.keyVault.secrets.findIndex((o) => o.name === s.name) < i ? [{ s, i }] : []));
+    const duplicates = props.keyVault.secrets.flatMap((s, i) =>
+      props.keyVault.secrets.findIndex((o) => o.name === s.name) < i ? [{ s, i }] : [],
+    );
     if (duplicates.length) {
       // Only the first of each name is created (a second would clash on its construct id); the rest is reported.
       addIssueValidation(this, () =>
-        duplicates.map(({ s, i }) => ({ context: this.node.path, field: `keyVault.secrets[${i}].name`, value: s.name, problem: "is listed twice", fix: "remove the duplicate" })),
+        duplicates.map(({ s, i }) => ({
+          context: this.node.path,
+          field: `keyVault.secrets[${i}].name`,
+          value: s.name,
+          problem: "is listed twice",
+          fix: "remove the duplicate",
+        })),
       );
     }
     this.identityVault = new IdentityVault(this, "IdentityVault", {
@@ -199,7 +207,8 @@ export class AppIdentity extends Construct {
       });
       if (props.adopt) {
         // The guide's step 5 objects (IDs derived from names; kubernetes_manifest import ID format).
-        const cr = (kind: string, name: string) => `apiVersion=${AAD_POD_IDENTITY_API_VERSION},kind=${kind},namespace=${props.namespace},name=${name}`;
+        const cr = (kind: string, name: string) =>
+          `apiVersion=${AAD_POD_IDENTITY_API_VERSION},kind=${kind},namespace=${props.namespace},name=${name}`;
         this.binding.azureIdentity.importFrom(cr(AadPodIdentityKinds.AzureIdentity.kind, p.azureIdentityName));
         this.binding.binding.importFrom(cr(AadPodIdentityKinds.AzureIdentityBinding.kind, p.bindingName));
       }
@@ -240,7 +249,10 @@ export class AppIdentity extends Construct {
         secretName: w.secretName,
         identities: sources,
         secretProviderClass: this.secretProviderClass,
-        requires: [this.identityVault.secretRead, ...keyVault.secrets.filter((s) => s.secretName === w.secretName).flatMap((s) => (s.resource ? [s.resource] : []))],
+        requires: [
+          this.identityVault.secretRead,
+          ...keyVault.secrets.filter((s) => s.secretName === w.secretName).flatMap((s) => (s.resource ? [s.resource] : [])),
+        ],
         replicas: w.replicas,
         images: w.images,
         provider: kubernetes,
@@ -249,7 +261,10 @@ export class AppIdentity extends Construct {
     } else if (props.createNamespace) {
       // Same address as when the reader workload creates it (`<id>/Workload/Namespace`), so adding
       // or removing the workload later never replaces the namespace and everything in it.
-      this.namespaceResource = new NamespaceV1(new Construct(this, "Workload"), "Namespace", { metadata: { name: props.namespace }, provider: kubernetes });
+      this.namespaceResource = new NamespaceV1(new Construct(this, "Workload"), "Namespace", {
+        metadata: { name: props.namespace },
+        provider: kubernetes,
+      });
     }
     const ns = this.namespaceResource;
     if (ns && props.adopt) ns.importFrom(props.namespace);
@@ -269,8 +284,12 @@ export class AppIdentity extends Construct {
   private namespaceClashes(): ValidationIssue[] {
     const mine = this.podIdentity;
     if (!mine) return [];
-    const all = TerraformStack.of(this).node.findAll().filter((c): c is AppIdentity => c instanceof AppIdentity);
-    const earlier = all.slice(0, all.indexOf(this)).filter((o) => o.cluster === this.cluster && o.namespace === this.namespace && o.podIdentity);
+    const all = TerraformStack.of(this)
+      .node.findAll()
+      .filter((c): c is AppIdentity => c instanceof AppIdentity);
+    const earlier = all
+      .slice(0, all.indexOf(this))
+      .filter((o) => o.cluster === this.cluster && o.namespace === this.namespace && o.podIdentity);
     const issues: ValidationIssue[] = [];
     for (const [field, what, consequence] of PER_NAMESPACE) {
       const other = earlier.find((o) => o.podIdentity![field] === mine[field]);
@@ -289,7 +308,12 @@ export class AppIdentity extends Construct {
 }
 
 /** Throws every inconsistency between the props at once, before anything is created. */
-function checkProps(self: Construct, props: AppIdentityProps, resolved: { cluster?: IAksCluster; tenantId?: string; subscriptionId?: string }, mode: IdentityMode): void {
+function checkProps(
+  self: Construct,
+  props: AppIdentityProps,
+  resolved: { cluster?: IAksCluster; tenantId?: string; subscriptionId?: string },
+  mode: IdentityMode,
+): void {
   const c = new Checker(self.node.path);
   const outside = "pass it, or create the AppIdentity in an AppIdentityStack";
   if (!resolved.cluster) c.required("cluster", undefined, `${outside} (AksCluster.fromClusterName / fromAgentPoolIdentity)`);
@@ -297,16 +321,33 @@ function checkProps(self: Construct, props: AppIdentityProps, resolved: { cluste
   c.required("subscriptionId", resolved.subscriptionId, outside);
   c.required("namespace", props.namespace, "set the Kubernetes namespace of the app");
   if (!["pod-identity", "workload-identity", "both"].includes(mode)) {
-    c.add("identityMode", mode, "is invalid: one of pod-identity, workload-identity, both", 'use "pod-identity" (the guide), "both" while migrating, then "workload-identity"');
+    c.add(
+      "identityMode",
+      mode,
+      "is invalid: one of pod-identity, workload-identity, both",
+      'use "pod-identity" (the guide), "both" while migrating, then "workload-identity"',
+    );
   } else {
-    if (mode !== "workload-identity" && !props.podIdentity) c.required("podIdentity", undefined, `identityMode "${mode}" needs podIdentity { azureIdentityName, bindingName, selector }`);
-    if (mode !== "pod-identity" && !props.workloadIdentity) c.required("workloadIdentity", undefined, `identityMode "${mode}" needs workloadIdentity { serviceAccountName }`);
+    if (mode !== "workload-identity" && !props.podIdentity)
+      c.required("podIdentity", undefined, `identityMode "${mode}" needs podIdentity { azureIdentityName, bindingName, selector }`);
+    if (mode !== "pod-identity" && !props.workloadIdentity)
+      c.required("workloadIdentity", undefined, `identityMode "${mode}" needs workloadIdentity { serviceAccountName }`);
   }
   const reader = props.workload ? (props.workload.reader ?? "sidecar") : undefined;
   if (reader === "sidecar" && mode === "workload-identity") {
-    c.add("workload.reader", reader, 'cannot work in identityMode "workload-identity": the az-keyvault-reader sidecar gets its token from NMI (pod identity)', 'set workload.reader: "csi-driver" (Secrets Store CSI driver with the identity\'s clientID)');
+    c.add(
+      "workload.reader",
+      reader,
+      'cannot work in identityMode "workload-identity": the az-keyvault-reader sidecar gets its token from NMI (pod identity)',
+      'set workload.reader: "csi-driver" (Secrets Store CSI driver with the identity\'s clientID)',
+    );
   } else if (reader === "csi-driver" && mode === "pod-identity") {
-    c.add("workload.reader", reader, "needs workload identity: the SecretProviderClass authenticates with the identity's clientID through a federated token", 'set identityMode "both" or "workload-identity", or keep reader "sidecar"');
+    c.add(
+      "workload.reader",
+      reader,
+      "needs workload identity: the SecretProviderClass authenticates with the identity's clientID through a federated token",
+      'set identityMode "both" or "workload-identity", or keep reader "sidecar"',
+    );
   }
   c.throwIfAny();
 }

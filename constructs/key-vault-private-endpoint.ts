@@ -38,10 +38,24 @@ export class KeyVaultPrivateEndpoint extends Construct {
     check.check("location", props.location, Rules.location);
     for (const field of ["subnetId", "privateDnsZoneId"] as const) {
       const v = props[field];
-      if (typeof v !== "string" || !ARM_ID.test(v)) check.add(field, v, "is not an ARM resource ID", `copy it from az ${field === "subnetId" ? "network vnet subnet show" : "network private-dns zone show"} --query id`);
+      if (typeof v !== "string" || !ARM_ID.test(v))
+        check.add(
+          field,
+          v,
+          "is not an ARM resource ID",
+          `copy it from az ${field === "subnetId" ? "network vnet subnet show" : "network private-dns zone show"} --query id`,
+        );
     }
-    if (typeof props.privateDnsZoneId === "string" && !/\/privateDnsZones\/privatelink\.vaultcore\.azure\.net$/i.test(props.privateDnsZoneId)) {
-      check.add("privateDnsZoneId", props.privateDnsZoneId, "is not a privatelink.vaultcore.azure.net zone", "use the private DNS zone privatelink.vaultcore.azure.net");
+    if (
+      typeof props.privateDnsZoneId === "string" &&
+      !/\/privateDnsZones\/privatelink\.vaultcore\.azure\.net$/i.test(props.privateDnsZoneId)
+    ) {
+      check.add(
+        "privateDnsZoneId",
+        props.privateDnsZoneId,
+        "is not a privatelink.vaultcore.azure.net zone",
+        "use the private DNS zone privatelink.vaultcore.azure.net",
+      );
     }
     check.throwIfAny();
     this.resource = new PrivateEndpoint(this, "Resource", {

@@ -62,7 +62,12 @@ export class VaultSecret extends Construct {
     }
     const variableName = props.variableName ?? `secret_${props.name.replace(/-/g, "_")}`;
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variableName)) {
-      check.add("variableName", variableName, "is invalid: letters, digits and underscores, not starting with a digit", "choose a Terraform variable name");
+      check.add(
+        "variableName",
+        variableName,
+        "is invalid: letters, digits and underscores, not starting with a digit",
+        "choose a Terraform variable name",
+      );
     }
     const external = (props.source ?? "variable") === "external";
     const stack = TerraformStack.of(this);
@@ -70,7 +75,12 @@ export class VaultSecret extends Construct {
     VARIABLES_BY_STACK.set(stack, used);
     const owner = used.get(variableName);
     if (!external && owner !== undefined) {
-      check.add("variableName", variableName, `is already the variable of ${owner}: both secrets would get one value`, "give each secret its own variableName (the default is unique per vault and secret)");
+      check.add(
+        "variableName",
+        variableName,
+        `is already the variable of ${owner}: both secrets would get one value`,
+        "give each secret its own variableName (the default is unique per vault and secret)",
+      );
     }
     check.throwIfAny();
     this.secretName = props.name;

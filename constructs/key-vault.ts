@@ -85,17 +85,38 @@ const NETWORK_FIX =
  * the construct): a Deny firewall that allows no subnet and no IP, without a private
  * endpoint, answers 403 ForbiddenByFirewall to Terraform's secret write and to the pods.
  */
-export function vaultNetworkProblem(network: KeyVaultNetworkProps | undefined): { field: string; value: unknown; problem: string; fix: string } | undefined {
+export function vaultNetworkProblem(
+  network: KeyVaultNetworkProps | undefined,
+): { field: string; value: unknown; problem: string; fix: string } | undefined {
   const n = network ?? {};
   const kind = n.kind ?? (n.defaultAction === "Allow" ? "public" : "firewall");
   if (kind === "public") {
-    if (n.defaultAction === "Deny") return { field: "network.defaultAction", value: "Deny", problem: 'contradicts kind "public"', fix: 'drop defaultAction, or use kind "firewall"' };
+    if (n.defaultAction === "Deny")
+      return {
+        field: "network.defaultAction",
+        value: "Deny",
+        problem: 'contradicts kind "public"',
+        fix: 'drop defaultAction, or use kind "firewall"',
+      };
     return undefined;
   }
   if (kind === "private-endpoint") {
-    return n.privateEndpoint ? undefined : { field: "network.privateEndpoint", value: undefined, problem: 'is missing with kind "private-endpoint"', fix: "give { subnetId, privateDnsZoneId } to create one, or { existingId } of an existing private endpoint" };
+    return n.privateEndpoint
+      ? undefined
+      : {
+          field: "network.privateEndpoint",
+          value: undefined,
+          problem: 'is missing with kind "private-endpoint"',
+          fix: "give { subnetId, privateDnsZoneId } to create one, or { existingId } of an existing private endpoint",
+        };
   }
-  if (n.defaultAction === "Allow") return { field: "network.defaultAction", value: "Allow", problem: 'contradicts kind "firewall"', fix: 'use kind "public" for an open vault' };
+  if (n.defaultAction === "Allow")
+    return {
+      field: "network.defaultAction",
+      value: "Allow",
+      problem: 'contradicts kind "firewall"',
+      fix: 'use kind "public" for an open vault',
+    };
   if ((n.ipRules ?? []).length === 0 && (n.subnetIds ?? []).length === 0) {
     return {
       field: "network",
@@ -311,13 +332,19 @@ export class KeyVault extends KeyVaultBase {
     check.check("subscriptionId", props.subscriptionId, Rules.guid);
     const retention = props.softDeleteRetentionDays ?? 90;
     if (!Number.isInteger(retention) || retention < 7 || retention > 90) {
-      check.add("softDeleteRetentionDays", retention, "is invalid: a whole number of days from 7 to 90", "use 90 (the maximum) unless a policy says otherwise");
+      check.add(
+        "softDeleteRetentionDays",
+        retention,
+        "is invalid: a whole number of days from 7 to 90",
+        "use 90 (the maximum) unless a policy says otherwise",
+      );
     }
     (props.network?.ipRules ?? []).forEach((ip, i) => check.check(`network.ipRules[${i}]`, ip, Rules.cidrOrIp));
     // A Deny firewall that allows nothing is reported by the config validator and by policy
     // rule AKSID-KV-006 (an error at synth); contradictions in the choice are caught here.
     const unreachable = vaultNetworkProblem(props.network);
-    if (unreachable && unreachable.field !== "network") check.add(unreachable.field, unreachable.value, unreachable.problem, unreachable.fix);
+    if (unreachable && unreachable.field !== "network")
+      check.add(unreachable.field, unreachable.value, unreachable.problem, unreachable.fix);
     check.throwIfAny();
 
     this.vaultName = props.name;
@@ -352,7 +379,9 @@ export class KeyVault extends KeyVaultBase {
     });
     this.vaultId = this.resource.id;
     if (props.adopt) {
-      this.resource.importFrom(`/subscriptions/${props.subscriptionId}/resourceGroups/${props.resourceGroupName}/providers/Microsoft.KeyVault/vaults/${props.name}`);
+      this.resource.importFrom(
+        `/subscriptions/${props.subscriptionId}/resourceGroups/${props.resourceGroupName}/providers/Microsoft.KeyVault/vaults/${props.name}`,
+      );
       if (props.purgeProtection ?? true) {
         Annotations.of(this).addWarning(
           `adopting vault ${props.name} with purge_protection_enabled = true: if the vault has it off today (az keyvault show --query properties.enablePurgeProtection), this apply switches it on, and it can never be switched off. Set keyVault.purgeProtection to the vault's current value unless that is what you want.`,
@@ -361,7 +390,11 @@ export class KeyVault extends KeyVaultBase {
     }
     // Only an explicit `kind: "public"` is the documented choice; a bare `defaultAction: "Allow"` stays an AKSID-KV-003 error.
     if (network.kind === "public") {
-      suppressPolicy(this.resource, "AKSID-KV-003", `network kind "public" chosen in config for ${props.name}: the guide's public endpoint; Entra ID auth and the grants still apply`);
+      suppressPolicy(
+        this.resource,
+        "AKSID-KV-003",
+        `network kind "public" chosen in config for ${props.name}: the guide's public endpoint; Entra ID auth and the grants still apply`,
+      );
     }
     if (kind === "private-endpoint" && network.privateEndpoint && !("existingId" in network.privateEndpoint)) {
       new KeyVaultPrivateEndpoint(this, "PrivateEndpoint", {

@@ -81,7 +81,10 @@ export class KeyVaultReaderWorkload extends Construct {
   public readonly podLabels: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: KeyVaultReaderWorkloadProps) {
-    requireProps(scope, id, props, { keyVault: FIX.keyVault, identities: "pass the identities the pods use, e.g. [binding] (a PodIdentityBinding or a WorkloadIdentityFederation)" });
+    requireProps(scope, id, props, {
+      keyVault: FIX.keyVault,
+      identities: "pass the identities the pods use, e.g. [binding] (a PodIdentityBinding or a WorkloadIdentityFederation)",
+    });
     super(scope, id);
     validateProps(this.node.path, props);
 
@@ -121,7 +124,12 @@ export class KeyVaultReaderWorkload extends Construct {
             },
             container: containersOf(props),
             volume: spc
-              ? [{ name: "secrets-store", csi: { driver: SECRETS_STORE_CSI_DRIVER, readOnly: true, volumeAttributes: { secretProviderClass: spc.name } } }]
+              ? [
+                  {
+                    name: "secrets-store",
+                    csi: { driver: SECRETS_STORE_CSI_DRIVER, readOnly: true, volumeAttributes: { secretProviderClass: spc.name } },
+                  },
+                ]
               : undefined,
           },
         },
@@ -142,7 +150,12 @@ function validateProps(path: string, props: KeyVaultReaderWorkloadProps): void {
   const check = new Checker(path);
   if (check.check("name", props.name, Rules.objectName) && !Token.isUnresolved(props.name) && props.name.length > 63) {
     // The name is also the pods' `app` label (and the selector), and label values stop at 63 characters.
-    check.add("name", props.name, "is too long: it is also the pods' app label, and label values are at most 63 characters", "shorten it to 63 characters or fewer");
+    check.add(
+      "name",
+      props.name,
+      "is too long: it is also the pods' app label, and label values are at most 63 characters",
+      "shorten it to 63 characters or fewer",
+    );
   }
   check.check("namespace", props.namespace, Rules.namespace);
   check.check("secretName", props.secretName, Rules.secretName);
@@ -155,7 +168,12 @@ function validateProps(path: string, props: KeyVaultReaderWorkloadProps): void {
     );
   }
   if (props.identities.length === 0) {
-    check.add("identities", [], "is empty: the pods would get no Azure token", "pass the PodIdentityBinding and/or WorkloadIdentityFederation");
+    check.add(
+      "identities",
+      [],
+      "is empty: the pods would get no Azure token",
+      "pass the PodIdentityBinding and/or WorkloadIdentityFederation",
+    );
   }
   for (const source of props.identities) {
     if (source.namespace !== props.namespace) {

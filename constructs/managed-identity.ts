@@ -77,7 +77,10 @@ interface IdentityValues {
 }
 
 /** Checks the name, group and subscription of a created or looked-up identity. */
-function checkNameGroupSubscription(check: Checker, props: { name: string; resourceGroupName: string; subscriptionId: string; location?: string }): void {
+function checkNameGroupSubscription(
+  check: Checker,
+  props: { name: string; resourceGroupName: string; subscriptionId: string; location?: string },
+): void {
   check.check("name", props.name, Rules.identityName);
   check.check("resourceGroupName", props.resourceGroupName, Rules.resourceGroupName);
   if ("location" in props) check.check("location", props.location, Rules.location);

@@ -4,8 +4,13 @@ import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import type { IManagedIdentity } from "./managed-identity";
 import type { IPodIdentitySource } from "./principal";
 import { Checker, Rules, requireProps, MISSING_PROP_FIXES as FIX } from "./validation";
-import { AAD_POD_IDENTITY_API_VERSION, AadPodIdentityKinds, POD_IDENTITY_BEHAVIOR_ANNOTATION, POD_IDENTITY_LABEL, USER_ASSIGNED_MSI } from "./facts";
-
+import {
+  AAD_POD_IDENTITY_API_VERSION,
+  AadPodIdentityKinds,
+  POD_IDENTITY_BEHAVIOR_ANNOTATION,
+  POD_IDENTITY_LABEL,
+  USER_ASSIGNED_MSI,
+} from "./facts";
 
 /** Props of {@link PodIdentityBinding}. */
 export interface PodIdentityBindingProps {
@@ -52,7 +57,10 @@ export class PodIdentityBinding extends Construct implements IPodIdentitySource 
   public readonly binding: Manifest;
 
   constructor(scope: Construct, id: string, props: PodIdentityBindingProps) {
-    requireProps(scope, id, props, { identity: FIX.identity, requires: "pass what the binding waits for, e.g. [identity.grantOperator(cluster)] (may be [])" });
+    requireProps(scope, id, props, {
+      identity: FIX.identity,
+      requires: "pass what the binding waits for, e.g. [identity.grantOperator(cluster)] (may be [])",
+    });
     super(scope, id);
     const check = new Checker(this.node.path);
     check.check("namespace", props.namespace, Rules.namespace);
@@ -62,7 +70,12 @@ export class PodIdentityBinding extends Construct implements IPodIdentitySource 
     check.check("identity.identityId", props.identity.identityId, Rules.identityResourceId);
     check.check("identity.clientId", props.identity.clientId, Rules.guid);
     if (check.check("selector", props.selector, Rules.labelValue) && props.selector === "") {
-      check.add("selector", props.selector, "is empty", `give a selector such as bind-user-identity-keyvault; pods carry it as label ${POD_IDENTITY_LABEL}`);
+      check.add(
+        "selector",
+        props.selector,
+        "is empty",
+        `give a selector such as bind-user-identity-keyvault; pods carry it as label ${POD_IDENTITY_LABEL}`,
+      );
     }
     if (props.requires.length === 0) {
       check.add(

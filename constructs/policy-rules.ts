@@ -43,7 +43,10 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     reads: ["purge_protection_enabled"],
     severity: "dynamic",
     requirement: "Key Vault purge protection on (error where the environment requires it, else a warning)",
-    check: (a) => (a.purge_protection_enabled === true ? [] : ["purge_protection_enabled is not true: a deleted vault and its secrets can be purged at once"]),
+    check: (a) =>
+      a.purge_protection_enabled === true
+        ? []
+        : ["purge_protection_enabled is not true: a deleted vault and its secrets can be purged at once"],
   },
   {
     id: "AKSID-KV-002",
@@ -66,7 +69,9 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     requirement: "Key Vault firewall default action Deny",
     check: (a) => {
       const acl = one(a.network_acls);
-      return acl?.default_action === "Deny" ? [] : [`network_acls.default_action is ${JSON.stringify(acl?.default_action)}, not "Deny": the vault is open to every network`];
+      return acl?.default_action === "Deny"
+        ? []
+        : [`network_acls.default_action is ${JSON.stringify(acl?.default_action)}, not "Deny": the vault is open to every network`];
     },
   },
   {
@@ -89,7 +94,8 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     reads: ["rbac_authorization_enabled", "enable_rbac_authorization"],
     severity: "warning",
     requirement: "Key Vault RBAC authorization recommended (access policies stay supported: the guide uses them)",
-    check: (a) => (a.rbac_authorization_enabled === true || a.enable_rbac_authorization === true ? [] : ["uses access policies, not RBAC authorization"]),
+    check: (a) =>
+      a.rbac_authorization_enabled === true || a.enable_rbac_authorization === true ? [] : ["uses access policies, not RBAC authorization"],
   },
   {
     id: "AKSID-KV-006",
@@ -135,7 +141,8 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     resourceTypes: [SECRET],
     reads: ["value", "value_wo"],
     severity: "error",
-    requirement: "no secret value in the configuration, state or saved plan: write-only value_wo from a sensitive, ephemeral variable without a default, never value",
+    requirement:
+      "no secret value in the configuration, state or saved plan: write-only value_wo from a sensitive, ephemeral variable without a default, never value",
     check: (a, ctx) => {
       const out: string[] = [];
       if (a.value !== undefined) out.push("value is set: it would be stored in cdk.tf.json and in Terraform state in plain text");
@@ -145,8 +152,10 @@ export const POLICY_RULES: readonly PolicyRule[] = [
       }
       const v = ref ? ctx.variables.get(ref[1]) : undefined;
       if (ref && v) {
-        if (v.default !== undefined) out.push(`value_wo comes from variable ${ref[1]}, which has a default: the default is a literal in cdk.tf.json`);
-        if (v.ephemeral !== true) out.push(`value_wo comes from variable ${ref[1]}, which is not ephemeral: a saved plan would store its value`);
+        if (v.default !== undefined)
+          out.push(`value_wo comes from variable ${ref[1]}, which has a default: the default is a literal in cdk.tf.json`);
+        if (v.ephemeral !== true)
+          out.push(`value_wo comes from variable ${ref[1]}, which is not ephemeral: a saved plan would store its value`);
         if (v.sensitive !== true) out.push(`value_wo comes from variable ${ref[1]}, which is not sensitive: plan output would show it`);
       }
       return out;
@@ -179,7 +188,9 @@ export const POLICY_RULES: readonly PolicyRule[] = [
       containersOf(a).flatMap(({ name, c }) => {
         const image = String(c.image ?? "");
         const tagged = /@sha256:[0-9a-f]{64}$/.test(image) || /:[^/:]+$/.test(image);
-        return !image || !tagged || /:latest$/.test(image) ? [`container "${name}" image ${JSON.stringify(image)} is not pinned to a tag other than latest`] : [];
+        return !image || !tagged || /:latest$/.test(image)
+          ? [`container "${name}" image ${JSON.stringify(image)} is not pinned to a tag other than latest`]
+          : [];
       }),
   },
   {
@@ -201,7 +212,10 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     reads: ["spec"],
     severity: "error",
     requirement: "allowPrivilegeEscalation: false",
-    check: (a) => containersOf(a).filter(({ c }) => scOf(c).allow_privilege_escalation !== false).map(({ name }) => `container "${name}" may escalate privileges`),
+    check: (a) =>
+      containersOf(a)
+        .filter(({ c }) => scOf(c).allow_privilege_escalation !== false)
+        .map(({ name }) => `container "${name}" may escalate privileges`),
   },
   {
     id: "AKSID-K8S-005",
@@ -210,7 +224,10 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     reads: ["spec"],
     severity: "error",
     requirement: "readOnlyRootFilesystem: true",
-    check: (a) => containersOf(a).filter(({ c }) => scOf(c).read_only_root_filesystem !== true).map(({ name }) => `container "${name}" has a writable root filesystem`),
+    check: (a) =>
+      containersOf(a)
+        .filter(({ c }) => scOf(c).read_only_root_filesystem !== true)
+        .map(({ name }) => `container "${name}" has a writable root filesystem`),
   },
   {
     id: "AKSID-K8S-006",
@@ -231,7 +248,10 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     reads: ["spec"],
     severity: "error",
     requirement: "privileged not true",
-    check: (a) => containersOf(a).filter(({ c }) => scOf(c).privileged === true).map(({ name }) => `container "${name}" is privileged`),
+    check: (a) =>
+      containersOf(a)
+        .filter(({ c }) => scOf(c).privileged === true)
+        .map(({ name }) => `container "${name}" is privileged`),
   },
   {
     id: "AKSID-K8S-008",
@@ -242,7 +262,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     requirement: "capabilities drop ALL (NET_RAW allows pod-identity spoofing)",
     check: (a) =>
       containersOf(a)
-        .filter(({ c }) => !(((one(scOf(c).capabilities)?.drop as string[] | undefined) ?? []).includes("ALL")))
+        .filter(({ c }) => !((one(scOf(c).capabilities)?.drop as string[] | undefined) ?? []).includes("ALL"))
         .map(({ name }) => `container "${name}" does not drop ALL capabilities`),
   },
   {
@@ -254,7 +274,8 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     requirement:
       "only the roles this project needs: Managed Identity Operator, Virtual Machine Contributor, Reader, Key Vault Secrets User (and Key Vault Secrets Officer for Terraform's own principal); never Owner, Contributor or User Access Administrator",
     check: (a) => {
-      if (a.role_definition_name !== undefined) return [`role_definition_name ${JSON.stringify(a.role_definition_name)} is used: refer to built-in roles by GUID`];
+      if (a.role_definition_name !== undefined)
+        return [`role_definition_name ${JSON.stringify(a.role_definition_name)} is used: refer to built-in roles by GUID`];
       const role = roleByDefinitionId(String(a.role_definition_id ?? ""));
       if (role && ForbiddenRoles.includes(role)) return [`role "${role.name}" is never granted by this project`];
       return role ? [] : [`role definition ${JSON.stringify(a.role_definition_id)} is not one this project needs`];
@@ -290,7 +311,8 @@ export const POLICY_RULES: readonly PolicyRule[] = [
       const s = a.scope;
       const single =
         isRef(s, IDENTITY) ||
-        (typeof s === "string" && /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+$/i.test(s));
+        (typeof s === "string" &&
+          /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+$/i.test(s));
       return single ? [] : [`Managed Identity Operator scope ${JSON.stringify(s)} is not a single identity`];
     },
   },
@@ -304,7 +326,9 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     check: (a, ctx) => {
       const role = roleByDefinitionId(String(a.role_definition_id ?? ""));
       if (role !== BuiltInRoles.VirtualMachineContributor && role !== BuiltInRoles.Reader) return [];
-      return ctx.nodeResourceGroupIds.has(String(a.scope)) ? [] : [`${role.name} scope ${JSON.stringify(a.scope)} is not the node resource group of a cluster in this stack`];
+      return ctx.nodeResourceGroupIds.has(String(a.scope))
+        ? []
+        : [`${role.name} scope ${JSON.stringify(a.scope)} is not the node resource group of a cluster in this stack`];
     },
   },
   {
@@ -318,7 +342,8 @@ export const POLICY_RULES: readonly PolicyRule[] = [
       const role = roleByDefinitionId(String(a.role_definition_id ?? ""));
       if (role !== BuiltInRoles.KeyVaultSecretsUser && role !== BuiltInRoles.KeyVaultSecretsOfficer) return [];
       const s = a.scope;
-      return isRef(s, KEY_VAULT) || (typeof s === "string" && /\/providers\/microsoft\.keyvault\/vaults\/[^/]+(\/secrets\/[^/]+)?$/i.test(s))
+      return isRef(s, KEY_VAULT) ||
+        (typeof s === "string" && /\/providers\/microsoft\.keyvault\/vaults\/[^/]+(\/secrets\/[^/]+)?$/i.test(s))
         ? []
         : [`${role.name} scope ${JSON.stringify(s)} is not a vault`];
     },

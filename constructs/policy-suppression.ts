@@ -20,7 +20,9 @@ export function suppressPolicy(scope: IConstruct, ruleId: string, reason: string
     throw new Error(`${scope.node.path}: unknown policy rule "${ruleId}". Fix: use one of ${POLICY_RULES.map((r) => r.id).join(", ")}.`);
   }
   if (!reason || reason.trim().length < 10) {
-    throw new Error(`${scope.node.path}: suppression of ${ruleId} needs a written reason (at least 10 characters). Fix: say why the risk is accepted.`);
+    throw new Error(
+      `${scope.node.path}: suppression of ${ruleId} needs a written reason (at least 10 characters). Fix: say why the risk is accepted.`,
+    );
   }
   scope.node.addMetadata(SUPPRESS_KEY, { ruleId, reason: reason.trim() } satisfies PolicySuppressionEntry);
 }

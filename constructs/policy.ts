@@ -59,18 +59,33 @@ export class SecurityPolicy implements IAspect {
     if (rules.length === 0) return;
     this.visited.add(node);
     const stack = TerraformStack.of(node);
-    const raw = Object.values((node.toTerraform() as { resource: Record<string, Record<string, Attrs>> }).resource[node.terraformResourceType])[0];
+    const raw = Object.values(
+      (node.toTerraform() as { resource: Record<string, Record<string, Attrs>> }).resource[node.terraformResourceType],
+    )[0];
     const wanted = new Set(rules.flatMap((r) => r.reads));
-    const attrs = resolveIn(stack, this.options.resolveAll ? raw : Object.fromEntries(Object.entries(raw).filter(([k]) => wanted.has(k)))) as Attrs;
-    const ctx: RuleContext = { nodeResourceGroupIds: this.nodeResourceGroupsOf(stack), variables: this.variablesOf(stack), options: this.options };
+    const attrs = resolveIn(
+      stack,
+      this.options.resolveAll ? raw : Object.fromEntries(Object.entries(raw).filter(([k]) => wanted.has(k))),
+    ) as Attrs;
+    const ctx: RuleContext = {
+      nodeResourceGroupIds: this.nodeResourceGroupsOf(stack),
+      variables: this.variablesOf(stack),
+      options: this.options,
+    };
     const address = `${node.terraformResourceType}.${node.friendlyUniqueId}`;
     for (const rule of rules) {
-      const severity: Severity =
-        rule.severity === "dynamic" ? (this.options.requirePurgeProtection ? "error" : "warning") : rule.severity;
+      const severity: Severity = rule.severity === "dynamic" ? (this.options.requirePurgeProtection ? "error" : "warning") : rule.severity;
       for (const problem of rule.check(attrs, ctx)) {
         const suppressed = suppressionFor(node, rule.id);
         const message = `[${rule.id}${rule.cites.length ? ` ${rule.cites.join("/")}` : ""}] ${address}: ${problem}. Required: ${rule.requirement}.`;
-        this.findings.push({ ruleId: rule.id, severity, path: node.node.path, address, message, suppressedBecause: suppressed?.entry.reason });
+        this.findings.push({
+          ruleId: rule.id,
+          severity,
+          path: node.node.path,
+          address,
+          message,
+          suppressedBecause: suppressed?.entry.reason,
+        });
         if (suppressed) {
           Annotations.of(node).addInfo(`suppressed ${message} Reason: ${suppressed.entry.reason} (at ${suppressed.at.node.path})`);
         } else if (severity === "error") {

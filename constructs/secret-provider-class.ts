@@ -6,7 +6,6 @@ import type { IManagedIdentity } from "./managed-identity";
 import { Checker, Rules, requireProps, MISSING_PROP_FIXES as FIX } from "./validation";
 import { SECRET_PROVIDER_CLASS_API_VERSION } from "./facts";
 
-
 /** Props of {@link SecretProviderClass}. */
 export interface SecretProviderClassProps {
   /** Name of the SecretProviderClass. */
@@ -37,7 +36,11 @@ export class SecretProviderClass extends Construct {
   public readonly manifest: Manifest;
 
   constructor(scope: Construct, id: string, props: SecretProviderClassProps) {
-    requireProps(scope, id, props, { keyVault: FIX.keyVault, identity: FIX.identity, secretNames: "list the secrets to mount, e.g. [\"db-password\"]" });
+    requireProps(scope, id, props, {
+      keyVault: FIX.keyVault,
+      identity: FIX.identity,
+      secretNames: 'list the secrets to mount, e.g. ["db-password"]',
+    });
     super(scope, id);
     const check = new Checker(this.node.path);
     check.check("name", props.name, Rules.objectName);
@@ -46,7 +49,12 @@ export class SecretProviderClass extends Construct {
     if (props.secretNames.length === 0) check.add("secretNames", [], "is empty", "list the secrets to mount");
     for (const s of props.secretNames) {
       if (!props.keyVault.secretNames.includes(s)) {
-        check.add("secretNames", s, `is not a secret of vault "${props.keyVault.vaultName}"`, "add it to the vault, or mount a secret it holds");
+        check.add(
+          "secretNames",
+          s,
+          `is not a secret of vault "${props.keyVault.vaultName}"`,
+          "add it to the vault, or mount a secret it holds",
+        );
       }
     }
     check.throwIfAny();

@@ -42,10 +42,8 @@ export const Rules = {
     "remove the trailing period or the characters Azure does not allow",
     (v) => v.length >= 1 && v.length <= 90 && /^[-\w.()]+$/u.test(v) && !v.endsWith("."),
   ),
-  secretName: rule(
-    "1–127 characters of letters, digits and hyphens",
-    "replace underscores, dots and spaces with hyphens",
-    (v) => /^[A-Za-z0-9-]{1,127}$/.test(v),
+  secretName: rule("1–127 characters of letters, digits and hyphens", "replace underscores, dots and spaces with hyphens", (v) =>
+    /^[A-Za-z0-9-]{1,127}$/.test(v),
   ),
   location: rule(
     "a non-empty, lower-case Azure region name without spaces, e.g. westus2",
@@ -61,7 +59,9 @@ export const Rules = {
     "/subscriptions/<guid>/resourcegroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name> (the only form MIC accepts)",
     "use the `id` printed by `az identity show`",
     (v) =>
-      /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+$/i.test(v),
+      /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+$/i.test(
+        v,
+      ),
   ),
   namespace: rule(
     "a DNS-1123 label: at most 63 lower-case letters, digits and hyphens, starting and ending with a letter or digit",
@@ -93,28 +93,28 @@ export const Rules = {
     "write the expiry as YYYY-MM-DDThh:mm:ssZ",
     // Round-trip through Date: Date.parse accepts 2027-02-30 and 24:00 (it rolls them over);
     // terraform's RFC 3339 check (Go time.Parse) rejects them.
-    (v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(v) && !Number.isNaN(Date.parse(v)) && new Date(v).toISOString() === v.replace("Z", ".000Z"),
+    (v) =>
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(v) &&
+      !Number.isNaN(Date.parse(v)) &&
+      new Date(v).toISOString() === v.replace("Z", ".000Z"),
   ),
   cidrOrIp: rule(
     "an IPv4 address or CIDR range such as 203.0.113.0/24",
     "use the public egress IP or range of the allowed network",
-    (v) => /^(\d{1,3}\.){3}\d{1,3}(\/(\d|[12]\d|3[0-2]))?$/.test(v) && v.split("/")[0].split(".").every((o) => Number(o) <= 255),
+    (v) =>
+      /^(\d{1,3}\.){3}\d{1,3}(\/(\d|[12]\d|3[0-2]))?$/.test(v) &&
+      v
+        .split("/")[0]
+        .split(".")
+        .every((o) => Number(o) <= 255),
   ),
-  storageAccountName: rule(
-    "3–24 lower-case letters and digits",
-    "use the state storage account's name",
-    (v) => /^[a-z0-9]{3,24}$/.test(v),
-  ),
+  storageAccountName: rule("3–24 lower-case letters and digits", "use the state storage account's name", (v) => /^[a-z0-9]{3,24}$/.test(v)),
   storageContainerName: rule(
     "3–63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit",
     'use e.g. "tfstate"',
     (v) => /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(v),
   ),
-  httpsUrl: rule(
-    "an https:// URL",
-    "copy it from `az aks show --query oidcIssuerProfile.issuerUrl`",
-    (v) => /^https:\/\/[^\s]+$/.test(v),
-  ),
+  httpsUrl: rule("an https:// URL", "copy it from `az aks show --query oidcIssuerProfile.issuerUrl`", (v) => /^https:\/\/[^\s]+$/.test(v)),
 } as const;
 
 /** A problem with one input value. */

@@ -1,6 +1,9 @@
 import { Construct } from "constructs";
 import { Annotations, dependable, type ITerraformDependable, type TerraformProvider, Token } from "cdktf";
-import { FederatedIdentityCredential, type FederatedIdentityCredentialConfig } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
+import {
+  FederatedIdentityCredential,
+  type FederatedIdentityCredentialConfig,
+} from "@cdktf/provider-azurerm/lib/federated-identity-credential";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import type { IAksCluster } from "./aks-cluster";
 import type { IManagedIdentity } from "./managed-identity";
@@ -14,7 +17,6 @@ import {
   WORKLOAD_IDENTITY_TENANT_ID_ANNOTATION,
   WORKLOAD_IDENTITY_USE_LABEL,
 } from "./facts";
-
 
 /** Props of {@link WorkloadIdentityFederation}. */
 export interface WorkloadIdentityFederationProps {
@@ -146,7 +148,10 @@ function validateProps(path: string, props: WorkloadIdentityFederationProps): vo
  * When the cluster's OIDC issuer setting is known only at plan time (a looked-up cluster), a
  * precondition on the credential stops the apply with the fix instead of a silent failure.
  */
-function oidcIssuerPrecondition(enabled: IAksCluster["oidcIssuerEnabled"], subject: string): FederatedIdentityCredentialConfig["lifecycle"] {
+function oidcIssuerPrecondition(
+  enabled: IAksCluster["oidcIssuerEnabled"],
+  subject: string,
+): FederatedIdentityCredentialConfig["lifecycle"] {
   return typeof enabled === "string" && Token.isUnresolved(enabled)
     ? {
         precondition: [

@@ -19,7 +19,13 @@ export class AppsStack extends EnvironmentStack {
   public readonly cluster: IAksCluster;
   public readonly teams: AppIdentity[];
 
-  constructor(scope: Construct, name: string, env: EnvironmentConfig, teams: readonly AppTeamConfig[], vars: NodeJS.ProcessEnv = process.env) {
+  constructor(
+    scope: Construct,
+    name: string,
+    env: EnvironmentConfig,
+    teams: readonly AppTeamConfig[],
+    vars: NodeJS.ProcessEnv = process.env,
+  ) {
     super(scope, name, env, vars);
     azurermProvider(this, "Azurerm", env, { subscriptionId: env.appSubscriptionId });
     const clusterProvider = azurermProvider(this, "AzurermCluster", env, { subscriptionId: env.cluster.subscriptionId, alias: "cluster" });
@@ -53,7 +59,12 @@ function secretWriterAccess(stack: Construct, env: EnvironmentConfig, team: AppT
   const writer = env.secretWriter;
   if (!writer) return false;
   return {
-    principal: { principalId: writer.objectId, principalType: writer.principalType ?? "ServicePrincipal", tenantId: env.tenantId, grantScope: stack },
+    principal: {
+      principalId: writer.objectId,
+      principalType: writer.principalType ?? "ServicePrincipal",
+      tenantId: env.tenantId,
+      grantScope: stack,
+    },
     // It may purge secrets only where the provider purges them on destroy.
     purge: env.dataProtection.purgeOnDestroy,
     rbacPropagationWait: team.keyVault.rbacPropagationWait,

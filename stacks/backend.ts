@@ -24,7 +24,13 @@ export function validateBackendEnv(vars: NodeJS.ProcessEnv): ValidationIssue[] {
   if (account === undefined) {
     for (const name of [BACKEND_ENV.resourceGroup, BACKEND_ENV.container, BACKEND_ENV.subscriptionId, BACKEND_ENV.keyPrefix]) {
       const v = get(name);
-      if (v !== undefined) c.add(name, v, `is set but ${BACKEND_ENV.storageAccount} is not, so it would be ignored`, `set ${BACKEND_ENV.storageAccount} to the state storage account too, or unset ${name}`);
+      if (v !== undefined)
+        c.add(
+          name,
+          v,
+          `is set but ${BACKEND_ENV.storageAccount} is not, so it would be ignored`,
+          `set ${BACKEND_ENV.storageAccount} to the state storage account too, or unset ${name}`,
+        );
     }
     return [...c.issues];
   }
@@ -36,13 +42,24 @@ export function validateBackendEnv(vars: NodeJS.ProcessEnv): ValidationIssue[] {
   const check = (name: string, v: string | undefined, r: Rule) => !unsafe(name, v) && c.check(name, v, r);
   check(BACKEND_ENV.storageAccount, account, Rules.storageAccountName);
   const group = get(BACKEND_ENV.resourceGroup);
-  if (group === undefined) c.add(BACKEND_ENV.resourceGroup, undefined, `is missing: ${BACKEND_ENV.storageAccount} is set, and the azurerm backend needs the account's resource group`, `set ${BACKEND_ENV.resourceGroup} to the resource group of storage account "${account}"`);
+  if (group === undefined)
+    c.add(
+      BACKEND_ENV.resourceGroup,
+      undefined,
+      `is missing: ${BACKEND_ENV.storageAccount} is set, and the azurerm backend needs the account's resource group`,
+      `set ${BACKEND_ENV.resourceGroup} to the resource group of storage account "${account}"`,
+    );
   else check(BACKEND_ENV.resourceGroup, group, Rules.resourceGroupName);
   check(BACKEND_ENV.container, get(BACKEND_ENV.container), Rules.storageContainerName);
   check(BACKEND_ENV.subscriptionId, get(BACKEND_ENV.subscriptionId), Rules.guid);
   const prefix = get(BACKEND_ENV.keyPrefix);
   if (!unsafe(BACKEND_ENV.keyPrefix, prefix) && prefix !== undefined && (prefix.length > 900 || /[\\\s]|^\//.test(prefix))) {
-    c.add(BACKEND_ENV.keyPrefix, prefix, "is invalid: a blob name prefix without spaces or backslashes, not starting with /", 'use e.g. "aks-app-identity/"');
+    c.add(
+      BACKEND_ENV.keyPrefix,
+      prefix,
+      "is invalid: a blob name prefix without spaces or backslashes, not starting with /",
+      'use e.g. "aks-app-identity/"',
+    );
   }
   return [...c.issues];
 }

@@ -30,20 +30,36 @@ export function selectedEnvironments(
     if (a === "--debug") debug = true;
     else if (a === "--env" || a.startsWith("--env=")) {
       const v = a === "--env" ? argv[++i] : a.slice(6);
-      if (!v) issues.push({ context: "command line", field: "--env", value: undefined, problem: "has no value", fix: "write --env dev-test or --env prod" });
+      if (!v)
+        issues.push({
+          context: "command line",
+          field: "--env",
+          value: undefined,
+          problem: "has no value",
+          fix: "write --env dev-test or --env prod",
+        });
       else names.push(...v.split(",").filter(Boolean));
     } else {
-      issues.push({ context: "command line", field: "argument", value: a, problem: "is not understood", fix: "use --env <name> (repeatable), or no argument for every environment; --debug for stack traces of internal errors" });
+      issues.push({
+        context: "command line",
+        field: "argument",
+        value: a,
+        problem: "is not understood",
+        fix: "use --env <name> (repeatable), or no argument for every environment; --debug for stack traces of internal errors",
+      });
     }
   }
   let field = "--env";
   if (names.length === 0 && vars[ENV_SELECTOR]) {
-    names.push(...vars[ENV_SELECTOR].split(",").map((s) => s.trim()).filter(Boolean));
+    names.push(
+      ...vars[ENV_SELECTOR].split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
     field = ENV_SELECTOR;
   }
   return { names: names.length ? names : undefined, field, issues, debug };
 }
-
 
 /**
  * Ends a failed synth: removes the temporary directory and any old `outdir`, so `cdktf deploy`
@@ -52,5 +68,9 @@ export function selectedEnvironments(
 export function failSynth(outdir: string, tmp: string | undefined, messages: readonly string[]): SynthResult {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   fs.rmSync(outdir, { recursive: true, force: true });
-  return { ok: false, stacks: [], messages: [...messages, `removed ${path.basename(outdir)}/ so no partial or stale output can be deployed`] };
+  return {
+    ok: false,
+    stacks: [],
+    messages: [...messages, `removed ${path.basename(outdir)}/ so no partial or stale output can be deployed`],
+  };
 }

@@ -30,7 +30,11 @@ export function synthesize(config: unknown, argv: readonly string[], vars: NodeJ
     debug = selection.debug;
     const read = readConfig(config, selection.names, selection.field);
     const issues = [...selection.issues, ...validateBackendEnv(vars), ...read.issues];
-    if (issues.length || !read.config) return fail(outdir, undefined, [`${issues.length} problem(s) in the configuration; nothing was synthesized:`, ...issues.map((i) => `  - ${formatIssue(i)}`)]);
+    if (issues.length || !read.config)
+      return fail(outdir, undefined, [
+        `${issues.length} problem(s) in the configuration; nothing was synthesized:`,
+        ...issues.map((i) => `  - ${formatIssue(i)}`),
+      ]);
     return build(read.config, selection.names, vars, outdir, tmp);
   } catch (err) {
     return fail(outdir, tmp, internalError(err, debug));
@@ -47,7 +51,13 @@ export function internalError(err: unknown, debug: boolean): string[] {
   return lines;
 }
 
-function build(config: PlatformConfig, environments: readonly string[] | undefined, vars: NodeJS.ProcessEnv, outdir: string, tmp: string): SynthResult {
+function build(
+  config: PlatformConfig,
+  environments: readonly string[] | undefined,
+  vars: NodeJS.ProcessEnv,
+  outdir: string,
+  tmp: string,
+): SynthResult {
   fs.rmSync(tmp, { recursive: true, force: true });
   let stacks: EnvironmentStack[];
   // Let every stack synthesize so all policy errors are reported together (checked below).
@@ -60,7 +70,10 @@ function build(config: PlatformConfig, environments: readonly string[] | undefin
     app.synth();
   } catch (err) {
     if (err instanceof ValidationError) {
-      return fail(outdir, tmp, [`${err.issues.length} problem(s) in construct props; nothing was synthesized:`, ...err.issues.map((i) => `  - ${formatIssue(i)}`)]);
+      return fail(outdir, tmp, [
+        `${err.issues.length} problem(s) in construct props; nothing was synthesized:`,
+        ...err.issues.map((i) => `  - ${formatIssue(i)}`),
+      ]);
     }
     throw err;
   } finally {
@@ -71,7 +84,10 @@ function build(config: PlatformConfig, environments: readonly string[] | undefin
   const findings = stacks.flatMap((s) => s.policy.findings.map((f) => ({ stack: s.node.id, ...f })));
   const errors = findings.filter((f) => f.severity === "error" && !f.suppressedBecause);
   if (errors.length) {
-    return fail(outdir, tmp, [`${errors.length} security policy violation(s); nothing was synthesized:`, ...errors.map((f) => `  - ${f.stack}: ${f.message}`)]);
+    return fail(outdir, tmp, [
+      `${errors.length} security policy violation(s); nothing was synthesized:`,
+      ...errors.map((f) => `  - ${f.stack}: ${f.message}`),
+    ]);
   }
   fs.rmSync(outdir, { recursive: true, force: true });
   fs.renameSync(tmp, outdir);
@@ -80,7 +96,11 @@ function build(config: PlatformConfig, environments: readonly string[] | undefin
   const other = stacks.flatMap((st) =>
     st.node
       .findAll()
-      .flatMap((c) => c.node.metadata.filter((m) => m.type === "@cdktf/warn" && !String(m.data).startsWith("[AKSID-")).map((m) => `  warning ${st.node.id}: ${c.node.path}: ${m.data}`)),
+      .flatMap((c) =>
+        c.node.metadata
+          .filter((m) => m.type === "@cdktf/warn" && !String(m.data).startsWith("[AKSID-"))
+          .map((m) => `  warning ${st.node.id}: ${c.node.path}: ${m.data}`),
+      ),
   );
   const suppressed = findings.filter((f) => f.suppressedBecause);
   const names = stacks.map((s) => s.node.id);
@@ -103,4 +123,3 @@ function build(config: PlatformConfig, environments: readonly string[] | undefin
     ],
   };
 }
-

@@ -58,7 +58,15 @@ describe("AppIdentityStack", () => {
 
   test("GIVEN a vault without purge protection in the stack WHEN synthesized THEN the security policy reports it as an error", () => {
     const stack = new AppIdentityStack(testApp(), "apps", PROPS);
-    new KeyVault(stack, "Vault", { name: "kv-payments-dev", resourceGroupName: "rg", location: "westus2", tenantId: IDS.tenant, subscriptionId: IDS.appSubscription, purgeProtection: false, network: { kind: "firewall", ipRules: ["203.0.113.0/24"] } });
+    new KeyVault(stack, "Vault", {
+      name: "kv-payments-dev",
+      resourceGroupName: "rg",
+      location: "westus2",
+      tenantId: IDS.tenant,
+      subscriptionId: IDS.appSubscription,
+      purgeProtection: false,
+      network: { kind: "firewall", ipRules: ["203.0.113.0/24"] },
+    });
     synth(stack);
     const errors = stack.policy.findings.filter((f) => f.severity === "error");
     expect(errors.map((f) => f.address)).toEqual([expect.stringMatching(/^azurerm_key_vault\.Vault_/)]);
@@ -66,7 +74,15 @@ describe("AppIdentityStack", () => {
   });
 
   test("GIVEN a bad tenant, subscription and cluster subscription WHEN created THEN all three at once, with value and fix", () => {
-    const e = validationErrorOf(() => new AppIdentityStack(testApp(), "apps", { ...PROPS, tenantId: "contoso", subscriptionId: "sub", cluster: { ...PROPS.cluster, subscriptionId: "x" } }));
+    const e = validationErrorOf(
+      () =>
+        new AppIdentityStack(testApp(), "apps", {
+          ...PROPS,
+          tenantId: "contoso",
+          subscriptionId: "sub",
+          cluster: { ...PROPS.cluster, subscriptionId: "x" },
+        }),
+    );
     expect(e.issues.map((i) => [i.context, i.field, i.value])).toEqual([
       ["apps", "tenantId", "contoso"],
       ["apps", "subscriptionId", "sub"],
@@ -76,7 +92,13 @@ describe("AppIdentityStack", () => {
   });
 
   test("GIVEN neither lookup nor agentPool THEN the error says which to set", () => {
-    const e = validationErrorOf(() => new AppIdentityStack(testApp(), "apps", { ...PROPS, cluster: { subscriptionId: IDS.clusterSubscription, kubernetes: { kind: "kubeconfig", configPath: "~/.kube/config" } } }));
+    const e = validationErrorOf(
+      () =>
+        new AppIdentityStack(testApp(), "apps", {
+          ...PROPS,
+          cluster: { subscriptionId: IDS.clusterSubscription, kubernetes: { kind: "kubeconfig", configPath: "~/.kube/config" } },
+        }),
+    );
     expect(e.issues).toEqual([expect.objectContaining({ field: "cluster", problem: "has neither lookup nor agentPool" })]);
   });
 
@@ -84,6 +106,8 @@ describe("AppIdentityStack", () => {
     const stack = new AppIdentityStack(testApp(), "apps", PROPS);
     stack.node.addValidation({ validate: () => ["something is off"] });
     const e = validationErrorOf(() => synth(stack));
-    expect(e.issues).toEqual([{ context: "apps", field: "(construct)", value: undefined, problem: "something is off", fix: "see the message" }]);
+    expect(e.issues).toEqual([
+      { context: "apps", field: "(construct)", value: undefined, problem: "something is off", fix: "see the message" },
+    ]);
   });
 });

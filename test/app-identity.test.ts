@@ -19,7 +19,11 @@ function team(extra: Partial<AppIdentityProps> = {}, name = "poc"): AppIdentityP
     location: "westus2",
     namespace: "aad-pod-identity-poc",
     identity: { name: `${name}-identity`, resourceGroupName: "rg-westus2-shared" },
-    keyVault: { name: `kv-${name}-aks`, resourceGroupName: "rg-westus2-shared", secrets: [{ name: "grafana-admin-username-poc", expirationDate: "2027-06-30T00:00:00Z" }] },
+    keyVault: {
+      name: `kv-${name}-aks`,
+      resourceGroupName: "rg-westus2-shared",
+      secrets: [{ name: "grafana-admin-username-poc", expirationDate: "2027-06-30T00:00:00Z" }],
+    },
     podIdentity: { azureIdentityName: `${name}-identity`, bindingName: `${name}-binding`, selector: `${name}-selector` },
     ...extra,
   };
@@ -29,7 +33,8 @@ function newAppStack(): AppIdentityStack {
   return new AppIdentityStack(testApp(), "apps", STACK);
 }
 
-const byKind = (json: Json, kind: string): Json => Object.values<Json>(resources(json, "kubernetes_manifest")).find((m) => m.manifest.kind === kind);
+const byKind = (json: Json, kind: string): Json =>
+  Object.values<Json>(resources(json, "kubernetes_manifest")).find((m) => m.manifest.kind === kind);
 const namespaceRef = (json: Json): string => `kubernetes_namespace_v1.${Object.keys(resources(json, "kubernetes_namespace_v1"))[0]}`;
 
 describe("AppIdentity", () => {
@@ -41,7 +46,13 @@ describe("AppIdentity", () => {
     // The address the reader workload gives it: adding a workload later never replaces the namespace.
     expect(nsId).toMatch(/^Team_Workload_Namespace_/);
     for (const kind of ["AzureIdentity", "AzureIdentityBinding"]) {
-      expect(byKind(json, kind).depends_on).toEqual(expect.arrayContaining([namespaceRef(json), expect.stringMatching(/^azurerm_role_assignment\./), expect.stringMatching(/^azurerm_key_vault_access_policy\./)]));
+      expect(byKind(json, kind).depends_on).toEqual(
+        expect.arrayContaining([
+          namespaceRef(json),
+          expect.stringMatching(/^azurerm_role_assignment\./),
+          expect.stringMatching(/^azurerm_key_vault_access_policy\./),
+        ]),
+      );
     }
   });
 
@@ -72,9 +83,27 @@ describe("AppIdentity", () => {
   test("GIVEN a secret listed twice WHEN synthesized THEN one secret is created and the duplicate is reported with path, field, value and fix", () => {
     const stack = newAppStack();
     const secret = { name: "db-password", expirationDate: "2027-06-30T00:00:00Z" };
-    new AppIdentity(stack, "Team", team({ keyVault: { name: "kv-poc-aks", resourceGroupName: "rg", secrets: [secret, { name: "other", expirationDate: secret.expirationDate }, secret] } }));
+    new AppIdentity(
+      stack,
+      "Team",
+      team({
+        keyVault: {
+          name: "kv-poc-aks",
+          resourceGroupName: "rg",
+          secrets: [secret, { name: "other", expirationDate: secret.expirationDate }, secret],
+        },
+      }),
+    );
     const e = validationErrorOf(() => synth(stack));
-    expect(e.issues).toEqual([{ context: "apps/Team", field: "keyVault.secrets[2].name", value: "db-password", problem: "is listed twice", fix: "remove the duplicate" }]);
+    expect(e.issues).toEqual([
+      {
+        context: "apps/Team",
+        field: "keyVault.secrets[2].name",
+        value: "db-password",
+        problem: "is listed twice",
+        fix: "remove the duplicate",
+      },
+    ]);
   });
 
   test("GIVEN two teams on one cluster with one namespace, selector and AzureIdentity name WHEN synthesized THEN every clash is reported at once, on the second team", () => {
@@ -87,14 +116,20 @@ describe("AppIdentity", () => {
       ["apps/B", "podIdentity.selector", "a-selector"],
       ["apps/B", "podIdentity.azureIdentityName", "a-identity"],
     ]);
-    expect(e.issues[0].problem).toBe("is already a binding selector in namespace aad-pod-identity-poc: pods would match both bindings (apps/A)");
+    expect(e.issues[0].problem).toBe(
+      "is already a binding selector in namespace aad-pod-identity-poc: pods would match both bindings (apps/A)",
+    );
     expect(e.message).toContain('apps/B: podIdentity.selector "a-selector" is already a binding selector');
   });
 
   test("GIVEN the same selector in two namespaces THEN nothing is reported", () => {
     const stack = newAppStack();
     new AppIdentity(stack, "A", team({}, "a"));
-    new AppIdentity(stack, "B", { ...team({}, "b"), namespace: "other", podIdentity: { azureIdentityName: "a-identity", bindingName: "a-binding", selector: "a-selector" } });
+    new AppIdentity(stack, "B", {
+      ...team({}, "b"),
+      namespace: "other",
+      podIdentity: { azureIdentityName: "a-identity", bindingName: "a-binding", selector: "a-selector" },
+    });
     expect(() => synth(stack)).not.toThrow();
   });
 
@@ -107,7 +142,14 @@ describe("AppIdentity", () => {
 
   test("GIVEN workload-identity without its settings and with the sidecar reader THEN both problems at once, before anything is created", () => {
     const stack = newAppStack();
-    const e = validationErrorOf(() => new AppIdentity(stack, "Team", team({ identityMode: "workload-identity", workload: { name: "reader", secretName: "grafana-admin-username-poc" } })));
+    const e = validationErrorOf(
+      () =>
+        new AppIdentity(
+          stack,
+          "Team",
+          team({ identityMode: "workload-identity", workload: { name: "reader", secretName: "grafana-admin-username-poc" } }),
+        ),
+    );
     expect(e).toBeInstanceOf(ValidationError);
     expect(e.issues.map((i) => i.field)).toEqual(["workloadIdentity", "workload.reader"]);
     expect(stack.node.tryFindChild("Team")?.node.children).toEqual([]);
@@ -120,7 +162,12 @@ describe("AppIdentity", () => {
 
   test("GIVEN dataProtection on the stack and a secret writer that may purge THEN the team's identity, vault and secret carry prevent_destroy and the writer may purge", () => {
     const stack = new AppIdentityStack(testApp(), "apps", { ...STACK, dataProtection: { preventDestroy: true, purgeOnDestroy: true } });
-    const writer = { principalId: "0c6b8d4e-2f1a-4a57-9a3e-7d1e5f2b9c40", principalType: "ServicePrincipal" as const, tenantId: IDS.tenant, grantScope: stack };
+    const writer = {
+      principalId: "0c6b8d4e-2f1a-4a57-9a3e-7d1e5f2b9c40",
+      principalType: "ServicePrincipal" as const,
+      tenantId: IDS.tenant,
+      grantScope: stack,
+    };
     new AppIdentity(stack, "Team", team({ deployerAccess: { principal: writer, purge: true } }));
     const json = synth(stack);
     for (const type of ["azurerm_user_assigned_identity", "azurerm_key_vault", "azurerm_key_vault_secret"]) {
@@ -136,6 +183,10 @@ describe("AppIdentity", () => {
     const json = synth(stack);
     const policies = Object.values<Json>(resources(json, "azurerm_key_vault_access_policy")).map((p) => p.secret_permissions);
     expect(policies).toEqual([["Get", "List"]]);
-    expect(warningsUnder(stack)).toContainEqual(expect.stringContaining("no deployerAccess (config: secretWriter): the identity that applies must already be allowed to write secrets in"));
+    expect(warningsUnder(stack)).toContainEqual(
+      expect.stringContaining(
+        "no deployerAccess (config: secretWriter): the identity that applies must already be allowed to write secrets in",
+      ),
+    );
   });
 });

@@ -75,7 +75,9 @@ describe("generatePlatform", () => {
     expect(t.keyVault.name).toBe("kv-abcdefghijklmnop-9999");
     expect(t.keyVault.name).toHaveLength(24);
     // No "--" where the cut falls on a hyphen (Key Vault names forbid consecutive hyphens).
-    expect(deriveTeam({ ...long, keyVault: { ...long.keyVault, name: "kv-abcdefghijklmno-rs" } }, 2).keyVault.name).toBe("kv-abcdefghijklmno-0002");
+    expect(deriveTeam({ ...long, keyVault: { ...long.keyVault, name: "kv-abcdefghijklmno-rs" } }, 2).keyVault.name).toBe(
+      "kv-abcdefghijklmno-0002",
+    );
     expect(t.podIdentity!.selector).toHaveLength(63);
   });
 

@@ -21,7 +21,15 @@ const m = (id: string, wallMs: number, rssMiB: number, extra: Partial<Measuremen
   ...extra,
 });
 
-const sample = (wallMs: number, rssMiB: number, exitCode = 0): Sample => ({ wallMs, rssMiB, rssSumMiB: rssMiB, cpuMs: wallMs, processes: 1, exitCode, signal: null });
+const sample = (wallMs: number, rssMiB: number, exitCode = 0): Sample => ({
+  wallMs,
+  rssMiB,
+  rssSumMiB: rssMiB,
+  cpuMs: wallMs,
+  processes: 1,
+  exitCode,
+  signal: null,
+});
 
 describe("measure", () => {
   it("takes medians (odd and even counts)", () => {
@@ -100,7 +108,12 @@ describe("budgets", () => {
   });
 
   it("reports unmeasured budgets as not measured, and a failed measurement as a miss", () => {
-    const r = Object.fromEntries(checkBudgets([m("floor", 170, 62), m("synth", 240, 92), m("template", NaN, NaN, { error: "exit 1: type error" })]).map((b) => [b.id, b]));
+    const r = Object.fromEntries(
+      checkBudgets([m("floor", 170, 62), m("synth", 240, 92), m("template", NaN, NaN, { error: "exit 1: type error" })]).map((b) => [
+        b.id,
+        b,
+      ]),
+    );
     expect(r["teams-1000-time"]).toMatchObject({ status: "not measured", note: "not run in this mode: teams-1000-shared" });
     expect(r["template-speed"]).toMatchObject({ status: "miss", note: "template failed: exit 1: type error" });
   });
@@ -131,7 +144,15 @@ describe("report", () => {
       date: "2026-11-26T12:00:00.000Z",
       mode: "standard",
       enforced: true,
-      machine: { cpus: 2, cpuModel: "test cpu", node: "20.0.0", platform: "linux", totalMemMiB: 4096, loadAvgStart: [0.1, 0.2, 0.3], loadAvgEnd: [0.1, 0.2, 0.3] },
+      machine: {
+        cpus: 2,
+        cpuModel: "test cpu",
+        node: "20.0.0",
+        platform: "linux",
+        totalMemMiB: 4096,
+        loadAvgStart: [0.1, 0.2, 0.3],
+        loadAvgEnd: [0.1, 0.2, 0.3],
+      },
       settings: { runs: 5, warmup: 1, teams: [1, 10, 100, 1000], layouts: ["shared", "per-team"], tokenStacks: false },
       defaultApp: [floor, synth, template].map((x) => ({ ...x, ratios: ratiosOf(x, template, floor) })),
       teams: teams.map((t) => ({ ...t, ratios: ratiosOf(t.measurement, t.teams === 1 ? template : undefined, floor) })),
@@ -167,7 +188,9 @@ describe("report", () => {
     expect(svg).toContain("budget at 1,000 teams: 600 MiB");
     expect(svg).not.toMatch(/NaN|undefined|Infinity/);
     // Log-scale x: decades 1, 10, 100, 1,000 are evenly spaced.
-    const xs = [...svg.matchAll(/<text x="([\d.]+)" y="246" text-anchor="middle">(1|10|100|1,000)<\/text>/g)].slice(0, 4).map((x) => Number(x[1]));
+    const xs = [...svg.matchAll(/<text x="([\d.]+)" y="246" text-anchor="middle">(1|10|100|1,000)<\/text>/g)]
+      .slice(0, 4)
+      .map((x) => Number(x[1]));
     expect(xs).toHaveLength(4);
     expect(xs[1] - xs[0]).toBeCloseTo(xs[3] - xs[2], 0);
   });
@@ -192,7 +215,14 @@ describe("bench arguments", () => {
   });
 
   it("--smoke: N = 1, one run, no warm-up, no template way, output kept out of the committed results", () => {
-    expect(parseArgs(["--smoke"], root)).toMatchObject({ mode: "smoke", teams: [1], runs: 1, warmup: 0, template: false, out: path.resolve(root, "bench-results/tmp/smoke") });
+    expect(parseArgs(["--smoke"], root)).toMatchObject({
+      mode: "smoke",
+      teams: [1],
+      runs: 1,
+      warmup: 0,
+      template: false,
+      out: path.resolve(root, "bench-results/tmp/smoke"),
+    });
     expect(parseArgs(["--smoke", "--teams", "1,10"], root).teams).toEqual([1, 10]);
   });
 
@@ -233,7 +263,13 @@ describe("output counts", () => {
       ["a", 3, 1, []],
       ["b", 1, 0, ["a"]],
     ]);
-    expect(summarizeOutput(counts)).toMatchObject({ stacks: 2, resources: 4, dataSources: 1, resourcesPerStack: { min: 1, median: 2, max: 3 }, largestStack: { name: "a", resources: 3 } });
+    expect(summarizeOutput(counts)).toMatchObject({
+      stacks: 2,
+      resources: 4,
+      dataSources: 1,
+      resourcesPerStack: { min: 1, median: 2, max: 3 },
+      largestStack: { name: "a", resources: 3 },
+    });
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
@@ -245,7 +281,11 @@ describe("profile summary", () => {
       nodes: [
         { id: 1, callFrame: frame("(root)", ""), children: [2, 5] },
         { id: 2, callFrame: frame("buildPlatform", "file:///r/.build/stacks/platform.js"), children: [3] },
-        { id: 3, callFrame: frame("DeploymentV1", "file:///r/node_modules/@cdktf/provider-kubernetes/lib/deployment-v1/index.js"), children: [4] },
+        {
+          id: 3,
+          callFrame: frame("DeploymentV1", "file:///r/node_modules/@cdktf/provider-kubernetes/lib/deployment-v1/index.js"),
+          children: [4],
+        },
         { id: 4, callFrame: frame("resolve", "file:///r/node_modules/cdktf/lib/tokens/private/resolve.js") },
         { id: 5, callFrame: frame("(garbage collector)", "") },
       ],

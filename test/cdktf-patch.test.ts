@@ -86,7 +86,10 @@ describe("patches/cdktf+0.21.0.patch", () => {
         encoding: "utf8",
         env: { ...process.env, FORCE_COLOR: "0" },
       });
-      expect({ status: r.status, out: r.stdout + r.stderr }).toEqual({ status: 0, out: expect.stringContaining(`cdktf@${cdktfPatch().version} ✔`) });
+      expect({ status: r.status, out: r.stdout + r.stderr }).toEqual({
+        status: 0,
+        out: expect.stringContaining(`cdktf@${cdktfPatch().version} ✔`),
+      });
     } finally {
       fs.rmSync(sandbox, { recursive: true, force: true });
     }

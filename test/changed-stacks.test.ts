@@ -23,7 +23,10 @@ function stackJson(checkout: string, stack: string, resources: Json, extra: Json
   const withMeta: Json = {};
   for (const [type, byName] of Object.entries(resources)) {
     withMeta[type] = Object.fromEntries(
-      Object.entries(byName as Json).map(([name, body]) => [name, { "//": { metadata: { path: `${stack}/${name}`, uniqueId: name } }, ...(body as Json) }]),
+      Object.entries(byName as Json).map(([name, body]) => [
+        name,
+        { "//": { metadata: { path: `${stack}/${name}`, uniqueId: name } }, ...(body as Json) },
+      ]),
     );
   }
   return {
@@ -50,7 +53,9 @@ function synth(checkout: string, stacks: Record<string, (dir: string) => Json>, 
 }
 
 const vault = { azurerm_key_vault: { vault: { name: "kv-payments-dev", sku_name: "standard", tags: { team: "payments" } } } };
-const roles = (principal: string) => ({ azurerm_role_assignment: { kubelet_reader: { principal_id: principal, scope: "/subscriptions/s/resourceGroups/MC_rg" } } });
+const roles = (principal: string) => ({
+  azurerm_role_assignment: { kubelet_reader: { principal_id: principal, scope: "/subscriptions/s/resourceGroups/MC_rg" } },
+});
 
 describe("compareSynthOutputs", () => {
   test("GIVEN identical stacks synthesized in two checkouts THEN nothing changed (backend path is relative to the checkout)", () => {
@@ -142,12 +147,18 @@ describe("compareSynthOutputs", () => {
 
     mkdirSync(join(head, "stacks", "dev-test-apps", "assets"), { recursive: true });
     writeFileSync(join(head, "stacks", "dev-test-apps", "assets", "values.yaml"), "replicas: 2\n");
-    expect(compareSynthOutputs(base, head).stacks[0]).toEqual({ name: "dev-test-apps", status: "changed", differences: ["file assets/values.yaml"] });
+    expect(compareSynthOutputs(base, head).stacks[0]).toEqual({
+      name: "dev-test-apps",
+      status: "changed",
+      differences: ["file assets/values.yaml"],
+    });
   });
 
   test("GIVEN no base synth output THEN it fails, unless --allow-missing-base makes every stack added", () => {
     const head = synth("head", { "dev-test-apps": (c) => stackJson(c, "dev-test-apps", vault) });
-    expect(() => compareSynthOutputs(join(root, "base", "cdktf.out"), head)).toThrow(/no synth output of the base branch.*--allow-missing-base/);
+    expect(() => compareSynthOutputs(join(root, "base", "cdktf.out"), head)).toThrow(
+      /no synth output of the base branch.*--allow-missing-base/,
+    );
     const result = compareSynthOutputs(join(root, "base", "cdktf.out"), head, { allowMissingBase: true });
     expect(result).toMatchObject({ baseAvailable: false, plan: ["dev-test-apps"] });
   });
@@ -170,8 +181,14 @@ describe("compareSynthOutputs", () => {
 
 describe("changed-stacks command line", () => {
   test("GIVEN base and head WHEN --json THEN it prints the comparison; --format github prints $GITHUB_OUTPUT lines", async () => {
-    const base = synth("base", { "dev-test-apps": (c) => stackJson(c, "dev-test-apps", vault), "prod-apps": (c) => stackJson(c, "prod-apps", vault) });
-    const head = synth("head", { "dev-test-apps": (c) => stackJson(c, "dev-test-apps", roles("p")), "prod-apps": (c) => stackJson(c, "prod-apps", vault) });
+    const base = synth("base", {
+      "dev-test-apps": (c) => stackJson(c, "dev-test-apps", vault),
+      "prod-apps": (c) => stackJson(c, "prod-apps", vault),
+    });
+    const head = synth("head", {
+      "dev-test-apps": (c) => stackJson(c, "dev-test-apps", roles("p")),
+      "prod-apps": (c) => stackJson(c, "prod-apps", vault),
+    });
 
     const json = await runCli(cli, ["--json", base, head]);
     expect(json.code).toBe(0);
@@ -182,7 +199,9 @@ describe("changed-stacks command line", () => {
     expect(gh.stdout).toBe('plan=["dev-test-apps"]\nunchanged=["prod-apps"]\nremoved=[]\nany-to-plan=true\n');
 
     const text = await runCli(cli, [base, head]);
-    expect(text.stdout).toContain("changed   dev-test-apps  (resource.azurerm_key_vault.vault, resource.azurerm_role_assignment.kubelet_reader)");
+    expect(text.stdout).toContain(
+      "changed   dev-test-apps  (resource.azurerm_key_vault.vault, resource.azurerm_role_assignment.kubelet_reader)",
+    );
     expect(text.stdout).toContain("unchanged prod-apps");
   });
 
@@ -225,13 +244,20 @@ describe("changed-stacks command line", () => {
 
 describe("stack names", () => {
   test("GIVEN the naming convention THEN environment, kind and team are read back", () => {
-    expect(parseStackName("dev-test-apps-payments")).toEqual({ name: "dev-test-apps-payments", environment: "dev-test", kind: "apps", team: "payments" });
+    expect(parseStackName("dev-test-apps-payments")).toEqual({
+      name: "dev-test-apps-payments",
+      environment: "dev-test",
+      kind: "apps",
+      team: "payments",
+    });
     expect(parseStackName("prod-cluster-admin")).toEqual({ name: "prod-cluster-admin", environment: "prod", kind: "cluster-admin" });
     expect(parseStackName("something-else")).toBeUndefined();
   });
 
   test("GIVEN stacks THEN Dev/Test comes before Prod and cluster-admin before apps", () => {
-    const sorted = ["prod-apps", "prod-cluster-admin", "dev-test-apps-b", "dev-test-apps-a", "dev-test-cluster-admin"].sort(compareDeployOrder);
+    const sorted = ["prod-apps", "prod-cluster-admin", "dev-test-apps-b", "dev-test-apps-a", "dev-test-cluster-admin"].sort(
+      compareDeployOrder,
+    );
     expect(sorted).toEqual(["dev-test-cluster-admin", "dev-test-apps-a", "dev-test-apps-b", "prod-cluster-admin", "prod-apps"]);
     expect(deployWaves(sorted).unknown).toEqual([]);
   });

@@ -73,93 +73,356 @@ const NS = "aad-pod-identity-poc";
 
 const BAD_INPUTS: readonly BadInput[] = [
   // ---- Azure names ----
-  { name: "Key Vault name with an underscore and '!' (the issue's example)", mutate: (c) => void (teamOf(c, "prod").keyVault.name = "kv_prod!"), context: PROD, field: "keyVault.name", value: "kv_prod!", ...breaks(Rules.keyVaultName) },
-  { name: "Key Vault name of 2 characters", mutate: (c) => void (teamOf(c, "prod").keyVault.name = "kv"), context: PROD, field: "keyVault.name", value: "kv", ...breaks(Rules.keyVaultName) },
-  { name: "Key Vault name of 25 characters", mutate: (c) => void (teamOf(c, "prod").keyVault.name = "kv-westus2-aks-prod-12345"), context: PROD, field: "keyVault.name", value: "kv-westus2-aks-prod-12345", ...breaks(Rules.keyVaultName) },
-  { name: "Key Vault name starting with a digit", mutate: (c) => void (teamOf(c, "prod").keyVault.name = "1kv-westus2"), context: PROD, field: "keyVault.name", value: "1kv-westus2", ...breaks(Rules.keyVaultName) },
-  { name: "Key Vault name ending with a hyphen", mutate: (c) => void (teamOf(c, "prod").keyVault.name = "kv-westus2-"), context: PROD, field: "keyVault.name", value: "kv-westus2-", ...breaks(Rules.keyVaultName) },
-  { name: "Key Vault name with consecutive hyphens", mutate: (c) => void (teamOf(c, "dev-test").keyVault.name = "kv--westus2"), context: DEV, field: "keyVault.name", value: "kv--westus2", ...breaks(Rules.keyVaultName) },
-  { name: "identity name of 2 characters", mutate: (c) => void (teamOf(c, "prod").identity.name = "id"), context: PROD, field: "identity.name", value: "id", ...breaks(Rules.identityName) },
-  { name: "identity name starting with an underscore", mutate: (c) => void (teamOf(c, "prod").identity.name = "_aks-identity"), context: PROD, field: "identity.name", value: "_aks-identity", ...breaks(Rules.identityName) },
-  { name: "identity name of 129 characters", mutate: (c) => void (teamOf(c, "prod").identity.name = "a".repeat(129)), context: PROD, field: "identity.name", value: "a".repeat(129), ...breaks(Rules.identityName) },
-  { name: "identity name with a dot", mutate: (c) => void (teamOf(c, "dev-test").identity.name = "aks.identity"), context: DEV, field: "identity.name", value: "aks.identity", ...breaks(Rules.identityName) },
-  { name: "agent-pool identity name with a space", mutate: (c) => void (envOf(c, "prod").cluster.agentPool!.identityName = "aks agentpool"), context: "prod", field: "cluster.agentPool.identityName", value: "aks agentpool", ...breaks(Rules.identityName) },
-  { name: "resource group name with a trailing period", mutate: (c) => void (teamOf(c, "prod").identity.resourceGroupName = "rg-westus2-shared."), context: PROD, field: "identity.resourceGroupName", value: "rg-westus2-shared.", ...breaks(Rules.resourceGroupName) },
-  { name: "resource group name of 91 characters", mutate: (c) => void (teamOf(c, "prod").keyVault.resourceGroupName = "r".repeat(91)), context: PROD, field: "keyVault.resourceGroupName", value: "r".repeat(91), ...breaks(Rules.resourceGroupName) },
-  { name: "node resource group name with a slash", mutate: (c) => void (envOf(c, "dev-test").cluster.agentPool!.nodeResourceGroupName = "MC_rg/aks"), context: "dev-test", field: "cluster.agentPool.nodeResourceGroupName", value: "MC_rg/aks", ...breaks(Rules.resourceGroupName) },
+  {
+    name: "Key Vault name with an underscore and '!' (the issue's example)",
+    mutate: (c) => void (teamOf(c, "prod").keyVault.name = "kv_prod!"),
+    context: PROD,
+    field: "keyVault.name",
+    value: "kv_prod!",
+    ...breaks(Rules.keyVaultName),
+  },
+  {
+    name: "Key Vault name of 2 characters",
+    mutate: (c) => void (teamOf(c, "prod").keyVault.name = "kv"),
+    context: PROD,
+    field: "keyVault.name",
+    value: "kv",
+    ...breaks(Rules.keyVaultName),
+  },
+  {
+    name: "Key Vault name of 25 characters",
+    mutate: (c) => void (teamOf(c, "prod").keyVault.name = "kv-westus2-aks-prod-12345"),
+    context: PROD,
+    field: "keyVault.name",
+    value: "kv-westus2-aks-prod-12345",
+    ...breaks(Rules.keyVaultName),
+  },
+  {
+    name: "Key Vault name starting with a digit",
+    mutate: (c) => void (teamOf(c, "prod").keyVault.name = "1kv-westus2"),
+    context: PROD,
+    field: "keyVault.name",
+    value: "1kv-westus2",
+    ...breaks(Rules.keyVaultName),
+  },
+  {
+    name: "Key Vault name ending with a hyphen",
+    mutate: (c) => void (teamOf(c, "prod").keyVault.name = "kv-westus2-"),
+    context: PROD,
+    field: "keyVault.name",
+    value: "kv-westus2-",
+    ...breaks(Rules.keyVaultName),
+  },
+  {
+    name: "Key Vault name with consecutive hyphens",
+    mutate: (c) => void (teamOf(c, "dev-test").keyVault.name = "kv--westus2"),
+    context: DEV,
+    field: "keyVault.name",
+    value: "kv--westus2",
+    ...breaks(Rules.keyVaultName),
+  },
+  {
+    name: "identity name of 2 characters",
+    mutate: (c) => void (teamOf(c, "prod").identity.name = "id"),
+    context: PROD,
+    field: "identity.name",
+    value: "id",
+    ...breaks(Rules.identityName),
+  },
+  {
+    name: "identity name starting with an underscore",
+    mutate: (c) => void (teamOf(c, "prod").identity.name = "_aks-identity"),
+    context: PROD,
+    field: "identity.name",
+    value: "_aks-identity",
+    ...breaks(Rules.identityName),
+  },
+  {
+    name: "identity name of 129 characters",
+    mutate: (c) => void (teamOf(c, "prod").identity.name = "a".repeat(129)),
+    context: PROD,
+    field: "identity.name",
+    value: "a".repeat(129),
+    ...breaks(Rules.identityName),
+  },
+  {
+    name: "identity name with a dot",
+    mutate: (c) => void (teamOf(c, "dev-test").identity.name = "aks.identity"),
+    context: DEV,
+    field: "identity.name",
+    value: "aks.identity",
+    ...breaks(Rules.identityName),
+  },
+  {
+    name: "agent-pool identity name with a space",
+    mutate: (c) => void (envOf(c, "prod").cluster.agentPool!.identityName = "aks agentpool"),
+    context: "prod",
+    field: "cluster.agentPool.identityName",
+    value: "aks agentpool",
+    ...breaks(Rules.identityName),
+  },
+  {
+    name: "resource group name with a trailing period",
+    mutate: (c) => void (teamOf(c, "prod").identity.resourceGroupName = "rg-westus2-shared."),
+    context: PROD,
+    field: "identity.resourceGroupName",
+    value: "rg-westus2-shared.",
+    ...breaks(Rules.resourceGroupName),
+  },
+  {
+    name: "resource group name of 91 characters",
+    mutate: (c) => void (teamOf(c, "prod").keyVault.resourceGroupName = "r".repeat(91)),
+    context: PROD,
+    field: "keyVault.resourceGroupName",
+    value: "r".repeat(91),
+    ...breaks(Rules.resourceGroupName),
+  },
+  {
+    name: "node resource group name with a slash",
+    mutate: (c) => void (envOf(c, "dev-test").cluster.agentPool!.nodeResourceGroupName = "MC_rg/aks"),
+    context: "dev-test",
+    field: "cluster.agentPool.nodeResourceGroupName",
+    value: "MC_rg/aks",
+    ...breaks(Rules.resourceGroupName),
+  },
   {
     name: "secret name with an underscore",
-    mutate: (c) => void teamOf(c, "prod").keyVault.secrets.push({ name: "db_password", contentType: "text/plain", expirationDate: "2027-06-30T00:00:00Z" }),
-    context: PROD, field: "keyVault.secrets[1].name", value: "db_password", ...breaks(Rules.secretName),
+    mutate: (c) =>
+      void teamOf(c, "prod").keyVault.secrets.push({
+        name: "db_password",
+        contentType: "text/plain",
+        expirationDate: "2027-06-30T00:00:00Z",
+      }),
+    context: PROD,
+    field: "keyVault.secrets[1].name",
+    value: "db_password",
+    ...breaks(Rules.secretName),
   },
   {
     name: "secret name of 128 characters",
-    mutate: (c) => void teamOf(c, "prod").keyVault.secrets.push({ name: "s".repeat(128), contentType: "text/plain", expirationDate: "2027-06-30T00:00:00Z" }),
-    context: PROD, field: "keyVault.secrets[1].name", value: "s".repeat(128), ...breaks(Rules.secretName),
+    mutate: (c) =>
+      void teamOf(c, "prod").keyVault.secrets.push({
+        name: "s".repeat(128),
+        contentType: "text/plain",
+        expirationDate: "2027-06-30T00:00:00Z",
+      }),
+    context: PROD,
+    field: "keyVault.secrets[1].name",
+    value: "s".repeat(128),
+    ...breaks(Rules.secretName),
   },
-  { name: "location as a display name", mutate: (c) => void (envOf(c, "prod").location = "West US 2"), context: "prod", field: "location", value: "West US 2", ...breaks(Rules.location) },
-  { name: "location in upper case", mutate: (c) => void (envOf(c, "dev-test").location = "WestUS2"), context: "dev-test", field: "location", value: "WestUS2", ...breaks(Rules.location) },
+  {
+    name: "location as a display name",
+    mutate: (c) => void (envOf(c, "prod").location = "West US 2"),
+    context: "prod",
+    field: "location",
+    value: "West US 2",
+    ...breaks(Rules.location),
+  },
+  {
+    name: "location in upper case",
+    mutate: (c) => void (envOf(c, "dev-test").location = "WestUS2"),
+    context: "dev-test",
+    field: "location",
+    value: "WestUS2",
+    ...breaks(Rules.location),
+  },
   // ---- GUIDs ----
-  { name: "tenant ID that is a domain name", mutate: (c) => void (envOf(c, "prod").tenantId = "contoso.onmicrosoft.com"), context: "prod", field: "tenantId", value: "contoso.onmicrosoft.com", ...breaks(Rules.guid) },
-  { name: "app subscription ID in braces", mutate: (c) => void (envOf(c, "prod").appSubscriptionId = "{99a3af26-911d-4bc5-8fcc-8f9de81e46c5}"), context: "prod", field: "appSubscriptionId", value: "{99a3af26-911d-4bc5-8fcc-8f9de81e46c5}", ...breaks(Rules.guid) },
-  { name: "cluster subscription ID one digit short", mutate: (c) => void (envOf(c, "dev-test").cluster.subscriptionId = "7e242177-ef0b-431f-8c76-e40907843aa"), context: "dev-test", field: "cluster.subscriptionId", value: "7e242177-ef0b-431f-8c76-e40907843aa", ...breaks(Rules.guid) },
-  { name: "agent-pool principal (object) ID without hyphens", mutate: (c) => void (envOf(c, "dev-test").cluster.agentPool!.principalId = "b9276f33e80c4f099cdf24c28c0feea4"), context: "dev-test", field: "cluster.agentPool.principalId", value: "b9276f33e80c4f099cdf24c28c0feea4", ...breaks(Rules.guid) },
+  {
+    name: "tenant ID that is a domain name",
+    mutate: (c) => void (envOf(c, "prod").tenantId = "contoso.onmicrosoft.com"),
+    context: "prod",
+    field: "tenantId",
+    value: "contoso.onmicrosoft.com",
+    ...breaks(Rules.guid),
+  },
+  {
+    name: "app subscription ID in braces",
+    mutate: (c) => void (envOf(c, "prod").appSubscriptionId = "{99a3af26-911d-4bc5-8fcc-8f9de81e46c5}"),
+    context: "prod",
+    field: "appSubscriptionId",
+    value: "{99a3af26-911d-4bc5-8fcc-8f9de81e46c5}",
+    ...breaks(Rules.guid),
+  },
+  {
+    name: "cluster subscription ID one digit short",
+    mutate: (c) => void (envOf(c, "dev-test").cluster.subscriptionId = "7e242177-ef0b-431f-8c76-e40907843aa"),
+    context: "dev-test",
+    field: "cluster.subscriptionId",
+    value: "7e242177-ef0b-431f-8c76-e40907843aa",
+    ...breaks(Rules.guid),
+  },
+  {
+    name: "agent-pool principal (object) ID without hyphens",
+    mutate: (c) => void (envOf(c, "dev-test").cluster.agentPool!.principalId = "b9276f33e80c4f099cdf24c28c0feea4"),
+    context: "dev-test",
+    field: "cluster.agentPool.principalId",
+    value: "b9276f33e80c4f099cdf24c28c0feea4",
+    ...breaks(Rules.guid),
+  },
   {
     name: "state backend subscription that is a name, not an ID",
-    mutate: (c) => void (envOf(c, "prod").backend = { kind: "azurerm", resourceGroupName: "rg-tfstate", storageAccountName: "sttfstateprod", containerName: "tfstate", subscriptionId: "prod-subscription" }),
-    context: "prod", field: "backend.subscriptionId", value: "prod-subscription", ...breaks(Rules.guid),
+    mutate: (c) =>
+      void (envOf(c, "prod").backend = {
+        kind: "azurerm",
+        resourceGroupName: "rg-tfstate",
+        storageAccountName: "sttfstateprod",
+        containerName: "tfstate",
+        subscriptionId: "prod-subscription",
+      }),
+    context: "prod",
+    field: "backend.subscriptionId",
+    value: "prod-subscription",
+    ...breaks(Rules.guid),
   },
   // ---- Kubernetes ----
-  { name: "namespace in upper case", mutate: (c) => void (teamOf(c, "prod").namespace = "AAD-Pod-Identity-POC"), context: PROD, field: "namespace", value: "AAD-Pod-Identity-POC", ...breaks(Rules.namespace) },
-  { name: "namespace of 64 characters", mutate: (c) => void (teamOf(c, "prod").namespace = "n".repeat(64)), context: PROD, field: "namespace", value: "n".repeat(64), ...breaks(Rules.namespace) },
-  { name: "namespace with dots (a subdomain, not a label)", mutate: (c) => void (teamOf(c, "dev-test").namespace = "aad.pod.identity"), context: DEV, field: "namespace", value: "aad.pod.identity", ...breaks(Rules.namespace) },
-  { name: "binding name with underscores", mutate: (c) => void (teamOf(c, "prod").podIdentity!.bindingName = "aad_user_identity_binding"), context: PROD, field: "podIdentity.bindingName", value: "aad_user_identity_binding", ...breaks(Rules.objectName) },
-  { name: "AzureIdentity name of 254 characters", mutate: (c) => void (teamOf(c, "prod").podIdentity!.azureIdentityName = "a".repeat(254)), context: PROD, field: "podIdentity.azureIdentityName", value: "a".repeat(254), ...breaks(Rules.objectName) },
-  { name: "Deployment name starting with a hyphen", mutate: (c) => void (teamOf(c, "prod").workload!.name = "-reader-test"), context: PROD, field: "workload.name", value: "-reader-test", ...breaks(Rules.objectName) },
-  { name: "Deployment name of 64 characters (valid object name, too long for its app label)", mutate: (c) => void (teamOf(c, "prod").workload!.name = "r".repeat(64)), context: PROD, field: "workload.name", value: "r".repeat(64), ...breaks(Rules.labelValue) },
-  { name: "selector with spaces", mutate: (c) => void (teamOf(c, "prod").podIdentity!.selector = "bind user identity"), context: PROD, field: "podIdentity.selector", value: "bind user identity", ...breaks(Rules.labelValue) },
-  { name: "selector of 64 characters", mutate: (c) => void (teamOf(c, "prod").podIdentity!.selector = "b".repeat(64)), context: PROD, field: "podIdentity.selector", value: "b".repeat(64), ...breaks(Rules.labelValue) },
-  { name: "selector starting with a hyphen", mutate: (c) => void (teamOf(c, "dev-test").podIdentity!.selector = "-bind-user-identity"), context: DEV, field: "podIdentity.selector", value: "-bind-user-identity", ...breaks(Rules.labelValue) },
+  {
+    name: "namespace in upper case",
+    mutate: (c) => void (teamOf(c, "prod").namespace = "AAD-Pod-Identity-POC"),
+    context: PROD,
+    field: "namespace",
+    value: "AAD-Pod-Identity-POC",
+    ...breaks(Rules.namespace),
+  },
+  {
+    name: "namespace of 64 characters",
+    mutate: (c) => void (teamOf(c, "prod").namespace = "n".repeat(64)),
+    context: PROD,
+    field: "namespace",
+    value: "n".repeat(64),
+    ...breaks(Rules.namespace),
+  },
+  {
+    name: "namespace with dots (a subdomain, not a label)",
+    mutate: (c) => void (teamOf(c, "dev-test").namespace = "aad.pod.identity"),
+    context: DEV,
+    field: "namespace",
+    value: "aad.pod.identity",
+    ...breaks(Rules.namespace),
+  },
+  {
+    name: "binding name with underscores",
+    mutate: (c) => void (teamOf(c, "prod").podIdentity!.bindingName = "aad_user_identity_binding"),
+    context: PROD,
+    field: "podIdentity.bindingName",
+    value: "aad_user_identity_binding",
+    ...breaks(Rules.objectName),
+  },
+  {
+    name: "AzureIdentity name of 254 characters",
+    mutate: (c) => void (teamOf(c, "prod").podIdentity!.azureIdentityName = "a".repeat(254)),
+    context: PROD,
+    field: "podIdentity.azureIdentityName",
+    value: "a".repeat(254),
+    ...breaks(Rules.objectName),
+  },
+  {
+    name: "Deployment name starting with a hyphen",
+    mutate: (c) => void (teamOf(c, "prod").workload!.name = "-reader-test"),
+    context: PROD,
+    field: "workload.name",
+    value: "-reader-test",
+    ...breaks(Rules.objectName),
+  },
+  {
+    name: "Deployment name of 64 characters (valid object name, too long for its app label)",
+    mutate: (c) => void (teamOf(c, "prod").workload!.name = "r".repeat(64)),
+    context: PROD,
+    field: "workload.name",
+    value: "r".repeat(64),
+    ...breaks(Rules.labelValue),
+  },
+  {
+    name: "selector with spaces",
+    mutate: (c) => void (teamOf(c, "prod").podIdentity!.selector = "bind user identity"),
+    context: PROD,
+    field: "podIdentity.selector",
+    value: "bind user identity",
+    ...breaks(Rules.labelValue),
+  },
+  {
+    name: "selector of 64 characters",
+    mutate: (c) => void (teamOf(c, "prod").podIdentity!.selector = "b".repeat(64)),
+    context: PROD,
+    field: "podIdentity.selector",
+    value: "b".repeat(64),
+    ...breaks(Rules.labelValue),
+  },
+  {
+    name: "selector starting with a hyphen",
+    mutate: (c) => void (teamOf(c, "dev-test").podIdentity!.selector = "-bind-user-identity"),
+    context: DEV,
+    field: "podIdentity.selector",
+    value: "-bind-user-identity",
+    ...breaks(Rules.labelValue),
+  },
   {
     name: "ServiceAccount name in upper case with an underscore",
     mutate: (c) => {
       envOf(c, "dev-test").cluster.oidcIssuerUrl = "https://westus2.oic.prod-aks.azure.com/tenant/issuer/";
-      Object.assign(teamOf(c, "dev-test"), { identityMode: "workload-identity", workloadIdentity: { serviceAccountName: "KeyVault_Reader" } });
+      Object.assign(teamOf(c, "dev-test"), {
+        identityMode: "workload-identity",
+        workloadIdentity: { serviceAccountName: "KeyVault_Reader" },
+      });
     },
-    context: DEV, field: "workloadIdentity.serviceAccountName", value: "KeyVault_Reader", ...breaks(Rules.objectName),
+    context: DEV,
+    field: "workloadIdentity.serviceAccountName",
+    value: "KeyVault_Reader",
+    ...breaks(Rules.objectName),
   },
-  { name: "OIDC issuer over plain http", mutate: (c) => void (envOf(c, "dev-test").cluster.oidcIssuerUrl = "http://oidc.example/issuer"), context: "dev-test", field: "cluster.oidcIssuerUrl", value: "http://oidc.example/issuer", ...breaks(Rules.httpsUrl) },
+  {
+    name: "OIDC issuer over plain http",
+    mutate: (c) => void (envOf(c, "dev-test").cluster.oidcIssuerUrl = "http://oidc.example/issuer"),
+    context: "dev-test",
+    field: "cluster.oidcIssuerUrl",
+    value: "http://oidc.example/issuer",
+    ...breaks(Rules.httpsUrl),
+  },
   // ---- Cross-field ----
   {
     name: "two bindings with the same selector in one namespace",
     mutate: (c) => void secondTeam(c, "prod", "payments", (t) => void (t.podIdentity!.selector = "bind-user-identity-keyvault")),
-    context: 'prod / team "payments"', field: "podIdentity.selector", value: "bind-user-identity-keyvault",
-    problem: `is already a binding selector in namespace ${NS}: pods would match both bindings (team "poc")`, fix: "choose a distinct value",
+    context: 'prod / team "payments"',
+    field: "podIdentity.selector",
+    value: "bind-user-identity-keyvault",
+    problem: `is already a binding selector in namespace ${NS}: pods would match both bindings (team "poc")`,
+    fix: "choose a distinct value",
   },
   {
     name: "two bindings with the same name in one namespace",
     mutate: (c) => void secondTeam(c, "prod", "payments", (t) => void (t.podIdentity!.bindingName = "aad-user-identity-binding")),
-    context: 'prod / team "payments"', field: "podIdentity.bindingName", value: "aad-user-identity-binding",
-    problem: `is already an AzureIdentityBinding name in namespace ${NS} (team "poc")`, fix: "choose a distinct value",
+    context: 'prod / team "payments"',
+    field: "podIdentity.bindingName",
+    value: "aad-user-identity-binding",
+    problem: `is already an AzureIdentityBinding name in namespace ${NS} (team "poc")`,
+    fix: "choose a distinct value",
   },
   {
     name: "two AzureIdentities with the same name in one namespace",
     mutate: (c) => void secondTeam(c, "dev-test", "payments", (t) => void (t.podIdentity!.azureIdentityName = "aad-user-identity")),
-    context: 'dev-test / team "payments"', field: "podIdentity.azureIdentityName", value: "aad-user-identity",
-    problem: `is already an AzureIdentity name in namespace ${NS} (team "poc")`, fix: "choose a distinct value",
+    context: 'dev-test / team "payments"',
+    field: "podIdentity.azureIdentityName",
+    value: "aad-user-identity",
+    problem: `is already an AzureIdentity name in namespace ${NS} (team "poc")`,
+    fix: "choose a distinct value",
   },
   {
     name: "the same Key Vault name in two environments",
     mutate: (c) => void (teamOf(c, "prod").keyVault.name = "kv-westus2-aks"),
-    context: PROD, field: "keyVault.name", value: "kv-westus2-aks",
+    context: PROD,
+    field: "keyVault.name",
+    value: "kv-westus2-aks",
     problem: `is also created by ${DEV}: Key Vault names are global, so two environments cannot both create it`,
     fix: 'give this environment its own vault name, e.g. "kv-westus2-aks-prod"',
   },
   {
     name: "the same Key Vault name for two teams of one environment",
     mutate: (c) => void secondTeam(c, "prod", "payments", (t) => void (t.keyVault.name = "kv-westus2-aks-prod")),
-    context: 'prod / team "payments"', field: "keyVault.name", value: "kv-westus2-aks-prod",
-    problem: 'is already a vault created by another team (team "poc")', fix: "choose a distinct value",
+    context: 'prod / team "payments"',
+    field: "keyVault.name",
+    value: "kv-westus2-aks-prod",
+    problem: 'is already a vault created by another team (team "poc")',
+    fix: "choose a distinct value",
   },
   {
     name: "two environments that yield the same stack name",
@@ -172,7 +435,9 @@ const BAD_INPUTS: readonly BadInput[] = [
       other.teams[0].keyVault.name = "kv-westus2-aks-pa";
       c.environments.push(other);
     },
-    context: "prod-apps", field: "stack name", value: "prod-apps-apps",
+    context: "prod-apps",
+    field: "stack name",
+    value: "prod-apps-apps",
     problem: 'is also produced by prod / team "apps": two stacks with one name would share state',
     fix: "rename the environment or team so that every stack name is distinct",
   },
@@ -183,152 +448,367 @@ const BAD_INPUTS: readonly BadInput[] = [
       copy.teams[0].keyVault.name = "kv-westus2-aks-copy";
       c.environments.push(copy);
     },
-    context: "dev-test", field: "name", value: "dev-test", problem: "is used by two environments", fix: "give each environment its own name",
+    context: "dev-test",
+    field: "name",
+    value: "dev-test",
+    problem: "is used by two environments",
+    fix: "give each environment its own name",
   },
   {
     name: "two teams with the same name in one environment",
     mutate: (c) => void secondTeam(c, "prod", "poc"),
-    context: PROD, field: "name", value: "poc", problem: "is used by two teams in this environment", fix: "give each team its own name",
+    context: PROD,
+    field: "name",
+    value: "poc",
+    problem: "is used by two teams in this environment",
+    fix: "give each team its own name",
   },
   {
     name: "a secret the workload reads that the vault does not hold",
     mutate: (c) => void (teamOf(c, "prod").workload!.secretName = "grafana-admin-password"),
-    context: PROD, field: "workload.secretName", value: "grafana-admin-password",
-    problem: 'is not a secret of vault "kv-westus2-aks-prod" (it holds: grafana-admin-username-poc)', fix: "add it to keyVault.secrets, or read a secret the vault holds",
+    context: PROD,
+    field: "workload.secretName",
+    value: "grafana-admin-password",
+    problem: 'is not a secret of vault "kv-westus2-aks-prod" (it holds: grafana-admin-username-poc)',
+    fix: "add it to keyVault.secrets, or read a secret the vault holds",
   },
   {
     name: "the same secret listed twice",
     mutate: (c) => void teamOf(c, "dev-test").keyVault.secrets.push({ ...teamOf(c, "dev-test").keyVault.secrets[0] }),
-    context: DEV, field: "keyVault.secrets[1].name", value: "grafana-admin-username-poc", problem: "is listed twice", fix: "remove the duplicate",
+    context: DEV,
+    field: "keyVault.secrets[1].name",
+    value: "grafana-admin-username-poc",
+    problem: "is listed twice",
+    fix: "remove the duplicate",
   },
   {
     name: "two teams creating the same identity",
     mutate: (c) => void secondTeam(c, "prod", "payments", (t) => void (t.identity.name = "aks-aad-user-identity-prod")),
-    context: 'prod / team "payments"', field: "identity.name", value: "aks-aad-user-identity-prod",
-    problem: 'is already an identity created by another team (set identity.existing: true to share it) (team "poc")', fix: "choose a distinct value",
+    context: 'prod / team "payments"',
+    field: "identity.name",
+    value: "aks-aad-user-identity-prod",
+    problem: 'is already an identity created by another team (set identity.existing: true to share it) (team "poc")',
+    fix: "choose a distinct value",
   },
   {
     name: "two environments creating the same identity",
     mutate: (c) => void (teamOf(c, "prod").identity.name = "aks-aad-user-identity"),
-    context: 'prod / team "poc"', field: "identity.name", value: "aks-aad-user-identity",
-    problem: 'is also created by dev-test / team "poc" in the same subscription and resource group; each environment\'s state would claim it',
+    context: 'prod / team "poc"',
+    field: "identity.name",
+    value: "aks-aad-user-identity",
+    problem:
+      'is also created by dev-test / team "poc" in the same subscription and resource group; each environment\'s state would claim it',
     fix: 'give this environment its own identity, e.g. "aks-aad-user-identity-prod", or set identity.existing: true',
   },
   {
     name: "the sidecar reader with workload identity only",
     mutate: (c) => {
       envOf(c, "prod").cluster.oidcIssuerUrl = "https://westus2.oic.prod-aks.azure.com/tenant/issuer/";
-      Object.assign(teamOf(c, "prod"), { identityMode: "workload-identity", workloadIdentity: { serviceAccountName: "az-keyvault-reader" } });
+      Object.assign(teamOf(c, "prod"), {
+        identityMode: "workload-identity",
+        workloadIdentity: { serviceAccountName: "az-keyvault-reader" },
+      });
     },
-    context: PROD, field: "workload.reader", value: "sidecar",
+    context: PROD,
+    field: "workload.reader",
+    value: "sidecar",
     problem: 'cannot work in identityMode "workload-identity": the az-keyvault-reader sidecar gets its token from NMI (pod identity)',
-    fix: "set workload.reader: \"csi-driver\" (Secrets Store CSI driver with the identity's clientID)",
+    fix: 'set workload.reader: "csi-driver" (Secrets Store CSI driver with the identity\'s clientID)',
   },
   {
     name: "the CSI reader with pod identity only",
     mutate: (c) => void (teamOf(c, "prod").workload!.reader = "csi-driver"),
-    context: PROD, field: "workload.reader", value: "csi-driver",
+    context: PROD,
+    field: "workload.reader",
+    value: "csi-driver",
     problem: "needs workload identity: the SecretProviderClass authenticates with the identity's clientID through a federated token",
     fix: 'set identityMode "both" or "workload-identity", or keep reader "sidecar"',
   },
   {
     name: "an unknown reader",
     mutate: (c) => void Object.assign(teamOf(c, "dev-test").workload!, { reader: "init-container" }),
-    context: DEV, field: "workload.reader", value: "init-container", problem: 'is invalid: "sidecar" or "csi-driver"', fix: 'use "sidecar" with pod identity, "csi-driver" with workload identity',
+    context: DEV,
+    field: "workload.reader",
+    value: "init-container",
+    problem: 'is invalid: "sidecar" or "csi-driver"',
+    fix: 'use "sidecar" with pod identity, "csi-driver" with workload identity',
   },
   {
     name: "workload identity without an OIDC issuer",
-    mutate: (c) => void Object.assign(teamOf(c, "prod"), { identityMode: "both", workloadIdentity: { serviceAccountName: "az-keyvault-reader" } }),
-    context: PROD, field: "identityMode", value: "both",
+    mutate: (c) =>
+      void Object.assign(teamOf(c, "prod"), { identityMode: "both", workloadIdentity: { serviceAccountName: "az-keyvault-reader" } }),
+    context: PROD,
+    field: "identityMode",
+    value: "both",
     problem: "needs the cluster's OIDC issuer, but the cluster is neither looked up nor has cluster.oidcIssuerUrl",
     fix: "set cluster.lookup, or cluster.oidcIssuerUrl from `az aks show --query oidcIssuerProfile.issuerUrl`",
   },
   {
     name: "kubelogin access without a cluster lookup",
     mutate: (c) => void (envOf(c, "prod").cluster.kubernetes = { kind: "exec" }),
-    context: "prod", field: "cluster.kubernetes.kind", value: "exec",
-    problem: "needs the cluster's API server and CA, which only cluster.lookup gives", fix: 'set cluster.lookup, or use kind "kubeconfig"',
+    context: "prod",
+    field: "cluster.kubernetes.kind",
+    value: "exec",
+    problem: "needs the cluster's API server and CA, which only cluster.lookup gives",
+    fix: 'set cluster.lookup, or use kind "kubeconfig"',
   },
   // ---- Command line ----
-  { name: "an unknown --env", argv: ["--env", "nope"], context: "command line", field: "--env", value: "nope", problem: "is not an environment (known: dev-test, prod)", fix: "use one of --env dev-test, --env prod" },
-  { name: "an unknown environment in AKS_ENV", vars: { AKS_ENV: "staging" }, context: "environment", field: "AKS_ENV", value: "staging", problem: "is not an environment (known: dev-test, prod)", fix: "use one of AKS_ENV=dev-test,prod" },
-  { name: "--env without a value", argv: ["--env"], context: "command line", field: "--env", value: undefined, problem: "has no value", fix: "write --env dev-test or --env prod" },
-  { name: "an argument that is not an option", argv: ["prod"], context: "command line", field: "argument", value: "prod", problem: "is not understood", fix: "use --env <name> (repeatable), or no argument for every environment; --debug for stack traces of internal errors" },
+  {
+    name: "an unknown --env",
+    argv: ["--env", "nope"],
+    context: "command line",
+    field: "--env",
+    value: "nope",
+    problem: "is not an environment (known: dev-test, prod)",
+    fix: "use one of --env dev-test, --env prod",
+  },
+  {
+    name: "an unknown environment in AKS_ENV",
+    vars: { AKS_ENV: "staging" },
+    context: "environment",
+    field: "AKS_ENV",
+    value: "staging",
+    problem: "is not an environment (known: dev-test, prod)",
+    fix: "use one of AKS_ENV=dev-test,prod",
+  },
+  {
+    name: "--env without a value",
+    argv: ["--env"],
+    context: "command line",
+    field: "--env",
+    value: undefined,
+    problem: "has no value",
+    fix: "write --env dev-test or --env prod",
+  },
+  {
+    name: "an argument that is not an option",
+    argv: ["prod"],
+    context: "command line",
+    field: "argument",
+    value: "prod",
+    problem: "is not understood",
+    fix: "use --env <name> (repeatable), or no argument for every environment; --debug for stack traces of internal errors",
+  },
   // ---- Missing required fields ----
-  { name: "missing Key Vault name", mutate: (c) => unset(teamOf(c, "prod").keyVault, "name"), context: PROD, field: "keyVault.name", value: undefined, problem: "is missing", fix: "name the vault (3–24 characters, globally unique)" },
-  { name: "empty tenant ID", mutate: (c) => void (envOf(c, "prod").tenantId = ""), context: "prod", field: "tenantId", value: undefined, problem: "is missing", fix: "set the Entra ID tenant (az account show --query tenantId)" },
-  { name: "missing location", mutate: (c) => unset(envOf(c, "dev-test"), "location"), context: "dev-test", field: "location", value: undefined, problem: "is missing", fix: 'set the Azure region, e.g. "westus2"' },
-  { name: "missing identity", mutate: (c) => unset(teamOf(c, "dev-test"), "identity"), context: DEV, field: "identity", value: undefined, problem: "is missing", fix: "set identity { name, resourceGroupName }" },
+  {
+    name: "missing Key Vault name",
+    mutate: (c) => unset(teamOf(c, "prod").keyVault, "name"),
+    context: PROD,
+    field: "keyVault.name",
+    value: undefined,
+    problem: "is missing",
+    fix: "name the vault (3–24 characters, globally unique)",
+  },
+  {
+    name: "empty tenant ID",
+    mutate: (c) => void (envOf(c, "prod").tenantId = ""),
+    context: "prod",
+    field: "tenantId",
+    value: undefined,
+    problem: "is missing",
+    fix: "set the Entra ID tenant (az account show --query tenantId)",
+  },
+  {
+    name: "missing location",
+    mutate: (c) => unset(envOf(c, "dev-test"), "location"),
+    context: "dev-test",
+    field: "location",
+    value: undefined,
+    problem: "is missing",
+    fix: 'set the Azure region, e.g. "westus2"',
+  },
+  {
+    name: "missing identity",
+    mutate: (c) => unset(teamOf(c, "dev-test"), "identity"),
+    context: DEV,
+    field: "identity",
+    value: undefined,
+    problem: "is missing",
+    fix: "set identity { name, resourceGroupName }",
+  },
   {
     name: "missing podIdentity in pod-identity mode",
     mutate: (c) => unset(teamOf(c, "prod"), "podIdentity"),
-    context: PROD, field: "podIdentity", value: undefined, problem: "is missing", fix: 'identityMode "pod-identity" needs podIdentity { azureIdentityName, bindingName, selector }',
+    context: PROD,
+    field: "podIdentity",
+    value: undefined,
+    problem: "is missing",
+    fix: 'identityMode "pod-identity" needs podIdentity { azureIdentityName, bindingName, selector }',
   },
   {
     name: "missing Kubernetes access",
     mutate: (c) => unset(envOf(c, "prod").cluster, "kubernetes"),
-    context: "prod", field: "cluster.kubernetes", value: undefined, problem: "is missing", fix: 'say how Terraform reaches the API server, e.g. { kind: "kubeconfig", configPath: "~/.kube/config" }',
+    context: "prod",
+    field: "cluster.kubernetes",
+    value: undefined,
+    problem: "is missing",
+    fix: 'say how Terraform reaches the API server, e.g. { kind: "kubeconfig", configPath: "~/.kube/config" }',
   },
   {
     name: "missing dataProtection.preventDestroy in Prod",
     mutate: (c) => unset(envOf(c, "prod").dataProtection, "preventDestroy"),
-    context: "prod", field: "dataProtection.preventDestroy", value: undefined, problem: "is missing", fix: "set it explicitly (Prod: true)",
+    context: "prod",
+    field: "dataProtection.preventDestroy",
+    value: undefined,
+    problem: "is missing",
+    fix: "set it explicitly (Prod: true)",
   },
   {
     name: "a cluster with neither lookup nor agentPool",
     mutate: (c) => unset(envOf(c, "dev-test").cluster, "agentPool"),
-    context: "dev-test", field: "cluster", value: undefined, problem: "has neither lookup nor agentPool",
+    context: "dev-test",
+    field: "cluster",
+    value: undefined,
+    problem: "has neither lookup nor agentPool",
     fix: "set cluster.lookup { name, resourceGroupName } or cluster.agentPool { identityName, nodeResourceGroupName } (the guide's table)",
   },
-  { name: "no environments at all", mutate: (c) => void (c.environments = []), context: "config", field: "environments", value: [], problem: "is empty", fix: "add the Dev/Test and Prod environments in config/environments.ts" },
+  {
+    name: "no environments at all",
+    mutate: (c) => void (c.environments = []),
+    context: "config",
+    field: "environments",
+    value: [],
+    problem: "is empty",
+    fix: "add the Dev/Test and Prod environments in config/environments.ts",
+  },
   // ---- Other values ----
-  { name: "soft-delete retention of 5 days", mutate: (c) => void (teamOf(c, "prod").keyVault.softDeleteRetentionDays = 5), context: PROD, field: "keyVault.softDeleteRetentionDays", value: 5, problem: "is invalid: a whole number of days from 7 to 90", fix: "use 90" },
-  { name: "firewall IP rule with an octet over 255", mutate: (c) => void (teamOf(c, "prod").keyVault.network = { ipRules: ["300.0.113.7"] }), context: PROD, field: "keyVault.network.ipRules[0]", value: "300.0.113.7", ...breaks(Rules.cidrOrIp) },
-  { name: "secret expiry without a time", mutate: (c) => void (teamOf(c, "prod").keyVault.secrets[0].expirationDate = "2027-06-30"), context: PROD, field: "keyVault.secrets[0].expirationDate", value: "2027-06-30", ...breaks(Rules.rfc3339) },
+  {
+    name: "soft-delete retention of 5 days",
+    mutate: (c) => void (teamOf(c, "prod").keyVault.softDeleteRetentionDays = 5),
+    context: PROD,
+    field: "keyVault.softDeleteRetentionDays",
+    value: 5,
+    problem: "is invalid: a whole number of days from 7 to 90",
+    fix: "use 90",
+  },
+  {
+    name: "firewall IP rule with an octet over 255",
+    mutate: (c) => void (teamOf(c, "prod").keyVault.network = { ipRules: ["300.0.113.7"] }),
+    context: PROD,
+    field: "keyVault.network.ipRules[0]",
+    value: "300.0.113.7",
+    ...breaks(Rules.cidrOrIp),
+  },
+  {
+    name: "secret expiry without a time",
+    mutate: (c) => void (teamOf(c, "prod").keyVault.secrets[0].expirationDate = "2027-06-30"),
+    context: PROD,
+    field: "keyVault.secrets[0].expirationDate",
+    value: "2027-06-30",
+    ...breaks(Rules.rfc3339),
+  },
   {
     name: "unknown secret source",
     mutate: (c) => void Object.assign(teamOf(c, "prod").keyVault.secrets[0], { source: "keyvault" }),
-    context: PROD, field: "keyVault.secrets[0].source", value: "keyvault", problem: 'is invalid: "variable" or "external"', fix: 'use "variable" (TF_VAR_…, write-only) or "external" (set with az keyvault secret set)',
+    context: PROD,
+    field: "keyVault.secrets[0].source",
+    value: "keyvault",
+    problem: 'is invalid: "variable" or "external"',
+    fix: 'use "variable" (TF_VAR_…, write-only) or "external" (set with az keyvault secret set)',
   },
   {
     name: "secret value version 0",
     mutate: (c) => void (teamOf(c, "prod").keyVault.secrets[0].valueVersion = 0),
-    context: PROD, field: "keyVault.secrets[0].valueVersion", value: 0, problem: "is invalid: a whole number ≥ 1", fix: "start at 1 and bump it by one to rewrite the value",
+    context: PROD,
+    field: "keyVault.secrets[0].valueVersion",
+    value: 0,
+    problem: "is invalid: a whole number ≥ 1",
+    fix: "start at 1 and bump it by one to rewrite the value",
   },
   {
     name: "unknown identity mode",
     mutate: (c) => void Object.assign(teamOf(c, "prod"), { identityMode: "aad-pod-identity" }),
-    context: PROD, field: "identityMode", value: "aad-pod-identity", problem: "is invalid: one of pod-identity, workload-identity, both",
+    context: PROD,
+    field: "identityMode",
+    value: "aad-pod-identity",
+    problem: "is invalid: one of pod-identity, workload-identity, both",
     fix: 'use "pod-identity" (the guide), "both" while migrating, then "workload-identity"',
   },
   {
     name: "workload image tagged latest",
     mutate: (c) => void (teamOf(c, "prod").workload!.images = { reader: "busybox:latest" }),
-    context: PROD, field: "workload.images.reader", value: "busybox:latest", problem: "is not pinned: it has no tag, or the tag is latest", fix: "pin a version tag or a digest (image@sha256:…)",
+    context: PROD,
+    field: "workload.images.reader",
+    value: "busybox:latest",
+    problem: "is not pinned: it has no tag, or the tag is latest",
+    fix: "pin a version tag or a digest (image@sha256:…)",
   },
   {
     name: "workload image without a tag behind a registry port",
     mutate: (c) => void (teamOf(c, "prod").workload!.images = { sidecar: "registry.example:5000/az-keyvault-reader" }),
-    context: PROD, field: "workload.images.sidecar", value: "registry.example:5000/az-keyvault-reader", problem: "is not pinned: it has no tag, or the tag is latest", fix: "pin a version tag or a digest (image@sha256:…)",
+    context: PROD,
+    field: "workload.images.sidecar",
+    value: "registry.example:5000/az-keyvault-reader",
+    problem: "is not pinned: it has no tag, or the tag is latest",
+    fix: "pin a version tag or a digest (image@sha256:…)",
   },
-  { name: "negative replicas", mutate: (c) => void (teamOf(c, "prod").workload!.replicas = -1), context: PROD, field: "workload.replicas", value: -1, problem: "is invalid: a whole number ≥ 0", fix: "use 1" },
+  {
+    name: "negative replicas",
+    mutate: (c) => void (teamOf(c, "prod").workload!.replicas = -1),
+    context: PROD,
+    field: "workload.replicas",
+    value: -1,
+    problem: "is invalid: a whole number ≥ 0",
+    fix: "use 1",
+  },
   {
     name: "suppression of a Checkov id instead of a rule id",
-    mutate: (c) => void (teamOf(c, "prod").suppressions = [{ ruleId: "CKV_AZURE_110", reason: "The vault is recreated nightly in a sandbox." }]),
-    context: PROD, field: "suppressions[0].ruleId", value: "CKV_AZURE_110", problem: "is not a policy rule", fix: `use one of ${POLICY_RULES.map((r) => r.id).join(", ")}`,
+    mutate: (c) =>
+      void (teamOf(c, "prod").suppressions = [{ ruleId: "CKV_AZURE_110", reason: "The vault is recreated nightly in a sandbox." }]),
+    context: PROD,
+    field: "suppressions[0].ruleId",
+    value: "CKV_AZURE_110",
+    problem: "is not a policy rule",
+    fix: `use one of ${POLICY_RULES.map((r) => r.id).join(", ")}`,
   },
   {
     name: "suppression without a real reason",
     mutate: (c) => void (teamOf(c, "prod").suppressions = [{ ruleId: "AKSID-KV-005", reason: "ok" }]),
-    context: PROD, field: "suppressions[0].reason", value: "ok", problem: "is missing or too short", fix: "say in a sentence why the risk is accepted",
+    context: PROD,
+    field: "suppressions[0].reason",
+    value: "ok",
+    problem: "is missing or too short",
+    fix: "say in a sentence why the risk is accepted",
   },
-  { name: "environment name in upper case", mutate: (c) => void (envOf(c, "prod").name = "Prod"), context: "Prod", field: "name", value: "Prod", ...breaks(Rules.environmentName) },
-  { name: "team name in upper case", mutate: (c) => void (teamOf(c, "prod").name = "Payments"), context: 'prod / team "Payments"', field: "name", value: "Payments", ...breaks(Rules.teamName) },
-  { name: "unknown stack layout", mutate: (c) => void Object.assign(envOf(c, "prod"), { stackLayout: "monorepo" }), context: "prod", field: "stackLayout", value: "monorepo", problem: 'is invalid: "shared" or "per-team"', fix: 'use "shared" (one apps stack) or "per-team"' },
+  {
+    name: "environment name in upper case",
+    mutate: (c) => void (envOf(c, "prod").name = "Prod"),
+    context: "Prod",
+    field: "name",
+    value: "Prod",
+    ...breaks(Rules.environmentName),
+  },
+  {
+    name: "team name in upper case",
+    mutate: (c) => void (teamOf(c, "prod").name = "Payments"),
+    context: 'prod / team "Payments"',
+    field: "name",
+    value: "Payments",
+    ...breaks(Rules.teamName),
+  },
+  {
+    name: "unknown stack layout",
+    mutate: (c) => void Object.assign(envOf(c, "prod"), { stackLayout: "monorepo" }),
+    context: "prod",
+    field: "stackLayout",
+    value: "monorepo",
+    problem: 'is invalid: "shared" or "per-team"',
+    fix: 'use "shared" (one apps stack) or "per-team"',
+  },
   {
     name: "state storage account name with an underscore",
-    mutate: (c) => void (envOf(c, "prod").backend = { kind: "azurerm", resourceGroupName: "rg-tfstate", storageAccountName: "st_tfstate", containerName: "tfstate" }),
-    context: "prod", field: "backend.storageAccountName", value: "st_tfstate", problem: "is invalid: 3–24 lower-case letters and digits", fix: "use the state storage account's name",
+    mutate: (c) =>
+      void (envOf(c, "prod").backend = {
+        kind: "azurerm",
+        resourceGroupName: "rg-tfstate",
+        storageAccountName: "st_tfstate",
+        containerName: "tfstate",
+      }),
+    context: "prod",
+    field: "backend.storageAccountName",
+    value: "st_tfstate",
+    problem: "is invalid: 3–24 lower-case letters and digits",
+    fix: "use the state storage account's name",
   },
 ];
 
@@ -362,7 +842,11 @@ function expectNothingLeft(r: SynthResult, dir: string): void {
   for (const line of r.messages) expect(line).not.toMatch(/^\s+at /);
 }
 
-function synthMutated(mutate: ((c: Config) => void) | undefined, argv: readonly string[] = [], vars: NodeJS.ProcessEnv = {}): { r: SynthResult; dir: string } {
+function synthMutated(
+  mutate: ((c: Config) => void) | undefined,
+  argv: readonly string[] = [],
+  vars: NodeJS.ProcessEnv = {},
+): { r: SynthResult; dir: string } {
   const config: Config = structuredClone(platform) as Config;
   mutate?.(config);
   const { dir, outdir } = staleOutdir();
@@ -380,18 +864,31 @@ describe("GIVEN the real config with one bad input", () => {
 
   test("every naming and format rule of the issue is exercised at least once", () => {
     const used = new Set(BAD_INPUTS.map((c) => c.problem));
-    const required: (keyof typeof Rules)[] = ["keyVaultName", "identityName", "resourceGroupName", "secretName", "location", "guid", "namespace", "objectName", "labelValue"];
+    const required: (keyof typeof Rules)[] = [
+      "keyVaultName",
+      "identityName",
+      "resourceGroupName",
+      "secretName",
+      "location",
+      "guid",
+      "namespace",
+      "objectName",
+      "labelValue",
+    ];
     for (const r of required) expect(used).toContain(`is invalid: ${Rules[r].requirement}`);
   });
 
-  test.each(BAD_INPUTS.map((c) => [c.name, c] as const))("%s: WHEN synthesized THEN the line names context, field, value and fix, and no cdktf.out/ is left", (_, c) => {
-    const { r, dir } = synthMutated(c.mutate, c.argv, c.vars);
-    expect(r.messages).toContain(lineOf(c));
-    expect(r.messages[0]).toMatch(/^\d+ problem\(s\) in the configuration; nothing was synthesized:$/);
-    // Config errors stop before any construct is created.
-    expect(buildPlatform).not.toHaveBeenCalled();
-    expectNothingLeft(r, dir);
-  });
+  test.each(BAD_INPUTS.map((c) => [c.name, c] as const))(
+    "%s: WHEN synthesized THEN the line names context, field, value and fix, and no cdktf.out/ is left",
+    (_, c) => {
+      const { r, dir } = synthMutated(c.mutate, c.argv, c.vars);
+      expect(r.messages).toContain(lineOf(c));
+      expect(r.messages[0]).toMatch(/^\d+ problem\(s\) in the configuration; nothing was synthesized:$/);
+      // Config errors stop before any construct is created.
+      expect(buildPlatform).not.toHaveBeenCalled();
+      expectNothingLeft(r, dir);
+    },
+  );
 
   test("the issue's example reads as the issue asks", () => {
     const { r } = synthMutated((c) => void (teamOf(c, "prod").keyVault.name = "kv_prod!"));
@@ -414,7 +911,13 @@ describe("GIVEN several bad inputs at once", () => {
       ["--env", "staging"],
     );
     const expected = [
-      lineOf({ context: "command line", field: "--env", value: "staging", problem: "is not an environment (known: dev-test, prod)", fix: "use one of --env dev-test, --env prod" }),
+      lineOf({
+        context: "command line",
+        field: "--env",
+        value: "staging",
+        problem: "is not an environment (known: dev-test, prod)",
+        fix: "use one of --env dev-test, --env prod",
+      }),
       lineOf({ context: DEV, field: "keyVault.name", value: "kv_dev!", ...breaks(Rules.keyVaultName) }),
       lineOf({ context: "prod", field: "tenantId", value: "not-a-guid", ...breaks(Rules.guid) }),
       lineOf({ context: PROD, field: "namespace", value: "POC", ...breaks(Rules.namespace) }),
@@ -426,7 +929,11 @@ describe("GIVEN several bad inputs at once", () => {
         fix: "add it to keyVault.secrets, or read a secret the vault holds",
       }),
     ];
-    expect(r.messages).toEqual(["5 problem(s) in the configuration; nothing was synthesized:", ...expected, "removed cdktf.out/ so no partial or stale output can be deployed"]);
+    expect(r.messages).toEqual([
+      "5 problem(s) in the configuration; nothing was synthesized:",
+      ...expected,
+      "removed cdktf.out/ so no partial or stale output can be deployed",
+    ]);
     expectNothingLeft(r, dir);
   });
 });
@@ -448,37 +955,50 @@ const POLICY_BREACHES: readonly PolicyBreach[] = [
   {
     name: "a Prod vault without purge protection (suppression-free team)",
     mutate: (c) => void (teamOf(c, "prod").keyVault.purgeProtection = false),
-    stack: "prod-apps", ruleId: "AKSID-KV-001",
-    finding: "purge_protection_enabled is not true: a deleted vault and its secrets can be purged at once", required: requirementOf("AKSID-KV-001"),
+    stack: "prod-apps",
+    ruleId: "AKSID-KV-001",
+    finding: "purge_protection_enabled is not true: a deleted vault and its secrets can be purged at once",
+    required: requirementOf("AKSID-KV-001"),
   },
   {
     name: "a vault firewall that allows every network",
     mutate: (c) => void (teamOf(c, "dev-test").keyVault.network = { defaultAction: "Allow" }),
-    stack: "dev-test-apps", ruleId: "AKSID-KV-003",
-    finding: 'network_acls.default_action is "Allow", not "Deny": the vault is open to every network', required: requirementOf("AKSID-KV-003"),
+    stack: "dev-test-apps",
+    ruleId: "AKSID-KV-003",
+    finding: 'network_acls.default_action is "Allow", not "Deny": the vault is open to every network',
+    required: requirementOf("AKSID-KV-003"),
   },
   {
     name: "a secret without an expiry",
     mutate: (c) => unset(teamOf(c, "prod").keyVault.secrets[0], "expirationDate"),
-    stack: "prod-apps", ruleId: "AKSID-SEC-002", finding: "expiration_date is not set", required: requirementOf("AKSID-SEC-002"),
+    stack: "prod-apps",
+    ruleId: "AKSID-SEC-002",
+    finding: "expiration_date is not set",
+    required: requirementOf("AKSID-SEC-002"),
   },
   {
     name: "a secret with an empty content type",
     mutate: (c) => void (teamOf(c, "prod").keyVault.secrets[0].contentType = ""),
-    stack: "prod-apps", ruleId: "AKSID-SEC-001", finding: "content_type is not set", required: requirementOf("AKSID-SEC-001"),
+    stack: "prod-apps",
+    ruleId: "AKSID-SEC-001",
+    finding: "content_type is not set",
+    required: requirementOf("AKSID-SEC-001"),
   },
 ];
 
 describe("GIVEN a config that passes validation but breaks the security policy", () => {
-  test.each(POLICY_BREACHES.map((c) => [c.name, c] as const))("%s: WHEN synthesized THEN the violation is named and no cdktf.out/ is left", (_, c) => {
-    const { r, dir } = synthMutated(c.mutate);
-    expect(r.messages[0]).toBe("1 security policy violation(s); nothing was synthesized:");
-    const line = r.messages.find((m) => m.includes(`[${c.ruleId}`));
-    expect(line).toBeDefined();
-    expect(line).toMatch(new RegExp(`^  - ${c.stack}: \\[${c.ruleId}[^\\]]*\\] azurerm_key_vault(_secret)?\\.Team-poc_\\S+: `));
-    expect(line).toContain(`: ${c.finding}. Required: ${c.required}.`);
-    expectNothingLeft(r, dir);
-  });
+  test.each(POLICY_BREACHES.map((c) => [c.name, c] as const))(
+    "%s: WHEN synthesized THEN the violation is named and no cdktf.out/ is left",
+    (_, c) => {
+      const { r, dir } = synthMutated(c.mutate);
+      expect(r.messages[0]).toBe("1 security policy violation(s); nothing was synthesized:");
+      const line = r.messages.find((m) => m.includes(`[${c.ruleId}`));
+      expect(line).toBeDefined();
+      expect(line).toMatch(new RegExp(`^  - ${c.stack}: \\[${c.ruleId}[^\\]]*\\] azurerm_key_vault(_secret)?\\.Team-poc_\\S+: `));
+      expect(line).toContain(`: ${c.finding}. Required: ${c.required}.`);
+      expectNothingLeft(r, dir);
+    },
+  );
 });
 
 describe("GIVEN a construct that rejects its props while the stacks are built", () => {
@@ -499,8 +1019,19 @@ describe("GIVEN a construct that rejects its props while the stacks are built", 
     expect(r.messages.slice(0, 4)).toEqual([
       "3 problem(s) in construct props; nothing was synthesized:",
       lineOf({ context: "prod-apps/KeyVault", field: "name", value: "kv_prod!", ...breaks(Rules.keyVaultName) }),
-      lineOf({ context: "prod-apps/KeyVault", field: "resourceGroupName", value: "rg-westus2-shared.", ...breaks(Rules.resourceGroupName) }),
-      lineOf({ context: "prod-apps/KeyVault", field: "softDeleteRetentionDays", value: 120, problem: "is invalid: a whole number of days from 7 to 90", fix: "use 90 (the maximum) unless a policy says otherwise" }),
+      lineOf({
+        context: "prod-apps/KeyVault",
+        field: "resourceGroupName",
+        value: "rg-westus2-shared.",
+        ...breaks(Rules.resourceGroupName),
+      }),
+      lineOf({
+        context: "prod-apps/KeyVault",
+        field: "softDeleteRetentionDays",
+        value: 120,
+        problem: "is invalid: a whole number of days from 7 to 90",
+        fix: "use 90 (the maximum) unless a policy says otherwise",
+      }),
     ]);
     expectNothingLeft(r, dir);
   });
@@ -524,16 +1055,23 @@ describe("GIVEN the real process (node tools/run.js synth)", () => {
   const env: NodeJS.ProcessEnv = { ...process.env, CDKTF_OUTDIR: outdir };
   delete env.AKS_ENV;
   const finished = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, ["tools/run.js", "synth", "--env", "nope"], { cwd: ROOT, env, encoding: "utf8", timeout: 20_000 }, (err, stdout, stderr) => {
-      const code = (err as (Error & { code?: unknown }) | null)?.code;
-      resolve({ status: err ? (typeof code === "number" ? code : null) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ["tools/run.js", "synth", "--env", "nope"],
+      { cwd: ROOT, env, encoding: "utf8", timeout: 20_000 },
+      (err, stdout, stderr) => {
+        const code = (err as (Error & { code?: unknown }) | null)?.code;
+        resolve({ status: err ? (typeof code === "number" ? code : null) : 0, stdout, stderr });
+      },
+    );
   });
 
   test("WHEN --env names no environment THEN it exits 1, says why on stderr without a stack trace, and leaves no outdir", async () => {
     const p = await finished;
     expect(p.status).toBe(1);
-    expect(p.stderr).toContain('  - command line: --env "nope" is not an environment (known: dev-test, prod). Fix: use one of --env dev-test, --env prod.');
+    expect(p.stderr).toContain(
+      '  - command line: --env "nope" is not an environment (known: dev-test, prod). Fix: use one of --env dev-test, --env prod.',
+    );
     expect(p.stderr).not.toMatch(/^\s+at /m);
     expect(p.stdout).toBe("");
     expect(fs.readdirSync(dir)).toEqual([]);

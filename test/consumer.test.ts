@@ -25,11 +25,22 @@ let verify: Run;
 /** GIVEN the README example, copied verbatim into the app's main.ts: type-check (no output on a type error), run, compare. */
 async function readmeExample(): Promise<void> {
   fs.writeFileSync(path.join(app.dir, "main.ts"), readmeCodeBlock("## Using the constructs in your own cdktf app"));
-  const compilerOptions = { target: "ES2022", module: "commonjs", moduleResolution: "node", strict: true, skipLibCheck: true, types: [], noEmitOnError: true };
+  const compilerOptions = {
+    target: "ES2022",
+    module: "commonjs",
+    moduleResolution: "node",
+    strict: true,
+    skipLibCheck: true,
+    types: [],
+    noEmitOnError: true,
+  };
   fs.writeFileSync(path.join(app.dir, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["main.ts"] }));
   ok(await run(process.execPath, [TSC, "-p", "."], { cwd: app.dir }), "tsc -p <app> (README example)");
   synthOut = path.join(app.dir, "cdktf.out");
-  ok(await run(process.execPath, ["main.js"], { cwd: app.dir, env: { ...process.env, CDKTF_OUTDIR: synthOut } }), "node main.js (README example)");
+  ok(
+    await run(process.execPath, ["main.js"], { cwd: app.dir, env: { ...process.env, CDKTF_OUTDIR: synthOut } }),
+    "node main.js (README example)",
+  );
   // A second checkout whose synth differs in one value of the stack.
   const head = path.join(app.tmp, "head-cdktf.out");
   fs.cpSync(synthOut, head, { recursive: true });
@@ -62,9 +73,19 @@ beforeAll(async () => {
   await Promise.all([
     readmeExample(),
     ...BINS.map(async (bin) => help.set(bin, await run(app.bin(bin), ["--help"], { cwd }))),
-    (async () => (doctor = await run(app.bin("aks-doctor"), ["--json", "--config", config.module, "--env", "dev-test", path.join(ROOT, "test/fixtures/logs/guide-step7-mic.log")], { cwd })))(),
-    (async () => (planReport = await run(app.bin("aks-plan-report"), [path.join(ROOT, "test/fixtures/plans/dev-test-apps.plan.json")], { cwd })))(),
-    (async () => (verify = await run(app.bin("aks-verify"), ["--config", config.json, "--env", "prod"], { cwd, env: { ...process.env, PATH: onlyNode } })))(),
+    (async () =>
+      (doctor = await run(
+        app.bin("aks-doctor"),
+        ["--json", "--config", config.module, "--env", "dev-test", path.join(ROOT, "test/fixtures/logs/guide-step7-mic.log")],
+        { cwd },
+      )))(),
+    (async () =>
+      (planReport = await run(app.bin("aks-plan-report"), [path.join(ROOT, "test/fixtures/plans/dev-test-apps.plan.json")], { cwd })))(),
+    (async () =>
+      (verify = await run(app.bin("aks-verify"), ["--config", config.json, "--env", "prod"], {
+        cwd,
+        env: { ...process.env, PATH: onlyNode },
+      })))(),
   ]);
 }, 180_000);
 
@@ -74,7 +95,9 @@ afterAll(() => {
 
 test("GIVEN the tarball THEN it holds every bin and the typed constructs, and not this repository's environments, stacks or sources", () => {
   for (const file of Object.values<string>(pkg.bin)) expect(app.packedFiles).toContain(file);
-  expect(app.packedFiles).toEqual(expect.arrayContaining(["dist/constructs/index.js", "dist/constructs/index.d.ts", "package.json", "README.md"]));
+  expect(app.packedFiles).toEqual(
+    expect.arrayContaining(["dist/constructs/index.js", "dist/constructs/index.d.ts", "package.json", "README.md"]),
+  );
   expect(app.packedFiles.filter((f) => /environments|^dist\/stacks\/|^dist\/main|^test\/|tsbuildinfo|(?<!\.d)\.ts$/.test(f))).toEqual([]);
 });
 

@@ -25,13 +25,18 @@ const tmp = (prefix: string): string => {
 };
 
 /** Synthesizes (a mutation of) the real config like `npm run synth`; returns every stack's JSON by name. */
-function synthStacks(mutate: (c: Config) => void = () => undefined, vars: NodeJS.ProcessEnv = {}): { stacks: Map<string, Json>; outdir: string } {
+function synthStacks(
+  mutate: (c: Config) => void = () => undefined,
+  vars: NodeJS.ProcessEnv = {},
+): { stacks: Map<string, Json>; outdir: string } {
   const c = structuredClone(platform) as Config;
   mutate(c);
   const outdir = path.join(tmp("data-safety."), "cdktf.out");
   const r = synthesize(c, [], vars, outdir);
   if (!r.ok) throw new Error(r.messages.join("\n"));
-  const stacks = new Map(r.stacks.map((s) => [s, JSON.parse(fs.readFileSync(path.join(outdir, "stacks", s, "cdk.tf.json"), "utf8")) as Json]));
+  const stacks = new Map(
+    r.stacks.map((s) => [s, JSON.parse(fs.readFileSync(path.join(outdir, "stacks", s, "cdk.tf.json"), "utf8")) as Json]),
+  );
   return { stacks, outdir };
 }
 
@@ -40,7 +45,9 @@ const PROTECTED = ["azurerm_key_vault", "azurerm_key_vault_secret", "azurerm_use
 
 /** Every file under `dir`, recursively. */
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 const defaults = synthStacks();
@@ -71,7 +78,16 @@ describe("GIVEN the default config", () => {
       expect(providers.length).toBe(name.endsWith("-apps") ? 2 : 1);
       for (const p of providers) {
         expect(p.features).toEqual([
-          { key_vault: [{ purge_soft_delete_on_destroy: false, purge_soft_deleted_secrets_on_destroy: false, recover_soft_deleted_key_vaults: true, recover_soft_deleted_secrets: true }] },
+          {
+            key_vault: [
+              {
+                purge_soft_delete_on_destroy: false,
+                purge_soft_deleted_secrets_on_destroy: false,
+                recover_soft_deleted_key_vaults: true,
+                recover_soft_deleted_secrets: true,
+              },
+            ],
+          },
         ]);
       }
       if (name === "prod-apps") expect(providers.map((p) => p.alias)).toEqual([undefined, "cluster"]);
@@ -94,7 +110,11 @@ describe("GIVEN the default config", () => {
 
   test("WHEN synthesized twice THEN the role assignment names are identical (re-runs never hit RoleAssignmentExists)", () => {
     const names = (stacks: Map<string, Json>) =>
-      Object.fromEntries([...stacks].flatMap(([s, j]) => Object.entries<Json>(j.resource?.azurerm_role_assignment ?? {}).map(([id, ra]) => [`${s}/${id}`, ra.name])));
+      Object.fromEntries(
+        [...stacks].flatMap(([s, j]) =>
+          Object.entries<Json>(j.resource?.azurerm_role_assignment ?? {}).map(([id, ra]) => [`${s}/${id}`, ra.name]),
+        ),
+      );
     const again = synthStacks();
     expect(names(again.stacks)).toEqual(names(defaults.stacks));
     expect(Object.keys(names(defaults.stacks))).toHaveLength(6);
@@ -127,9 +147,15 @@ describe("GIVEN the data-protection settings are config values", () => {
   test("WHEN Dev/Test allows purge on destroy THEN only its providers purge, and they still recover", () => {
     const kv = (name: string) => stacks.get(name)!.provider.azurerm.map((p: Json) => p.features[0].key_vault[0]);
     for (const f of kv("dev-test-apps")) {
-      expect(f).toEqual({ purge_soft_delete_on_destroy: true, purge_soft_deleted_secrets_on_destroy: true, recover_soft_deleted_key_vaults: true, recover_soft_deleted_secrets: true });
+      expect(f).toEqual({
+        purge_soft_delete_on_destroy: true,
+        purge_soft_deleted_secrets_on_destroy: true,
+        recover_soft_deleted_key_vaults: true,
+        recover_soft_deleted_secrets: true,
+      });
     }
-    for (const f of kv("prod-apps")) expect(f).toMatchObject({ purge_soft_delete_on_destroy: false, purge_soft_deleted_secrets_on_destroy: false });
+    for (const f of kv("prod-apps"))
+      expect(f).toMatchObject({ purge_soft_delete_on_destroy: false, purge_soft_deleted_secrets_on_destroy: false });
   });
 });
 
@@ -171,7 +197,8 @@ describe("GIVEN a secret value (sentinel)", () => {
       const refusedOut = path.join(tmp("data-safety."), "cdktf.out");
       const refused = synthesize(smuggled, [], {}, refusedOut);
       expect(refused.ok).toBe(false);
-      for (const f of ["value", "valueWo", "default"]) expect(refused.messages.join("\n")).toContain(`keyVault.secrets[0].${f} "${SENTINEL}" is not a known field`);
+      for (const f of ["value", "valueWo", "default"])
+        expect(refused.messages.join("\n")).toContain(`keyVault.secrets[0].${f} "${SENTINEL}" is not a known field`);
       expect(fs.existsSync(refusedOut)).toBe(false);
       const files = filesUnder(outdir);
       expect(files.length).toBeGreaterThanOrEqual(5);
@@ -191,7 +218,9 @@ const TERRAFORM = spawnSync("terraform", ["version"], { encoding: "utf8" });
 const HAS_TERRAFORM = !TERRAFORM.error && TERRAFORM.status === 0;
 if (!HAS_TERRAFORM) {
   // Printed so a skipped proof is never mistaken for a passed one.
-  console.warn(`data-safety: skipping the Terraform proofs: \`terraform\` is not on PATH (${TERRAFORM.error?.message ?? TERRAFORM.stderr})`);
+  console.warn(
+    `data-safety: skipping the Terraform proofs: \`terraform\` is not on PATH (${TERRAFORM.error?.message ?? TERRAFORM.stderr})`,
+  );
 }
 const withTerraform = HAS_TERRAFORM ? describe : describe.skip;
 
@@ -245,7 +274,13 @@ function terraformCommand(dir: string, env: NodeJS.ProcessEnv, args: string[]): 
 async function terraform(config: Json, vars: Record<string, string>): Promise<TerraformRun> {
   const dir = tmp("tf-ephemeral.");
   fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify(config, null, 2));
-  const env = { ...process.env, TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1", TF_INPUT: "0", ...Object.fromEntries(Object.entries(vars).map(([k, v]) => [`TF_VAR_${k}`, v])) };
+  const env = {
+    ...process.env,
+    TF_IN_AUTOMATION: "1",
+    CHECKPOINT_DISABLE: "1",
+    TF_INPUT: "0",
+    ...Object.fromEntries(Object.entries(vars).map(([k, v]) => [`TF_VAR_${k}`, v])),
+  };
   const run = (...args: string[]) => terraformCommand(dir, env, args);
   const init = await run("init", "-no-color");
   if (init.status !== 0) throw new Error(`terraform init failed: ${init.stderr}`);
@@ -284,11 +319,16 @@ withTerraform("GIVEN Terraform and an ephemeral, sensitive variable like the sec
           },
         },
       },
-      check: { secret_is_long_enough: { assert: [{ condition: "${length(var.secret_value) >= 8}", error_message: "secret_value is too short" }] } },
+      check: {
+        secret_is_long_enough: { assert: [{ condition: "${length(var.secret_value) >= 8}", error_message: "secret_value is too short" }] },
+      },
     },
     { secret_value: SENTINEL },
   );
-  const storedEphemeral = start({ variable: { secret_value: SECRET_VARIABLE }, resource: { terraform_data: { leak: { input: "${var.secret_value}" } } } }, { secret_value: SENTINEL });
+  const storedEphemeral = start(
+    { variable: { secret_value: SECRET_VARIABLE }, resource: { terraform_data: { leak: { input: "${var.secret_value}" } } } },
+    { secret_value: SENTINEL },
+  );
   const onlySensitive = start(
     {
       variable: { plan_only: { type: "string", sensitive: true }, stored: { type: "string", sensitive: true } },

@@ -46,7 +46,9 @@ describe("doctor cli", () => {
     const f = report.findings[0];
     expect(f.id).toBe("missing-node-resource-group-roles");
     expect(f.values.principalId).toEqual(["b9276f33-e80c-4f09-9cdf-24c28c0feea4"]);
-    const mismatches = f.config.checks.filter((c: { status: string }) => c.status === "mismatch").map((c: { message: string }) => c.message);
+    const mismatches = f.config.checks
+      .filter((c: { status: string }) => c.status === "mismatch")
+      .map((c: { message: string }) => c.message);
     expect(mismatches).toEqual([
       "the client b9276f33-e80c-4f09-9cdf-24c28c0feea4 in the log is not the agent-pool identity configured for prod: it is dev-test's agent pool (aks-xcEwmVSi-agentpool): a wrong cluster or a stale config",
       "node resource group MC_rg-aks-poc-container-westus2 in the log is not prod's (MC_rg-aks-prod-container-westus2): a wrong cluster or a stale config",
@@ -63,11 +65,20 @@ describe("doctor cli", () => {
 
   it.each([
     [["--bogus"], 'doctor: unknown option "--bogus"'],
-    [["--config", CONFIG, "--env", "staging", "x.log"], `doctor: unknown environment "staging" in --config "${CONFIG}" (known: dev-test, prod); use --env dev-test or --env prod`],
+    [
+      ["--config", CONFIG, "--env", "staging", "x.log"],
+      `doctor: unknown environment "staging" in --config "${CONFIG}" (known: dev-test, prod); use --env dev-test or --env prod`,
+    ],
     [["--env", "prod", "x.log"], "doctor: --env prod needs --config <file>, the platform config that defines the environment"],
-    [["--config", path.join(LOGS, "no-such-config.json"), "--env", "prod", "x.log"], `--config "${path.join(LOGS, "no-such-config.json")}": no such file`],
-    [["--config", path.join(LOGS, "nmi-kubenet.log"), "--env", "prod", "x.log"], "nmi-kubenet.log\": cannot load the module: "],
-    [["--config", path.join(__dirname, "fixtures", "plans", "dev-test-apps.plan.json")], "holds no platform config; expected { \"environments\": [...] }"],
+    [
+      ["--config", path.join(LOGS, "no-such-config.json"), "--env", "prod", "x.log"],
+      `--config "${path.join(LOGS, "no-such-config.json")}": no such file`,
+    ],
+    [["--config", path.join(LOGS, "nmi-kubenet.log"), "--env", "prod", "x.log"], 'nmi-kubenet.log": cannot load the module: '],
+    [
+      ["--config", path.join(__dirname, "fixtures", "plans", "dev-test-apps.plan.json")],
+      'holds no platform config; expected { "environments": [...] }',
+    ],
     [["--env"], "doctor: --env needs an environment name"],
     [["--config"], "doctor: --config needs a file"],
     [[path.join(LOGS, "does-not-exist.log")], "no such file"],

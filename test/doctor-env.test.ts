@@ -12,7 +12,8 @@ const wiEnv: EnvironmentConfig = {
   cluster: { ...devTest.cluster, oidcIssuerUrl: ISSUER },
   teams: [{ ...devTest.teams[0], identityMode: "both", workloadIdentity: { serviceAccountName: "keyvault-reader" } }],
 };
-const messages = (checks: readonly ConfigCheck[], status: ConfigCheck["status"]): string[] => checks.filter((c) => c.status === status).map((c) => c.message);
+const messages = (checks: readonly ConfigCheck[], status: ConfigCheck["status"]): string[] =>
+  checks.filter((c) => c.status === status).map((c) => c.message);
 
 describe("doctor --env", () => {
   it("GIVEN a federated-credential error from the team's ServiceAccount but another cluster's issuer WHEN matched THEN the subject matches and the issuer does not", () => {
@@ -32,14 +33,20 @@ describe("doctor --env", () => {
   });
 
   it("GIVEN a subject with a mis-typed ServiceAccount WHEN matched THEN it names the configured subject", () => {
-    const m = matchEnvironment("federated-credential-mismatch", { subject: ["system:serviceaccount:aad-pod-identity-poc:keyvault-reader-sa"] }, wiEnv, platform);
+    const m = matchEnvironment(
+      "federated-credential-mismatch",
+      { subject: ["system:serviceaccount:aad-pod-identity-poc:keyvault-reader-sa"] },
+      wiEnv,
+      platform,
+    );
     expect(messages(m.checks, "mismatch")).toEqual([
       "the pod presented subject system:serviceaccount:aad-pod-identity-poc:keyvault-reader-sa, but dev-test configures system:serviceaccount:aad-pod-identity-poc:keyvault-reader: the pod runs as another ServiceAccount or namespace (names are case-sensitive)",
     ]);
   });
 
   it("GIVEN an identity of another subscription WHEN matched THEN it says which subscription the config expects", () => {
-    const id = "/subscriptions/11111111-2222-3333-4444-555555555555/resourcegroups/rg-westus2-shared/providers/microsoft.managedidentity/userassignedidentities/aks-aad-user-identity";
+    const id =
+      "/subscriptions/11111111-2222-3333-4444-555555555555/resourcegroups/rg-westus2-shared/providers/microsoft.managedidentity/userassignedidentities/aks-aad-user-identity";
     const m = matchEnvironment("missing-managed-identity-operator", { identityResourceId: [id] }, prod, platform);
     expect(messages(m.checks, "mismatch")).toEqual([
       `identity ${id} is not the identity of any team of prod (its subscription 11111111-2222-3333-4444-555555555555 is not appSubscriptionId 99a3af26-911d-4bc5-8fcc-8f9de81e46c5); configured: aks-aad-user-identity-prod`,
@@ -47,7 +54,12 @@ describe("doctor --env", () => {
   });
 
   it("GIVEN prod, whose config has no agent-pool principal ID, and a principal nobody configured WHEN matched THEN the comparison is unknown, not a mismatch", () => {
-    const m = matchEnvironment("missing-node-resource-group-roles", { principalId: ["aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"], nodeResourceGroup: ["MC_rg-aks-prod-container-westus2"] }, prod, platform);
+    const m = matchEnvironment(
+      "missing-node-resource-group-roles",
+      { principalId: ["aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"], nodeResourceGroup: ["MC_rg-aks-prod-container-westus2"] },
+      prod,
+      platform,
+    );
     expect(messages(m.checks, "unknown")).toEqual([
       "prod has no cluster.agentPool.principalId: cannot tell whether aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee is its agent pool (aks-zVZRMHRfszDD-agentpool)",
     ]);
@@ -55,10 +67,18 @@ describe("doctor --env", () => {
   });
 
   it("GIVEN the prod vault answering with access policies WHEN matched against prod THEN the vault is team poc's; against dev-test it is not a vault of dev-test", () => {
-    expect(messages(matchEnvironment("missing-keyvault-secret-permission", { vaultName: ["kv-westus2-aks-prod"] }, prod, platform).checks, "match")).toEqual(["vault kv-westus2-aks-prod is team poc's"]);
-    expect(messages(matchEnvironment("missing-keyvault-secret-permission", { vaultName: ["kv-westus2-aks-prod"] }, devTest, platform).checks, "mismatch")).toEqual([
-      "vault kv-westus2-aks-prod is not a vault of dev-test (configured: kv-westus2-aks)",
-    ]);
+    expect(
+      messages(
+        matchEnvironment("missing-keyvault-secret-permission", { vaultName: ["kv-westus2-aks-prod"] }, prod, platform).checks,
+        "match",
+      ),
+    ).toEqual(["vault kv-westus2-aks-prod is team poc's"]);
+    expect(
+      messages(
+        matchEnvironment("missing-keyvault-secret-permission", { vaultName: ["kv-westus2-aks-prod"] }, devTest, platform).checks,
+        "mismatch",
+      ),
+    ).toEqual(["vault kv-westus2-aks-prod is not a vault of dev-test (configured: kv-westus2-aks)"]);
   });
 
   it("GIVEN NMI errors for a namespace no team owns WHEN matched THEN the namespace is a mismatch", () => {

@@ -31,8 +31,7 @@ function only(list: readonly ReportFinding[], id: FindingId): ReportFinding {
 describe("doctor rules, one per finding id", () => {
   it("missing-managed-identity-operator: MIC LinkedAuthorizationFailed on userAssignedIdentities/assign/action", () => {
     // GIVEN a MIC line for a VM (availability set) cluster
-    const line =
-      `E0301 10:00:00.000001       1 mic.go:1129] failed to apply binding team-a/reader-binding node aks-nodepool1-123-vm0 for pod team-a/reader-6f7d, error: failed to update identities for aks-nodepool1-123-vm0 in MC_rg-a_aks-a_westeurope, error: compute.VirtualMachinesClient#CreateOrUpdate: Failure sending request: StatusCode=0 -- Original Error: Code="LinkedAuthorizationFailed" Message="The client '0f0e0d0c-0b0a-4909-8807-060504030201' with object id '0f0e0d0c-0b0a-4909-8807-060504030201' has permission to perform action 'Microsoft.Compute/virtualMachines/write' on scope '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/MC_rg-a_aks-a_westeurope/providers/Microsoft.Compute/virtualMachines/aks-nodepool1-123-vm0'; however, it does not have permission to perform action 'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action' on the linked scope(s) '/subscriptions/66666666-7777-8888-9999-000000000000/resourcegroups/rg-ids/providers/microsoft.managedidentity/userassignedidentities/id-team-a' or the linked scope(s) are invalid."`;
+    const line = `E0301 10:00:00.000001       1 mic.go:1129] failed to apply binding team-a/reader-binding node aks-nodepool1-123-vm0 for pod team-a/reader-6f7d, error: failed to update identities for aks-nodepool1-123-vm0 in MC_rg-a_aks-a_westeurope, error: compute.VirtualMachinesClient#CreateOrUpdate: Failure sending request: StatusCode=0 -- Original Error: Code="LinkedAuthorizationFailed" Message="The client '0f0e0d0c-0b0a-4909-8807-060504030201' with object id '0f0e0d0c-0b0a-4909-8807-060504030201' has permission to perform action 'Microsoft.Compute/virtualMachines/write' on scope '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/MC_rg-a_aks-a_westeurope/providers/Microsoft.Compute/virtualMachines/aks-nodepool1-123-vm0'; however, it does not have permission to perform action 'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action' on the linked scope(s) '/subscriptions/66666666-7777-8888-9999-000000000000/resourcegroups/rg-ids/providers/microsoft.managedidentity/userassignedidentities/id-team-a' or the linked scope(s) are invalid."`;
     // WHEN doctor reads it THEN the values come out
     const f = only(findings(line), "missing-managed-identity-operator");
     expect(f.values).toMatchObject({
@@ -53,8 +52,7 @@ describe("doctor rules, one per finding id", () => {
   });
 
   it("missing-node-resource-group-roles: MIC AuthorizationFailed on virtualMachineScaleSets/write", () => {
-    const line =
-      `E0301 10:00:00.000002       1 mic.go:1111] failed to update user-assigned identities on node aks-system-1-vmss (add [1], del [0], update[0]), error: failed to update identities for aks-system-1-vmss in MC_rg-b, error: compute.VirtualMachineScaleSetsClient#Update: Failure sending request: StatusCode=403 -- Original Error: Code="AuthorizationFailed" Message="The client 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee' with object id 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee' does not have authorization to perform action 'Microsoft.Compute/virtualMachineScaleSets/write' over scope '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/MC_rg-b/providers/Microsoft.Compute/virtualMachineScaleSets/aks-system-1-vmss' or the scope is invalid. If access was recently granted, please refresh your credentials."`;
+    const line = `E0301 10:00:00.000002       1 mic.go:1111] failed to update user-assigned identities on node aks-system-1-vmss (add [1], del [0], update[0]), error: failed to update identities for aks-system-1-vmss in MC_rg-b, error: compute.VirtualMachineScaleSetsClient#Update: Failure sending request: StatusCode=403 -- Original Error: Code="AuthorizationFailed" Message="The client 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee' with object id 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee' does not have authorization to perform action 'Microsoft.Compute/virtualMachineScaleSets/write' over scope '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/MC_rg-b/providers/Microsoft.Compute/virtualMachineScaleSets/aks-system-1-vmss' or the scope is invalid. If access was recently granted, please refresh your credentials."`;
     const f = only(findings(line), "missing-node-resource-group-roles");
     expect(f.values).toMatchObject({
       principalId: ["aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"],
@@ -66,10 +64,13 @@ describe("doctor rules, one per finding id", () => {
   });
 
   it("missing-keyvault-secret-permission: access policy without secrets get", () => {
-    const line =
-      `2021/12/16 00:40:02 failed to get secret: keyvault.BaseClient#GetSecret: Failure responding to request: StatusCode=403 -- Original Error: autorest/azure: Service returned an error. Status=403 Code="Forbidden" Message="The user, group or application 'appid=248b3285-aa4c-436f-b0da-8ab35ba2d14a;oid=bfcf34d4-cde4-48dd-b7d7-6c3db4ff884c;iss=https://sts.windows.net/2e319086-9a26-46a3-865f-615bed576786/' does not have secrets get permission on key vault 'kv-westus2-aks-prod;location=westus2'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287" InnerError={"code":"AccessDenied"}`;
+    const line = `2021/12/16 00:40:02 failed to get secret: keyvault.BaseClient#GetSecret: Failure responding to request: StatusCode=403 -- Original Error: autorest/azure: Service returned an error. Status=403 Code="Forbidden" Message="The user, group or application 'appid=248b3285-aa4c-436f-b0da-8ab35ba2d14a;oid=bfcf34d4-cde4-48dd-b7d7-6c3db4ff884c;iss=https://sts.windows.net/2e319086-9a26-46a3-865f-615bed576786/' does not have secrets get permission on key vault 'kv-westus2-aks-prod;location=westus2'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287" InnerError={"code":"AccessDenied"}`;
     const f = only(findings(line), "missing-keyvault-secret-permission");
-    expect(f.values).toMatchObject({ permission: ["get"], vaultName: ["kv-westus2-aks-prod"], principalId: ["bfcf34d4-cde4-48dd-b7d7-6c3db4ff884c"] });
+    expect(f.values).toMatchObject({
+      permission: ["get"],
+      vaultName: ["kv-westus2-aks-prod"],
+      principalId: ["bfcf34d4-cde4-48dd-b7d7-6c3db4ff884c"],
+    });
   });
 
   it("missing-keyvault-rbac-role: ForbiddenByRbac, with the caller and vault on earlier lines of the SDK's error body", () => {
@@ -93,7 +94,10 @@ describe("doctor rules, one per finding id", () => {
       namespace: ["aad-pod-identity-poc"],
       state: ["CREATED"],
       attempts: ["16"],
-      pod: ["aad-pod-identity-poc/az-keyvault-reader-test-77b46877d6-6kj24", "aad-pod-identity-poc/az-keyvault-reader-test-77b46877d6-x9qzt"],
+      pod: [
+        "aad-pod-identity-poc/az-keyvault-reader-test-77b46877d6-6kj24",
+        "aad-pod-identity-poc/az-keyvault-reader-test-77b46877d6-x9qzt",
+      ],
     });
     expect(f.explanation.rootCause).toContain("aadpodidbinding");
   });
@@ -114,11 +118,14 @@ describe("doctor rules, one per finding id", () => {
 
   it("clientid-not-bound: NMI `no azure identity found for request clientID`", () => {
     const f = only(fixture("nmi-clientid-not-bound.log"), "clientid-not-bound");
-    expect(f.values).toMatchObject({ clientId: ["4e95##### REDACTED #####0777"], pod: ["aad-pod-identity-poc/az-keyvault-reader-test-77b46877d6-6kj24"] });
+    expect(f.values).toMatchObject({
+      clientId: ["4e95##### REDACTED #####0777"],
+      pod: ["aad-pod-identity-poc/az-keyvault-reader-test-77b46877d6-6kj24"],
+    });
     expect(f.explanation.fix.construct).toBe("PodIdentityBinding");
   });
 
-  it("pruned-crd-fields: MIC `Invalid resource id: \"\"`", () => {
+  it('pruned-crd-fields: MIC `Invalid resource id: ""`', () => {
     const f = only(fixture("mic-pruned-crd-fields.log"), "pruned-crd-fields");
     expect(f.values.azureIdentity).toEqual(["aad-pod-identity-poc/aad-user-identity"]);
     expect(f.explanation.rootCause).toContain("pruned");
@@ -198,8 +205,14 @@ describe("doctor rules, one per finding id", () => {
 describe("doctor rules: what must not match", () => {
   it.each([
     ["an info line", "I1216 00:29:01.522258       1 mic.go:1023] processing node aks-system-12583646-vmss, add [1], del [0], update [0]"],
-    ["a successful token", "I0821 18:22:51.348117       1 server.go:190] status (200) took 537597287 ns for req.method=GET reg.path=/metadata/identity/oauth2/token req.remote=10.240.0.117"],
-    ["Linked… must not be the step 7 rule alone", "Code=\"LinkedAuthorizationFailed\" has permission to perform action 'Microsoft.Compute/virtualMachineScaleSets/write'"],
+    [
+      "a successful token",
+      "I0821 18:22:51.348117       1 server.go:190] status (200) took 537597287 ns for req.method=GET reg.path=/metadata/identity/oauth2/token req.remote=10.240.0.117",
+    ],
+    [
+      "Linked… must not be the step 7 rule alone",
+      "Code=\"LinkedAuthorizationFailed\" has permission to perform action 'Microsoft.Compute/virtualMachineScaleSets/write'",
+    ],
   ])("GIVEN %s WHEN matched THEN no rule fires", (_name, line) => {
     expect(matchLine(line)).toBeUndefined();
   });

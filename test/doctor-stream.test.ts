@@ -51,7 +51,15 @@ describe("normalizeLine", () => {
   });
 
   it("GIVEN a klog JSON line (ts in milliseconds) THEN msg and err are the text", () => {
-    const n = normalizeLine(JSON.stringify({ ts: 1639614360914.853, caller: "mic/mic.go:1111", msg: "failed to update user-assigned identities", err: "boom", v: 0 }));
+    const n = normalizeLine(
+      JSON.stringify({
+        ts: 1639614360914.853,
+        caller: "mic/mic.go:1111",
+        msg: "failed to update user-assigned identities",
+        err: "boom",
+        v: 0,
+      }),
+    );
     expect(n.text).toBe("failed to update user-assigned identities boom");
     expect(n.timestamp?.display).toBe("2021-12-16T00:26:00.914Z");
   });
@@ -97,7 +105,8 @@ describe("Analyzer on a stream", () => {
     const a = new Analyzer({ maxValuesPerField: 3 });
     const text = Array.from(
       { length: 5 },
-      (_, i) => `E0512 09:14:0${i}.000000       1 server.go:375] failed to get matching identities for pod: ns1/p${i}, error: getting assigned identities for pod ns1/p${i} in CREATED state failed after 16 attempts, retry duration [5]s, error: <nil>.`,
+      (_, i) =>
+        `E0512 09:14:0${i}.000000       1 server.go:375] failed to get matching identities for pod: ns1/p${i}, error: getting assigned identities for pod ns1/p${i} in CREATED state failed after 16 attempts, retry duration [5]s, error: <nil>.`,
     ).join("\n");
     a.text(text);
     const [f] = a.findings();
@@ -108,7 +117,7 @@ describe("Analyzer on a stream", () => {
 
   it("GIVEN only unrelated lines WHEN analysed THEN there is no finding and every line counts as skipped", () => {
     const a = new Analyzer();
-    a.text("hello\nworld\n{\"msg\":\"all good\"}\n");
+    a.text('hello\nworld\n{"msg":"all good"}\n');
     expect(a.findings()).toEqual([]);
     expect(a.stats).toMatchObject({ lines: 3, recognized: 0, skipped: 3 });
   });

@@ -20,7 +20,8 @@ const { compile, OUT } = require("../tools/run.js") as { compile(): number; OUT:
 /** Requires `entries` (paths under .build/) in a fresh node process; returns every module file it loaded. */
 function modulesLoadedBy(entries: readonly string[]): string[] {
   // Reads the fresh process's own module cache keys (read-only, test only) after the requires.
-  const script = "for (const m of JSON.parse(process.argv[1])) require(m); process.stdout.write(JSON.stringify(Object.keys(require.cache)));";
+  const script =
+    "for (const m of JSON.parse(process.argv[1])) require(m); process.stdout.write(JSON.stringify(Object.keys(require.cache)));";
   const files = entries.map((e) => path.join(OUT, e));
   const r = spawnSync(process.execPath, ["-e", script, JSON.stringify(files)], { encoding: "utf8", timeout: 20_000 });
   if (r.status !== 0) throw new Error(`node exited ${r.status}: ${r.stderr}`);
@@ -51,7 +52,9 @@ describe("GIVEN the facts", () => {
     expect(AAD_POD_IDENTITY_API_VERSION).toBe("aadpodidentity.k8s.io/v1");
     expect(serviceAccountSubject("poc", "reader")).toBe("system:serviceaccount:poc:reader");
     expect(sidecarSecretUrl("s1")).toBe("http://127.0.0.1:8333/secrets/s1/");
-    expect(userAssignedIdentityId("sub", "rg", "id-poc")).toBe("/subscriptions/sub/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-poc");
+    expect(userAssignedIdentityId("sub", "rg", "id-poc")).toBe(
+      "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-poc",
+    );
   });
 
   test("WHEN a role is looked up by definition ID, bare GUID or trailing slash THEN the one table answers; plan-report names roles from it", () => {
@@ -60,7 +63,9 @@ describe("GIVEN the facts", () => {
     expect(roleByDefinitionId(`${id}/`)).toBe(BuiltInRoles.Reader);
     expect(roleByDefinitionId(BuiltInRoles.Reader.guid.toUpperCase())).toBe(BuiltInRoles.Reader);
     expect(roleName(`${id}/`)).toBe("Reader");
-    expect(roleName("/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c")).toBe("Contributor");
+    expect(roleName("/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c")).toBe(
+      "Contributor",
+    );
     expect(roleName("not-a-role")).toBe("not-a-role");
   });
 

@@ -19,7 +19,9 @@ const TERRAFORM = spawnSync("terraform", ["version"], { encoding: "utf8" });
 const HAS_TERRAFORM = !TERRAFORM.error && TERRAFORM.status === 0;
 if (!HAS_TERRAFORM) {
   // Printed so a skipped proof is never mistaken for a passed one.
-  console.warn(`hcl-export: skipping the terraform fmt checks: \`terraform\` is not on PATH (${TERRAFORM.error?.message ?? TERRAFORM.stderr})`);
+  console.warn(
+    `hcl-export: skipping the terraform fmt checks: \`terraform\` is not on PATH (${TERRAFORM.error?.message ?? TERRAFORM.stderr})`,
+  );
 }
 const withTerraform = HAS_TERRAFORM ? test : test.skip;
 
@@ -27,8 +29,15 @@ const withTerraform = HAS_TERRAFORM ? test : test.skip;
 const perTeamBoth: EnvironmentConfig = {
   ...devTest,
   stackLayout: "per-team",
-  cluster: { ...devTest.cluster, oidcIssuerUrl: "https://westus2.oic.prod-aks.azure.com/2e319086-9a26-46a3-865f-615bed576786/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b/" },
-  teams: devTest.teams.map((t) => ({ ...t, identityMode: "both" as const, workloadIdentity: { serviceAccountName: "az-keyvault-reader" } })),
+  cluster: {
+    ...devTest.cluster,
+    oidcIssuerUrl: "https://westus2.oic.prod-aks.azure.com/2e319086-9a26-46a3-865f-615bed576786/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b/",
+  },
+  teams: devTest.teams.map((t) => ({
+    ...t,
+    identityMode: "both" as const,
+    workloadIdentity: { serviceAccountName: "az-keyvault-reader" },
+  })),
 };
 
 /** Synthesizes `config` as `cdktf synth --hcl` would; returns stack name → cdk.tf path. */
@@ -77,4 +86,3 @@ describe.each([
     expect({ status: check.status, stdout: check.stdout, stderr: check.stderr }).toEqual({ status: 0, stdout: "", stderr: "" });
   });
 });
-

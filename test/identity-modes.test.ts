@@ -19,7 +19,14 @@ function devTestWith(mode: IdentityMode, extra: Partial<AppTeamConfig> = {}): En
   return {
     ...devTest,
     cluster: { ...devTest.cluster, oidcIssuerUrl: ISSUER },
-    teams: [{ ...team, identityMode: mode, workloadIdentity: mode === "pod-identity" ? undefined : { serviceAccountName: "az-keyvault-reader" }, ...extra }],
+    teams: [
+      {
+        ...team,
+        identityMode: mode,
+        workloadIdentity: mode === "pod-identity" ? undefined : { serviceAccountName: "az-keyvault-reader" },
+        ...extra,
+      },
+    ],
   };
 }
 
@@ -47,9 +54,18 @@ function changes(before: Json, after: Json): { create: string[]; delete: string[
   const b = resources(after);
   const type = (addr: string) => addr.split(".")[0];
   return {
-    create: [...b.keys()].filter((k) => !a.has(k)).map(type).sort(),
-    delete: [...a.keys()].filter((k) => !b.has(k)).map(type).sort(),
-    update: [...b.keys()].filter((k) => a.has(k) && JSON.stringify(a.get(k)) !== JSON.stringify(b.get(k))).map(type).sort(),
+    create: [...b.keys()]
+      .filter((k) => !a.has(k))
+      .map(type)
+      .sort(),
+    delete: [...a.keys()]
+      .filter((k) => !b.has(k))
+      .map(type)
+      .sort(),
+    update: [...b.keys()]
+      .filter((k) => a.has(k) && JSON.stringify(a.get(k)) !== JSON.stringify(b.get(k)))
+      .map(type)
+      .sort(),
   };
 }
 
@@ -62,7 +78,11 @@ describe("identity modes", () => {
 
   test("GIVEN pod-identity (the default) THEN the guide's CRs and label, no federated credential or ServiceAccount", () => {
     expect(devTest.teams[0].identityMode ?? "pod-identity").toBe("pod-identity");
-    expect(of(pod, "kubernetes_manifest").map((m) => m.manifest.kind).sort()).toEqual(["AzureIdentity", "AzureIdentityBinding"]);
+    expect(
+      of(pod, "kubernetes_manifest")
+        .map((m) => m.manifest.kind)
+        .sort(),
+    ).toEqual(["AzureIdentity", "AzureIdentityBinding"]);
     expect(of(pod, "azurerm_federated_identity_credential")).toHaveLength(0);
     expect(of(pod, "kubernetes_service_account_v1")).toHaveLength(0);
     const labels = of(pod, "kubernetes_deployment_v1")[0].spec.template.metadata.labels;
@@ -89,13 +109,25 @@ describe("identity modes", () => {
     const [spc] = of(wi, "kubernetes_manifest");
     expect(spc.manifest.spec).toMatchObject({
       provider: "azure",
-      parameters: { usePodIdentity: "false", clientID: `\${azurerm_user_assigned_identity.${identityId}.client_id}`, keyvaultName: "kv-westus2-aks", tenantId: devTest.tenantId },
+      parameters: {
+        usePodIdentity: "false",
+        clientID: `\${azurerm_user_assigned_identity.${identityId}.client_id}`,
+        keyvaultName: "kv-westus2-aks",
+        tenantId: devTest.tenantId,
+      },
     });
     expect(spc.manifest.spec.parameters.objects).toContain("objectName: grafana-admin-username-poc");
     const spec = of(wi, "kubernetes_deployment_v1")[0].spec.template;
     expect(spec.spec.container.map((c: Json) => c.name)).toEqual(["busybox"]);
     expect(spec.spec.volume).toEqual([
-      { name: "secrets-store", csi: { driver: "secrets-store.csi.k8s.io", read_only: true, volume_attributes: { secretProviderClass: "az-keyvault-reader-test-keyvault" } } },
+      {
+        name: "secrets-store",
+        csi: {
+          driver: "secrets-store.csi.k8s.io",
+          read_only: true,
+          volume_attributes: { secretProviderClass: "az-keyvault-reader-test-keyvault" },
+        },
+      },
     ]);
     expect(spec.metadata.labels).toEqual({ app: "az-keyvault-reader-test", "azure.workload.identity/use": "true" });
     expect(spec.spec.service_account_name).toBe("az-keyvault-reader");
@@ -107,7 +139,11 @@ describe("identity modes", () => {
     expect(of(both, "azurerm_federated_identity_credential")).toHaveLength(1);
     expect(of(both, "kubernetes_service_account_v1")).toHaveLength(1);
     const labels = of(both, "kubernetes_deployment_v1")[0].spec.template.metadata.labels;
-    expect(labels).toEqual({ app: "az-keyvault-reader-test", aadpodidbinding: "bind-user-identity-keyvault", "azure.workload.identity/use": "true" });
+    expect(labels).toEqual({
+      app: "az-keyvault-reader-test",
+      aadpodidbinding: "bind-user-identity-keyvault",
+      "azure.workload.identity/use": "true",
+    });
   });
 
   test("Key Vault access is the same in every mode: the same identity keeps its grants", () => {
@@ -130,7 +166,9 @@ describe("identity modes", () => {
       update: ["kubernetes_deployment_v1"],
     });
     expect(of(wi, "azurerm_role_assignment")).toEqual([]);
-    expect(of(both, "azurerm_role_assignment").map((r) => r.role_definition_id.split("/").pop())).toEqual(["f1a07417-d97a-45cb-824c-7a7467783830"]);
+    expect(of(both, "azurerm_role_assignment").map((r) => r.role_definition_id.split("/").pop())).toEqual([
+      "f1a07417-d97a-45cb-824c-7a7467783830",
+    ]);
     // The selector never changes, so the Deployment is updated (rolling), never replaced.
     const selector = (j: Json) => of(j, "kubernetes_deployment_v1")[0].spec.selector;
     expect(selector(both)).toEqual(selector(pod));
@@ -142,23 +180,56 @@ describe("identity modes", () => {
     const env = devTestWith("workload-identity", { workload: { ...devTest.teams[0].workload!, reader: "csi-driver" } });
     const json = appsStack({
       ...env,
-      cluster: { ...env.cluster, agentPool: undefined, oidcIssuerUrl: undefined, lookup: { name: "aks-poc-container", resourceGroupName: "rg-aks-poc-container" } },
+      cluster: {
+        ...env.cluster,
+        agentPool: undefined,
+        oidcIssuerUrl: undefined,
+        lookup: { name: "aks-poc-container", resourceGroupName: "rg-aks-poc-container" },
+      },
     });
     const [cred] = of(json, "azurerm_federated_identity_credential");
     const [clusterId] = Object.keys(json.data.azurerm_kubernetes_cluster);
     expect(cred.issuer).toBe(`\${data.azurerm_kubernetes_cluster.${clusterId}.oidc_issuer_url}`);
     expect(cred.lifecycle.precondition).toEqual([
-      { condition: `\${data.azurerm_kubernetes_cluster.${clusterId}.oidc_issuer_enabled}`, error_message: expect.stringContaining("OIDC issuer is off") },
+      {
+        condition: `\${data.azurerm_kubernetes_cluster.${clusterId}.oidc_issuer_enabled}`,
+        error_message: expect.stringContaining("OIDC issuer is off"),
+      },
     ]);
   });
 
   test.each<[string, EnvironmentConfig, string, string]>([
-    ["workload identity without a service account", devTestWith("workload-identity", { workloadIdentity: undefined }), "workloadIdentity", "needs workloadIdentity { serviceAccountName }"],
-    ["an invalid service account name", devTestWith("both", { workloadIdentity: { serviceAccountName: "Reader_SA" } }), 'workloadIdentity.serviceAccountName "Reader_SA"', "DNS-1123 subdomain"],
+    [
+      "workload identity without a service account",
+      devTestWith("workload-identity", { workloadIdentity: undefined }),
+      "workloadIdentity",
+      "needs workloadIdentity { serviceAccountName }",
+    ],
+    [
+      "an invalid service account name",
+      devTestWith("both", { workloadIdentity: { serviceAccountName: "Reader_SA" } }),
+      'workloadIdentity.serviceAccountName "Reader_SA"',
+      "DNS-1123 subdomain",
+    ],
     ["no OIDC issuer known", { ...devTestWith("both"), cluster: devTest.cluster }, 'identityMode "both"', "cluster.oidcIssuerUrl"],
-    ["the sidecar reader in workload-identity mode", devTestWith("workload-identity"), 'workload.reader "sidecar"', 'set workload.reader: "csi-driver"'],
-    ["the CSI reader in pod-identity mode", devTestWith("pod-identity", { workload: { ...devTest.teams[0].workload!, reader: "csi-driver" } }), 'workload.reader "csi-driver"', "needs workload identity"],
-    ["an unknown mode", devTestWith("sidecar" as IdentityMode), 'identityMode "sidecar"', '"pod-identity" (the guide), "both" while migrating'],
+    [
+      "the sidecar reader in workload-identity mode",
+      devTestWith("workload-identity"),
+      'workload.reader "sidecar"',
+      'set workload.reader: "csi-driver"',
+    ],
+    [
+      "the CSI reader in pod-identity mode",
+      devTestWith("pod-identity", { workload: { ...devTest.teams[0].workload!, reader: "csi-driver" } }),
+      'workload.reader "csi-driver"',
+      "needs workload identity",
+    ],
+    [
+      "an unknown mode",
+      devTestWith("sidecar" as IdentityMode),
+      'identityMode "sidecar"',
+      '"pod-identity" (the guide), "both" while migrating',
+    ],
   ])("GIVEN %s WHEN validated THEN a clear error", (_name, env, field, text) => {
     const messages = validatePlatform({ environments: [env] }).map(formatIssue);
     expect(messages.join("\n")).toContain(`dev-test / team "poc": ${field}`);
@@ -177,7 +248,9 @@ describe("identity modes", () => {
       keyVault: { ...base.keyVault, name: `kv-wi-${i}` },
     }));
     const messages = validatePlatform({ environments: [{ ...devTestWith("workload-identity"), teams }] }).map(formatIssue);
-    expect(messages).toEqual([expect.stringContaining('dev-test / team "t20": identity.name "aks-aad-user-identity" would get more than 20 federated credentials')]);
+    expect(messages).toEqual([
+      expect.stringContaining('dev-test / team "t20": identity.name "aks-aad-user-identity" would get more than 20 federated credentials'),
+    ]);
   });
 });
 
@@ -194,7 +267,9 @@ describe("synth output", () => {
       const out = path.join(os.tmpdir(), `oidc-off-${process.pid}`);
       const r = synthesize({ environments: [devTestWith("both")] }, [], {}, out);
       expect(r.ok).toBe(true);
-      expect(r.messages.join("\n")).toMatch(/warning dev-test-apps: dev-test-apps\/Team-poc\/WorkloadIdentity: Cluster Cluster has its OIDC issuer off/);
+      expect(r.messages.join("\n")).toMatch(
+        /warning dev-test-apps: dev-test-apps\/Team-poc\/WorkloadIdentity: Cluster Cluster has its OIDC issuer off/,
+      );
     } finally {
       spy.mockRestore();
     }

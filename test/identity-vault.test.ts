@@ -23,7 +23,9 @@ type IdentityProps = IdentityVaultProps["identity"];
 
 function identityVault(
   scope: Construct,
-  opts: { identity?: Partial<IdentityProps>; keyVault?: Partial<KeyVaultProps> } & Partial<Omit<IdentityVaultProps, "identity" | "keyVault">> = {},
+  opts: { identity?: Partial<IdentityProps>; keyVault?: Partial<KeyVaultProps> } & Partial<
+    Omit<IdentityVaultProps, "identity" | "keyVault">
+  > = {},
 ): IdentityVault {
   const { identity, keyVault, ...rest } = opts;
   return new IdentityVault(scope, "IdentityVault", {
@@ -31,7 +33,12 @@ function identityVault(
     tenantId: IDS.tenant,
     subscriptionId: IDS.appSubscription,
     identity: { name: "aks-aad-user-identity", resourceGroupName: "rg-westus2-shared", ...identity },
-    keyVault: { name: "kv-westus2-aks", resourceGroupName: "rg-westus2-shared", secrets: [{ name: "grafana-admin-username-poc" }], ...keyVault },
+    keyVault: {
+      name: "kv-westus2-aks",
+      resourceGroupName: "rg-westus2-shared",
+      secrets: [{ name: "grafana-admin-username-poc" }],
+      ...keyVault,
+    },
     // Step 4 only: Terraform's own write access is tested in key-vault.test.ts.
     deployerAccess: false,
     ...rest,
@@ -87,7 +94,9 @@ describe("IdentityVault (guide steps 1, 2 and 4)", () => {
     const ra = onlyResource(json, "azurerm_role_assignment");
     expect(ra.role_definition_id).toBe(roleDefinitionIdOf(IDS.appSubscription, ROLE_GUIDS.keyVaultSecretsUser));
     expect(ra.scope).toBe(`\${azurerm_key_vault.${onlyResourceId(json, "azurerm_key_vault")}.id}`);
-    expect(ra.principal_id).toBe(`\${azurerm_user_assigned_identity.${onlyResourceId(json, "azurerm_user_assigned_identity")}.principal_id}`);
+    expect(ra.principal_id).toBe(
+      `\${azurerm_user_assigned_identity.${onlyResourceId(json, "azurerm_user_assigned_identity")}.principal_id}`,
+    );
     expect(resources(json, "azurerm_key_vault_access_policy")).toEqual({});
   });
 
@@ -153,7 +162,9 @@ describe("IdentityVault (guide steps 1, 2 and 4)", () => {
     identityVault(stack, { keyVault: { existing: true, rbacAuthorization: true, secrets: [] } });
     const json = synth(stack);
 
-    expect(onlyResource(json, "azurerm_role_assignment").scope).toBe(`\${data.azurerm_key_vault.${onlyDataSourceId(json, "azurerm_key_vault")}.id}`);
+    expect(onlyResource(json, "azurerm_role_assignment").scope).toBe(
+      `\${data.azurerm_key_vault.${onlyDataSourceId(json, "azurerm_key_vault")}.id}`,
+    );
     expect(resources(json, "azurerm_key_vault_access_policy")).toEqual({});
   });
 
@@ -167,7 +178,9 @@ describe("IdentityVault (guide steps 1, 2 and 4)", () => {
     for (const type of ["azurerm_key_vault", "azurerm_key_vault_secret", "azurerm_key_vault_access_policy"]) {
       expect(onlyResource(json, type).provider).toBe("azurerm.shared");
     }
-    expect(Object.values(dataSources(json, "azurerm_user_assigned_identity")).map((d) => (d as { provider: string }).provider)).toEqual(["azurerm.shared"]);
+    expect(Object.values(dataSources(json, "azurerm_user_assigned_identity")).map((d) => (d as { provider: string }).provider)).toEqual([
+      "azurerm.shared",
+    ]);
   });
 
   test("GIVEN a bad vault name WHEN composed THEN the vault's ValidationError surfaces with its path", () => {

@@ -2,17 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { TerraformStack, Testing } from "cdktf";
 import { VaultSecret, type VaultSecretProps } from "../constructs/key-vault-secret";
-import {
-  IDS,
-  allKeys,
-  azurermAlias,
-  newStack,
-  onlyResource,
-  resources,
-  synth,
-  validationErrorOf,
-  variables,
-} from "./support/synth";
+import { IDS, allKeys, azurermAlias, newStack, onlyResource, resources, synth, validationErrorOf, variables } from "./support/synth";
 import type { Construct } from "constructs";
 
 const VAULT_ID = `/subscriptions/${IDS.appSubscription}/resourceGroups/rg-westus2-shared/providers/Microsoft.KeyVault/vaults/kv-westus2-aks`;
@@ -23,7 +13,9 @@ function secret(scope: Construct, props: Partial<VaultSecretProps> = {}, id = "S
 
 /** Every file under `dir`, recursively. */
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 describe("VaultSecret", () => {
@@ -163,8 +155,8 @@ describe("variable names are unique per stack", () => {
   test("GIVEN two secrets with the same explicit variableName in one stack WHEN the second is created THEN it throws naming both", () => {
     const stack = new TerraformStack(Testing.app(), "dup");
     new VaultSecret(stack, "A", { keyVaultId: "/subscriptions/x/kv-a", name: "db-password", variableName: "db_password" });
-    expect(() => new VaultSecret(stack, "B", { keyVaultId: "/subscriptions/x/kv-b", name: "db-password", variableName: "db_password" })).toThrow(
-      /dup\/B: variableName "db_password" is already the variable of dup\/A: both secrets would get one value/,
-    );
+    expect(
+      () => new VaultSecret(stack, "B", { keyVaultId: "/subscriptions/x/kv-b", name: "db-password", variableName: "db_password" }),
+    ).toThrow(/dup\/B: variableName "db_password" is already the variable of dup\/A: both secrets would get one value/);
   });
 });

@@ -63,7 +63,12 @@ describe("KeyVault", () => {
 
     vault(stack, {
       softDeleteRetentionDays: 7,
-      network: { defaultAction: "Deny", ipRules: ["203.0.113.0/24", "198.51.100.7"], subnetIds: ["/subscriptions/x/subnets/aks"], bypassAzureServices: false },
+      network: {
+        defaultAction: "Deny",
+        ipRules: ["203.0.113.0/24", "198.51.100.7"],
+        subnetIds: ["/subscriptions/x/subnets/aks"],
+        bypassAzureServices: false,
+      },
       tags: { environment: "prod" },
       preventDestroy: true,
       secrets: [{ name: "grafana-admin-username-poc" }],
@@ -88,7 +93,11 @@ describe("KeyVault", () => {
     const { stack } = newStack();
     const shared = azurermAlias(stack, "shared", IDS.appSubscription);
 
-    const kv = vault(stack, { provider: shared, secrets: [{ name: "s1" }], deployerAccess: { principal: { principalId: "5b1d6a2e-3c4f-4e8a-9b7c-1d2e3f4a5b6c", tenantId: IDS.tenant, grantScope: stack } } });
+    const kv = vault(stack, {
+      provider: shared,
+      secrets: [{ name: "s1" }],
+      deployerAccess: { principal: { principalId: "5b1d6a2e-3c4f-4e8a-9b7c-1d2e3f4a5b6c", tenantId: IDS.tenant, grantScope: stack } },
+    });
     kv.grantSecretRead(appIdentity(stack));
     const json = synth(stack);
 
@@ -99,7 +108,11 @@ describe("KeyVault", () => {
   });
 
   describe("Terraform's own right to write secret values (deployerAccess)", () => {
-    const WRITER = { principalId: "5b1d6a2e-3c4f-4e8a-9b7c-1d2e3f4a5b6c", principalType: "ServicePrincipal" as const, tenantId: IDS.tenant };
+    const WRITER = {
+      principalId: "5b1d6a2e-3c4f-4e8a-9b7c-1d2e3f4a5b6c",
+      principalType: "ServicePrincipal" as const,
+      tenantId: IDS.tenant,
+    };
     test("GIVEN an access-policy vault with a secret and the secret writer from config WHEN synthesized THEN that principal (never azurerm_client_config) gets Get, List, Set, Delete, Recover and the secret waits for it", () => {
       const { stack } = newStack();
       vault(stack, { secrets: [{ name: "db-password" }], deployerAccess: { principal: { ...WRITER, grantScope: stack } } });
@@ -107,19 +120,34 @@ describe("KeyVault", () => {
       expect(JSON.stringify(json)).not.toContain("azurerm_client_config");
       const policies = resources(json, "azurerm_key_vault_access_policy");
       const [writeId, write] = Object.entries(policies).find(([, p]) => p.object_id === WRITER.principalId)!;
-      expect(write).toMatchObject({ object_id: WRITER.principalId, tenant_id: IDS.tenant, secret_permissions: ["Get", "List", "Set", "Delete", "Recover"] });
+      expect(write).toMatchObject({
+        object_id: WRITER.principalId,
+        tenant_id: IDS.tenant,
+        secret_permissions: ["Get", "List", "Set", "Delete", "Recover"],
+      });
       expect(onlyResource(json, "azurerm_key_vault_secret").depends_on).toEqual([`azurerm_key_vault_access_policy.${writeId}`]);
     });
 
     test("GIVEN purge on destroy WHEN synthesized THEN Purge is added, and only then", () => {
       const { stack } = newStack();
       vault(stack, { secrets: [{ name: "db-password" }], deployerAccess: { principal: { ...WRITER, grantScope: stack }, purge: true } });
-      expect(onlyResource(synth(stack), "azurerm_key_vault_access_policy").secret_permissions).toEqual(["Get", "List", "Set", "Delete", "Recover", "Purge"]);
+      expect(onlyResource(synth(stack), "azurerm_key_vault_access_policy").secret_permissions).toEqual([
+        "Get",
+        "List",
+        "Set",
+        "Delete",
+        "Recover",
+        "Purge",
+      ]);
     });
 
     test("GIVEN an RBAC vault WHEN synthesized THEN the writer gets Key Vault Secrets Officer, and the secret waits for a time_sleep that waits for the assignment (issue 10, point 3)", () => {
       const { stack } = newStack();
-      vault(stack, { rbacAuthorization: true, secrets: [{ name: "db-password" }], deployerAccess: { principal: { ...WRITER, grantScope: stack }, rbacPropagationWait: "90s" } });
+      vault(stack, {
+        rbacAuthorization: true,
+        secrets: [{ name: "db-password" }],
+        deployerAccess: { principal: { ...WRITER, grantScope: stack }, rbacPropagationWait: "90s" },
+      });
       const json = synth(stack);
       const officerId = onlyResourceId(json, "azurerm_role_assignment");
       const officer = onlyResource(json, "azurerm_role_assignment");
@@ -130,12 +158,15 @@ describe("KeyVault", () => {
       expect(sleep.create_duration).toBe("90s");
       expect(sleep.depends_on).toEqual([`azurerm_role_assignment.${officerId}`]);
       expect(onlyResource(json, "azurerm_key_vault_secret").depends_on).toEqual([`time_sleep.${sleepId}`]);
-      expect((json).terraform.required_providers.time.source).toBe("hashicorp/time");
+      expect(json.terraform.required_providers.time.source).toBe("hashicorp/time");
       expect(resourceList(json, "azurerm_key_vault_access_policy")).toEqual([]);
     });
 
     test("GIVEN only external secrets, or deployerAccess false WHEN synthesized THEN Terraform gets no access to secret values", () => {
-      for (const props of [{ secrets: [{ name: "db-password", source: "external" as const }] }, { secrets: [{ name: "db-password" }], deployerAccess: false as const }]) {
+      for (const props of [
+        { secrets: [{ name: "db-password", source: "external" as const }] },
+        { secrets: [{ name: "db-password" }], deployerAccess: false as const },
+      ]) {
         const { stack } = newStack();
         vault(stack, props);
         const json = synth(stack);
@@ -191,7 +222,9 @@ describe("KeyVault", () => {
       const ra = onlyResource(json, "azurerm_role_assignment");
       expect(ra.role_definition_id).toBe(roleDefinitionIdOf(IDS.appSubscription, ROLE_GUIDS.keyVaultSecretsUser));
       expect(ra.scope).toBe(`\${azurerm_key_vault.${onlyResourceId(json, "azurerm_key_vault")}.id}`);
-      expect(ra.principal_id).toBe(`\${azurerm_user_assigned_identity.${onlyResourceId(json, "azurerm_user_assigned_identity")}.principal_id}`);
+      expect(ra.principal_id).toBe(
+        `\${azurerm_user_assigned_identity.${onlyResourceId(json, "azurerm_user_assigned_identity")}.principal_id}`,
+      );
       expect(ra.principal_type).toBe("ServicePrincipal");
       expect(ra.skip_service_principal_aad_check).toBe(true);
       expect(resources(json, "azurerm_key_vault_access_policy")).toEqual({});
@@ -237,10 +270,11 @@ describe("KeyVault", () => {
       const json = synth(stack);
 
       expect(Object.keys(variables(json)).sort()).toEqual(["secret_kv_team_a_db_password", "secret_kv_team_b_db_password"]);
-      expect(resourceList(json, "azurerm_key_vault_secret").map((s) => s.value_wo).sort()).toEqual([
-        "${var.secret_kv_team_a_db_password}",
-        "${var.secret_kv_team_b_db_password}",
-      ]);
+      expect(
+        resourceList(json, "azurerm_key_vault_secret")
+          .map((s) => s.value_wo)
+          .sort(),
+      ).toEqual(["${var.secret_kv_team_a_db_password}", "${var.secret_kv_team_b_db_password}"]);
     });
 
     test("GIVEN a secret whose variableName is present but undefined THEN the per-vault default still applies (no shared variable across vaults)", () => {
@@ -264,22 +298,19 @@ describe("KeyVault", () => {
   });
 
   describe("validation", () => {
-    test.each([
-      ["kv_prod!"],
-      ["kv--prod"],
-      ["a".repeat(25)],
-      ["1kv-prod"],
-      ["kv-prod-"],
-    ])("GIVEN vault name %j WHEN created THEN it throws naming the field and showing the value", (name) => {
-      const { stack } = newStack();
+    test.each([["kv_prod!"], ["kv--prod"], ["a".repeat(25)], ["1kv-prod"], ["kv-prod-"]])(
+      "GIVEN vault name %j WHEN created THEN it throws naming the field and showing the value",
+      (name) => {
+        const { stack } = newStack();
 
-      const e = validationErrorOf(() => vault(stack, { name }));
+        const e = validationErrorOf(() => vault(stack, { name }));
 
-      expect(e.issues.map((i) => i.field)).toEqual(["name"]);
-      expect(e.message).toContain(`test/KeyVault: name ${JSON.stringify(name)} is invalid: 3–24 characters`);
-      expect(e.message).toContain("Fix: pick a name such as kv-westus2-aks");
-      expect(resources(synth(stack), "azurerm_key_vault")).toEqual({});
-    });
+        expect(e.issues.map((i) => i.field)).toEqual(["name"]);
+        expect(e.message).toContain(`test/KeyVault: name ${JSON.stringify(name)} is invalid: 3–24 characters`);
+        expect(e.message).toContain("Fix: pick a name such as kv-westus2-aks");
+        expect(resources(synth(stack), "azurerm_key_vault")).toEqual({});
+      },
+    );
 
     test.each([[5], [6], [91], [7.5], [0]])("GIVEN soft-delete retention %p WHEN created THEN it throws with field and value", (days) => {
       const { stack } = newStack();
@@ -396,7 +427,12 @@ describe("KeyVault.fromExisting", () => {
     const { stack } = newStack();
 
     const e = validationErrorOf(() =>
-      KeyVault.fromExisting(stack, "KeyVault", { name: "kv_prod!", resourceGroupName: "rg-westus2-shared", subscriptionId: "sub", rbacAuthorization: false }),
+      KeyVault.fromExisting(stack, "KeyVault", {
+        name: "kv_prod!",
+        resourceGroupName: "rg-westus2-shared",
+        subscriptionId: "sub",
+        rbacAuthorization: false,
+      }),
     );
 
     expect(e.issues.map((i) => [i.field, i.value])).toEqual([

@@ -35,7 +35,9 @@ interface World {
 function world(scope: Construct, selector = "bind-user-identity-keyvault"): World {
   const identity = appIdentity(scope);
   // Known by its agent pool and issuer URL (cheaper to build than a cluster lookup; enough for both mechanisms).
-  const cluster = agentPoolCluster(scope, "Aks", { oidcIssuerUrl: "https://westus2.oic.prod-aks.azure.com/2e319086-9a26-46a3-865f-615bed576786/x/" });
+  const cluster = agentPoolCluster(scope, "Aks", {
+    oidcIssuerUrl: "https://westus2.oic.prod-aks.azure.com/2e319086-9a26-46a3-865f-615bed576786/x/",
+  });
   const vault = new KeyVault(scope, "KeyVault", {
     name: "kv-westus2-aks",
     resourceGroupName: "rg-westus2-shared",
@@ -55,8 +57,19 @@ function world(scope: Construct, selector = "bind-user-identity-keyvault"): Worl
   return { identity, cluster, vault, binding };
 }
 
-function federation(scope: Construct, w: World, serviceAccountName = "keyvault-reader", id = "WorkloadIdentity"): WorkloadIdentityFederation {
-  return new WorkloadIdentityFederation(scope, id, { identity: w.identity, cluster: w.cluster, namespace: NS, serviceAccountName, tenantId: IDS.tenant });
+function federation(
+  scope: Construct,
+  w: World,
+  serviceAccountName = "keyvault-reader",
+  id = "WorkloadIdentity",
+): WorkloadIdentityFederation {
+  return new WorkloadIdentityFederation(scope, id, {
+    identity: w.identity,
+    cluster: w.cluster,
+    namespace: NS,
+    serviceAccountName,
+    tenantId: IDS.tenant,
+  });
 }
 
 function workload(scope: Construct, w: World, props: Partial<KeyVaultReaderWorkloadProps> = {}): KeyVaultReaderWorkload {
@@ -98,10 +111,11 @@ describe("KeyVaultReaderWorkload (guide step 6)", () => {
       // THEN
       const d = deployment(json);
       // Typed resource, not a manifest: only the two aad-pod-identity CRs are manifests.
-      expect(Object.values(resources(json, "kubernetes_manifest")).map((m) => (m).manifest.kind).sort()).toEqual([
-        "AzureIdentity",
-        "AzureIdentityBinding",
-      ]);
+      expect(
+        Object.values(resources(json, "kubernetes_manifest"))
+          .map((m) => m.manifest.kind)
+          .sort(),
+      ).toEqual(["AzureIdentity", "AzureIdentityBinding"]);
       expect(d.metadata).toEqual({ name: "az-keyvault-reader-test", namespace: NS, labels: { app: "az-keyvault-reader-test" } });
       expect(d.spec.replicas).toBe("1");
       expect(d.spec.selector).toEqual({ match_labels: { app: "az-keyvault-reader-test" } });
@@ -198,7 +212,12 @@ describe("KeyVaultReaderWorkload (guide step 6)", () => {
       const { stack } = newStack();
       const k8s = new KubernetesProvider(stack, "AksKubernetes", { alias: "aks", configPath: "~/.kube/config" });
 
-      workload(stack, world(stack), { replicas: 3, images: { reader: "busybox:1.37.0", sidecar: "example.azurecr.io/kv-reader@sha256:abc" }, provider: k8s, createNamespace: true });
+      workload(stack, world(stack), {
+        replicas: 3,
+        images: { reader: "busybox:1.37.0", sidecar: "example.azurecr.io/kv-reader@sha256:abc" },
+        provider: k8s,
+        createNamespace: true,
+      });
       const json = synth(stack);
 
       const d = deployment(json);
@@ -275,9 +294,12 @@ describe("KeyVaultReaderWorkload (guide step 6)", () => {
       expect(reader.security_context.read_only_root_filesystem).toBe(true);
       expect(reader.resources).toEqual({ requests: { memory: "4Mi", cpu: "100m" }, limits: { memory: "8Mi", cpu: "200m" } });
       expect(pod.volume).toEqual([
-        { name: "secrets-store", csi: { driver: "secrets-store.csi.k8s.io", read_only: true, volume_attributes: { secretProviderClass: "kv-westus2-aks" } } },
+        {
+          name: "secrets-store",
+          csi: { driver: "secrets-store.csi.k8s.io", read_only: true, volume_attributes: { secretProviderClass: "kv-westus2-aks" } },
+        },
       ]);
-      const spcId = Object.entries(resources(json, "kubernetes_manifest")).find(([, m]) => (m).manifest.kind === "SecretProviderClass")![0];
+      const spcId = Object.entries(resources(json, "kubernetes_manifest")).find(([, m]) => m.manifest.kind === "SecretProviderClass")![0];
       expect(deployment(json).depends_on).toEqual([
         `azurerm_federated_identity_credential.${onlyResourceId(json, "azurerm_federated_identity_credential")}`,
         `kubernetes_service_account_v1.${onlyResourceId(json, "kubernetes_service_account_v1")}`,
@@ -358,7 +380,10 @@ describe("KeyVaultReaderWorkload (guide step 6)", () => {
         secretNames: ["db-password"],
       });
 
-      const issue = issueAbout(() => workload(stack, w, { identities: [federation(stack, w)], secretProviderClass: spc }), "secretProviderClass");
+      const issue = issueAbout(
+        () => workload(stack, w, { identities: [federation(stack, w)], secretProviderClass: spc }),
+        "secretProviderClass",
+      );
 
       expect(issue.value).toBe("kv-westus2-aks");
       expect(issue.problem).toContain(SECRET);

@@ -45,7 +45,9 @@ describe("ManagedIdentityOperatorAssignment (guide step 3)", () => {
     expect(ra.principal_id).toBe(`\${data.azurerm_kubernetes_cluster.${clusterId}.kubelet_identity[0].object_id}`);
     expect(ra.principal_type).toBe("ServicePrincipal");
     expect(ra.skip_service_principal_aad_check).toBe(true);
-    expect(ra.name).toMatch(/^\$\{uuidv5\("url", join\("\|", \[azurerm_user_assigned_identity\..+\.id, ".+f1a07417-d97a-45cb-824c-7a7467783830", data\.azurerm_kubernetes_cluster\..+\.kubelet_identity\[0\]\.object_id\]\)\)\}$/);
+    expect(ra.name).toMatch(
+      /^\$\{uuidv5\("url", join\("\|", \[azurerm_user_assigned_identity\..+\.id, ".+f1a07417-d97a-45cb-824c-7a7467783830", data\.azurerm_kubernetes_cluster\..+\.kubelet_identity\[0\]\.object_id\]\)\)\}$/,
+    );
     expect(ra.description).toMatch(/guide step 3/);
     expect(ra.description).toContain("aks-aad-user-identity");
     expect(mio.assignment.role).toBe(BuiltInRoles.ManagedIdentityOperator);
@@ -60,7 +62,9 @@ describe("ManagedIdentityOperatorAssignment (guide step 3)", () => {
     const json = synth(stack);
 
     const ra = onlyResource(json, "azurerm_role_assignment");
-    expect(ra.principal_id).toBe(`\${data.azurerm_user_assigned_identity.${onlyDataSourceId(json, "azurerm_user_assigned_identity")}.principal_id}`);
+    expect(ra.principal_id).toBe(
+      `\${data.azurerm_user_assigned_identity.${onlyDataSourceId(json, "azurerm_user_assigned_identity")}.principal_id}`,
+    );
     expect(ra.scope).toBe(`\${azurerm_user_assigned_identity.${onlyResourceId(json, "azurerm_user_assigned_identity")}.id}`);
   });
 
@@ -71,7 +75,9 @@ describe("ManagedIdentityOperatorAssignment (guide step 3)", () => {
     new NamespaceV1(stack, "After", { metadata: { name: "aad-pod-identity-poc" }, dependsOn: [mio] });
     const json = synth(stack);
 
-    expect(onlyResource(json, "kubernetes_namespace_v1").depends_on).toEqual([`azurerm_role_assignment.${onlyResourceId(json, "azurerm_role_assignment")}`]);
+    expect(onlyResource(json, "kubernetes_namespace_v1").depends_on).toEqual([
+      `azurerm_role_assignment.${onlyResourceId(json, "azurerm_role_assignment")}`,
+    ]);
   });
 
   test("GIVEN one identity and two clusters THEN there are two assignments with different names, each for its own kubelet identity", () => {
@@ -94,7 +100,11 @@ describe("provider of the identity's subscription", () => {
   test("GIVEN an identity created with a provider alias WHEN the operator role is granted THEN the assignment uses the same provider", () => {
     const stack = new TerraformStack(new App(), "alias");
     new AzurermProvider(stack, "Default", { features: [{}], subscriptionId: "7e242177-ef0b-431f-8c76-e40907843aa7" });
-    const apps = new AzurermProvider(stack, "Apps", { features: [{}], alias: "apps", subscriptionId: "99a3af26-911d-4bc5-8fcc-8f9de81e46c5" });
+    const apps = new AzurermProvider(stack, "Apps", {
+      features: [{}],
+      alias: "apps",
+      subscriptionId: "99a3af26-911d-4bc5-8fcc-8f9de81e46c5",
+    });
     const cluster = AksCluster.fromAgentPoolIdentity(stack, "Cluster", {
       identityName: "aks-xcEwmVSi-agentpool",
       nodeResourceGroupName: "MC_rg-aks-poc-container-westus2",

@@ -79,7 +79,8 @@ describe("ManagedIdentity", () => {
     const { stack } = newStack();
 
     const e = validationErrorOf(
-      () => new ManagedIdentity(stack, "Identity", { name: "ab", resourceGroupName: "rg.", location: "West US 2", subscriptionId: "99a3af26" }),
+      () =>
+        new ManagedIdentity(stack, "Identity", { name: "ab", resourceGroupName: "rg.", location: "West US 2", subscriptionId: "99a3af26" }),
     );
 
     expect(e.issues.map((i) => [i.field, i.value])).toEqual([
@@ -130,7 +131,11 @@ describe("ManagedIdentity.fromExisting", () => {
     const { stack } = newStack();
 
     const e = validationErrorOf(() =>
-      ManagedIdentity.fromExisting(stack, "Identity", { name: "id app", resourceGroupName: "rg-westus2-shared", subscriptionId: IDS.appSubscription }),
+      ManagedIdentity.fromExisting(stack, "Identity", {
+        name: "id app",
+        resourceGroupName: "rg-westus2-shared",
+        subscriptionId: IDS.appSubscription,
+      }),
     );
 
     expect(e.issues.map((i) => [i.field, i.value])).toEqual([["name", "id app"]]);
@@ -144,7 +149,11 @@ describe("IManagedIdentity.grantOperator", () => {
     [
       "imported",
       (s: ReturnType<typeof newStack>["stack"]) =>
-        ManagedIdentity.fromExisting(s, "Identity", { name: "aks-aad-user-identity", resourceGroupName: "rg-westus2-shared", subscriptionId: IDS.appSubscription }),
+        ManagedIdentity.fromExisting(s, "Identity", {
+          name: "aks-aad-user-identity",
+          resourceGroupName: "rg-westus2-shared",
+          subscriptionId: IDS.appSubscription,
+        }),
       "data.azurerm_user_assigned_identity",
     ],
   ])(
@@ -169,7 +178,9 @@ describe("IManagedIdentity.grantOperator", () => {
         : `azurerm_user_assigned_identity.${onlyResourceId(json, "azurerm_user_assigned_identity")}`;
       expect(ra.scope).toBe(`\${${identityRef}.id}`);
       expect(ra.role_definition_id).toBe(roleDefinitionIdOf(IDS.appSubscription, ROLE_GUIDS.managedIdentityOperator));
-      expect(ra.principal_id).toBe(`\${data.azurerm_kubernetes_cluster.${onlyDataSourceId(json, "azurerm_kubernetes_cluster")}.kubelet_identity[0].object_id}`);
+      expect(ra.principal_id).toBe(
+        `\${data.azurerm_kubernetes_cluster.${onlyDataSourceId(json, "azurerm_kubernetes_cluster")}.kubelet_identity[0].object_id}`,
+      );
     },
   );
 });
@@ -196,16 +207,24 @@ describe("ManagedIdentity.fromIdentityAttributes", () => {
 
   test.each([
     ["a resource group ID", "/subscriptions/99a3af26-911d-4bc5-8fcc-8f9de81e46c5/resourceGroups/rg-westus2-shared", "identityId"],
-    ["a Key Vault ID", "/subscriptions/99a3af26-911d-4bc5-8fcc-8f9de81e46c5/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv", "identityId"],
+    [
+      "a Key Vault ID",
+      "/subscriptions/99a3af26-911d-4bc5-8fcc-8f9de81e46c5/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv",
+      "identityId",
+    ],
   ])("GIVEN %s as identity ID WHEN referenced THEN it throws naming MIC's form", (_n, identityId, field) => {
     const stack = new TerraformStack(Testing.app(), "bad");
     expect(() => ManagedIdentity.fromIdentityAttributes(stack, "Identity", { ...ATTRS, identityId })).toThrow(
-      new RegExp(`${field} "${identityId.replace(/[/.]/g, "\\$&")}" is invalid: /subscriptions/<guid>/resourcegroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name> \\(the only form MIC accepts\\)`),
+      new RegExp(
+        `${field} "${identityId.replace(/[/.]/g, "\\$&")}" is invalid: /subscriptions/<guid>/resourcegroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name> \\(the only form MIC accepts\\)`,
+      ),
     );
   });
 
   test("GIVEN a client ID that is not a GUID WHEN referenced THEN it throws", () => {
     const stack = new TerraformStack(Testing.app(), "bad");
-    expect(() => ManagedIdentity.fromIdentityAttributes(stack, "Identity", { ...ATTRS, clientId: "248b3285" })).toThrow(/clientId "248b3285" is invalid: a GUID/);
+    expect(() => ManagedIdentity.fromIdentityAttributes(stack, "Identity", { ...ATTRS, clientId: "248b3285" })).toThrow(
+      /clientId "248b3285" is invalid: a GUID/,
+    );
   });
 });

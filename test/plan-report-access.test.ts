@@ -15,7 +15,8 @@ import { runCli } from "./fixtures/plans/capture";
 const FIXTURE = join(__dirname, "fixtures", "plans", "dev-test-apps.plan.json");
 const ROLES = "/subscriptions/99a3af26-0000-4000-8000-000000000001/providers/Microsoft.Authorization/roleDefinitions";
 const KUBELET = "5b1c2e0a-0000-4000-8000-00000000000a";
-const VAULT = "/subscriptions/99a3af26-0000-4000-8000-000000000001/resourceGroups/rg-westus2-shared/providers/Microsoft.KeyVault/vaults/kv-payments-dev";
+const VAULT =
+  "/subscriptions/99a3af26-0000-4000-8000-000000000001/resourceGroups/rg-westus2-shared/providers/Microsoft.KeyVault/vaults/kv-payments-dev";
 
 function analyse(allow: string[] = []): StackReport {
   const input = readInput(FIXTURE);
@@ -108,7 +109,13 @@ describe("access summary", () => {
 
   test("GIVEN access policies THEN permissions show as a grant, updates with before → after, sensitive principals hidden", () => {
     expect(accessOf("azurerm_key_vault_access_policy.kubelet")).toEqual([
-      expect.objectContaining({ change: "updated", principal: KUBELET, previousGrant: "secrets: Get, List, Set", grant: "secrets: Get, List", scope: VAULT }),
+      expect.objectContaining({
+        change: "updated",
+        principal: KUBELET,
+        previousGrant: "secrets: Get, List, Set",
+        grant: "secrets: Get, List",
+        scope: VAULT,
+      }),
     ]);
     expect(accessOf("azurerm_key_vault_access_policy.old_team")).toEqual([
       expect.objectContaining({ change: "removed", kind: "access-policy", principal: "(sensitive)", grant: "secrets: Get" }),
@@ -129,7 +136,14 @@ describe("access summary", () => {
 
   test("GIVEN labels with quotes, angle brackets, pipes and backticks THEN the Mermaid labels are escaped", () => {
     const graph = accessGraph([
-      { change: "added", kind: "role-assignment", address: "a.b", principal: 'x"<y>|`z`', grant: "Reader", scope: "/subscriptions/s/resourceGroups/rg" },
+      {
+        change: "added",
+        kind: "role-assignment",
+        address: "a.b",
+        principal: 'x"<y>|`z`',
+        grant: "Reader",
+        scope: "/subscriptions/s/resourceGroups/rg",
+      },
     ]).join("\n");
     expect(graph).toContain('p0("x#quot;#lt;y#gt;#124;#96;z#96;")');
     expect(graph).toContain('s1["resourceGroups/rg"]');

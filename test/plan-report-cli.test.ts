@@ -31,14 +31,42 @@ function file(name: string, text: string): string {
 
 describe("bad input", () => {
   const cases: [string, () => string, RegExp][] = [
-    ["the text of terraform plan", () => file("text.json", "Terraform will perform the following actions:\n"), /text\.json: is the text output of `terraform plan`, not JSON\. Save the plan with `terraform plan -out=tfplan`, then give `terraform show -json tfplan > plan\.json`/],
-    ["text that is not JSON", () => file("notes.json", "hello: world\n"), /notes\.json: not JSON \(.*\)\. Give the output of `terraform show -json <planfile> > plan\.json`/],
-    ["a plan format it does not know", () => file("future.json", JSON.stringify({ format_version: "2.0", resource_changes: [] })), /future\.json: plan format_version "2\.0" is not supported \(this tool reads 1\.x/],
+    [
+      "the text of terraform plan",
+      () => file("text.json", "Terraform will perform the following actions:\n"),
+      /text\.json: is the text output of `terraform plan`, not JSON\. Save the plan with `terraform plan -out=tfplan`, then give `terraform show -json tfplan > plan\.json`/,
+    ],
+    [
+      "text that is not JSON",
+      () => file("notes.json", "hello: world\n"),
+      /notes\.json: not JSON \(.*\)\. Give the output of `terraform show -json <planfile> > plan\.json`/,
+    ],
+    [
+      "a plan format it does not know",
+      () => file("future.json", JSON.stringify({ format_version: "2.0", resource_changes: [] })),
+      /future\.json: plan format_version "2\.0" is not supported \(this tool reads 1\.x/,
+    ],
     ["a missing file", () => join(dir, "nope.json"), /nope\.json: no such file\. Check the path/],
     ["a directory", () => dir, /is a directory; give the plan JSON file inside it/],
-    ["JSON that is no plan", () => file("other.json", JSON.stringify({ hello: "world" })), /other\.json: no "format_version": this is not a Terraform plan/],
-    ["a state file", () => file("state.json", JSON.stringify({ format_version: "1.0", values: {} })), /state\.json: this looks like state, not a plan/],
-    ["an action it does not know", () => file("act.json", JSON.stringify({ format_version: "1.2", resource_changes: [{ address: "a.b", type: "a", change: { actions: ["explode"] } }] })), /act\.json: a\.b: unknown change actions \[explode\].*Update the plan report tool/],
+    [
+      "JSON that is no plan",
+      () => file("other.json", JSON.stringify({ hello: "world" })),
+      /other\.json: no "format_version": this is not a Terraform plan/,
+    ],
+    [
+      "a state file",
+      () => file("state.json", JSON.stringify({ format_version: "1.0", values: {} })),
+      /state\.json: this looks like state, not a plan/,
+    ],
+    [
+      "an action it does not know",
+      () =>
+        file(
+          "act.json",
+          JSON.stringify({ format_version: "1.2", resource_changes: [{ address: "a.b", type: "a", change: { actions: ["explode"] } }] }),
+        ),
+      /act\.json: a\.b: unknown change actions \[explode\].*Update the plan report tool/,
+    ],
   ];
 
   test.each(cases)("GIVEN %s THEN one clear line on stderr, exit 2, no stack trace", async (_name, make, message) => {

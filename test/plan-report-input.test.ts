@@ -74,7 +74,9 @@ describe("encodings", () => {
   test("GIVEN a changed-stacks file written by PowerShell 5 THEN it is read too", async () => {
     const changed = file(
       "changed.json",
-      powershell5(JSON.stringify({ kind: "aks-changed-stacks", version: 1, stacks: [{ name: "prod-apps", status: "unchanged" }], plan: [] })),
+      powershell5(
+        JSON.stringify({ kind: "aks-changed-stacks", version: 1, stacks: [{ name: "prod-apps", status: "unchanged" }], plan: [] }),
+      ),
     );
     const run = await runCli(cli, ["--json", "--changed-stacks", changed, FIXTURE], { PLAN_REPORT_ALLOW_DESTROY: "*" });
     expect(run).toMatchObject({ code: 0, stderr: "" });
@@ -108,7 +110,9 @@ describe("refused input: one printable line with the right advice", () => {
       () =>
         file(
           "text16.json",
-          powershell5("\u001b[0m\u001b[1mTerraform used the selected providers to generate the following execution plan.\u001b[0m\n  \u001b[32m+\u001b[0m create\n"),
+          powershell5(
+            "\u001b[0m\u001b[1mTerraform used the selected providers to generate the following execution plan.\u001b[0m\n  \u001b[32m+\u001b[0m create\n",
+          ),
         ),
       /text16\.json: is the text output of `terraform plan`, not JSON\. Save the plan with `terraform plan -out=tfplan`/,
     ],
@@ -136,7 +140,11 @@ describe("refused input: one printable line with the right advice", () => {
       () => file("twice.json", `${PLAN_TEXT}\n${PLAN_TEXT}`),
       /twice\.json: holds more than one JSON document, or text after the JSON \(.*position \d+.*\)\. .*not appended with `>>`/,
     ],
-    ["UTF-16 with an odd number of bytes", () => file("odd.json", Buffer.concat([powershell5(PLAN_TEXT), Buffer.from([0x41])])), /odd\.json: is UTF-16LE text cut in the middle of a character/],
+    [
+      "UTF-16 with an odd number of bytes",
+      () => file("odd.json", Buffer.concat([powershell5(PLAN_TEXT), Buffer.from([0x41])])),
+      /odd\.json: is UTF-16LE text cut in the middle of a character/,
+    ],
     [
       "UTF-32",
       () => file("utf32.json", Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), Buffer.from("{\u0000\u0000\u0000", "latin1")])),
@@ -147,13 +155,28 @@ describe("refused input: one printable line with the right advice", () => {
       () => file("ansi.json", Buffer.from('{"format_version":"1.2","resource_changes":[],"x":"caf\u00e9"}', "latin1")),
       /ansi\.json: is not UTF-8 text .*Out-File -Encoding utf8/,
     ],
-    ["JSON with NUL bytes in it", () => file("nul.json", Buffer.from('{"format_version":\u0000\u0000"1.2"}', "latin1")), /nul\.json: is a binary file, not JSON/],
+    [
+      "JSON with NUL bytes in it",
+      () => file("nul.json", Buffer.from('{"format_version":\u0000\u0000"1.2"}', "latin1")),
+      /nul\.json: is a binary file, not JSON/,
+    ],
     [
       "a control character in an action",
-      () => file("ctl.json", JSON.stringify({ format_version: "1.2", resource_changes: [{ address: "a.b", type: "a", change: { actions: ["\u0000boom\u001b[2J\r\nX"] } }] })),
+      () =>
+        file(
+          "ctl.json",
+          JSON.stringify({
+            format_version: "1.2",
+            resource_changes: [{ address: "a.b", type: "a", change: { actions: ["\u0000boom\u001b[2J\r\nX"] } }],
+          }),
+        ),
       /ctl\.json: a\.b: unknown change actions \[\\u0000boom X\]/,
     ],
-    ["a control character in format_version", () => file("fv.json", JSON.stringify({ format_version: "9.0\u0007\u202e", resource_changes: [] })), /fv\.json: plan format_version "9\.0\\u0007\\u202e" is not supported/],
+    [
+      "a control character in format_version",
+      () => file("fv.json", JSON.stringify({ format_version: "9.0\u0007\u202e", resource_changes: [] })),
+      /fv\.json: plan format_version "9\.0\\u0007\\u202e" is not supported/,
+    ],
     ["a file name with a new line and a bidi override", () => join(dir, "evil\nname\u202e.json"), /evil name\\u202e\.json: no such file\./],
     [
       "a UTF-16BE changed-stacks file that is not changed-stacks output",

@@ -13,7 +13,6 @@ import { planAgain, realPlan, RealPlan, terraformMissing } from "./fixtures/plan
 const SRC = join(__dirname, "fixtures", "plans", "moves-src");
 const missing = terraformMissing();
 if (missing) {
-   
   console.warn(`plan-report moves/imports real-plan tests skipped: ${missing}. Install terraform >= 1.7 to run them.`);
 }
 const describeWithTerraform = missing ? describe.skip : describe;
@@ -53,8 +52,23 @@ describeWithTerraform("plan report on real plans with moved and import blocks", 
     const stack = await stackOf(movesOnly.planJsonFile);
     expect(stack.counts).toEqual({ create: 0, update: 0, delete: 0, replace: 0, read: 0, forget: 0, "no-op": 3 });
     expect(stack.changes).toEqual([
-      { address: "terraform_data.adopted", type: "terraform_data", action: "no-op", replacePaths: [], changedAttributes: [], importing: true, importId: "0a1b2c3d-import-me" },
-      { address: "terraform_data.new_name", type: "terraform_data", action: "no-op", replacePaths: [], changedAttributes: [], previousAddress: "terraform_data.old_name" },
+      {
+        address: "terraform_data.adopted",
+        type: "terraform_data",
+        action: "no-op",
+        replacePaths: [],
+        changedAttributes: [],
+        importing: true,
+        importId: "0a1b2c3d-import-me",
+      },
+      {
+        address: "terraform_data.new_name",
+        type: "terraform_data",
+        action: "no-op",
+        replacePaths: [],
+        changedAttributes: [],
+        previousAddress: "terraform_data.old_name",
+      },
     ]);
   });
 

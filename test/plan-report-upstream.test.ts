@@ -71,7 +71,8 @@ const EXPECTED: Readonly<Record<string, Expected>> = {
 
 /** Fixtures that are not plans the report can read, and the one line it must give instead. */
 const REFUSED: Readonly<Record<string, RegExp>> = {
-  "terraform-json/invalid.json": /invalid\.json: holds more than one JSON document, or text after the JSON \(.*position 15543.*\)\. Give one `terraform show -json` output per file/,
+  "terraform-json/invalid.json":
+    /invalid\.json: holds more than one JSON document, or text after the JSON \(.*position 15543.*\)\. Give one `terraform show -json` output per file/,
 };
 
 const ZERO: ActionCounts = { create: 0, update: 0, delete: 0, replace: 0, read: 0, "no-op": 0, forget: 0 };
@@ -131,7 +132,14 @@ describe("upstream plans through the command line", () => {
 
     const json = JSON.parse((await runCli(cli, ["--json", join(DIR, "terraform-json/moved_block.json")])).stdout) as PlanReport;
     expect(json.stacks[0].changes).toEqual([
-      { address: "random_id.test2", type: "random_id", action: "no-op", replacePaths: [], changedAttributes: [], previousAddress: "random_id.test" },
+      {
+        address: "random_id.test2",
+        type: "random_id",
+        action: "no-op",
+        replacePaths: [],
+        changedAttributes: [],
+        previousAddress: "random_id.test",
+      },
     ]);
   });
 
@@ -143,7 +151,9 @@ describe("upstream plans through the command line", () => {
 
   test("GIVEN drift next to changes THEN drift is named but not counted", async () => {
     const text = await md("terraform/moved-drift.json");
-    expect(text).toContain("2 to update, 1 moved, 0 unchanged. 1 resource changed outside Terraform since the last apply (drift; not counted above).");
+    expect(text).toContain(
+      "2 to update, 1 moved, 0 unchanged. 1 resource changed outside Terraform since the last apply (drift; not counted above).",
+    );
     expect(text).toContain("| update | `test_instance.should_refresh_with_move` | `ami`; moved from `test_instance.should_refresh` |");
   });
 

@@ -13,7 +13,6 @@ import { realPlan, RealPlan, terraformMissing } from "./fixtures/plans/terraform
 const SRC = join(__dirname, "fixtures", "plans", "actions-src");
 const missing = terraformMissing();
 if (missing) {
-   
   console.warn(`plan-report real-plan tests skipped: ${missing}. Install terraform >= 1.7 to run them.`);
 }
 const describeWithTerraform = missing ? describe.skip : describe;
@@ -34,7 +33,10 @@ describeWithTerraform("plan report on a real terraform plan", () => {
   }, 30_000);
   afterAll(() => plan?.cleanup());
 
-  async function json(argv: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; report: PlanReport; stack: StackReport }> {
+  async function json(
+    argv: string[],
+    env: Record<string, string | undefined> = {},
+  ): Promise<{ code: number; report: PlanReport; stack: StackReport }> {
     const run = await report(["--json", ...argv], env);
     const parsed = JSON.parse(run.stdout) as PlanReport;
     return { code: run.code, report: parsed, stack: parsed.stacks[0] };
@@ -88,7 +90,15 @@ describeWithTerraform("plan report on a real terraform plan", () => {
   });
 
   test("GIVEN --allow-destroy for every protected change THEN exit 0 and they show as allowed", async () => {
-    const run = await report(["--protect", "terraform_data", "--allow-destroy", "terraform_data.remove", "--allow-destroy", "terraform_data.rep*", file]);
+    const run = await report([
+      "--protect",
+      "terraform_data",
+      "--allow-destroy",
+      "terraform_data.remove",
+      "--allow-destroy",
+      "terraform_data.rep*",
+      file,
+    ]);
     expect(run.code).toBe(0);
     expect(run.stdout).not.toContain("[!CAUTION]");
     expect(run.stdout).toContain("[!WARNING]");
@@ -106,7 +116,10 @@ describeWithTerraform("plan report on a real terraform plan", () => {
 
   test("GIVEN PLAN_REPORT_ALLOW_DESTROY (a local override) THEN the reviewed changes pass", async () => {
     expect((await report(["--protect", "terraform_data", file], { PLAN_REPORT_ALLOW_DESTROY: "*" })).code).toBe(0);
-    expect((await report(["--protect", "terraform_data", file], { PLAN_REPORT_ALLOW_DESTROY: "terraform_data.remove, terraform_data.replace" })).code).toBe(0);
+    expect(
+      (await report(["--protect", "terraform_data", file], { PLAN_REPORT_ALLOW_DESTROY: "terraform_data.remove, terraform_data.replace" }))
+        .code,
+    ).toBe(0);
     expect((await report(["--protect", "terraform_data", file], { PLAN_REPORT_ALLOW_DESTROY: "terraform_data.remove" })).code).toBe(1);
   });
 

@@ -57,7 +57,7 @@ function binding(scope: Construct, g: Given, props: Partial<PodIdentityBindingPr
 function manifests(json: Json): { azureIdentity: Json; binding: Json; ids: { azureIdentity: string; binding: string } } {
   const all = resources(json, "kubernetes_manifest");
   const entry = (kind: string): [string, Json] => {
-    const found = Object.entries(all).filter(([, r]) => (r).manifest.kind === kind);
+    const found = Object.entries(all).filter(([, r]) => r.manifest.kind === kind);
     if (found.length !== 1) throw new Error(`expected one ${kind}, found ${found.length}`);
     return found[0];
   };

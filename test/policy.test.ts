@@ -14,7 +14,11 @@ import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { UserAssignedIdentity, type UserAssignedIdentityConfig } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { DataAzurermSubscription } from "@cdktf/provider-azurerm/lib/data-azurerm-subscription";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
-import { DeploymentV1, type DeploymentV1SpecTemplateSpecContainer, type DeploymentV1SpecTemplateSpecSecurityContext } from "@cdktf/provider-kubernetes/lib/deployment-v1";
+import {
+  DeploymentV1,
+  type DeploymentV1SpecTemplateSpecContainer,
+  type DeploymentV1SpecTemplateSpecSecurityContext,
+} from "@cdktf/provider-kubernetes/lib/deployment-v1";
 import { AksCluster } from "../constructs/aks-cluster";
 import { POLICY_RULES, SecurityPolicy, suppressPolicy, type PolicyFinding, type PolicyOptions, type Severity } from "../constructs/policy";
 import { platform } from "../config/environments";
@@ -55,7 +59,8 @@ function fixture(options?: PolicyOptions): Fixture {
   return { stack, policy };
 }
 
-const NODE_SUBNET = "/subscriptions/99a3af26-911d-4bc5-8fcc-8f9de81e46c5/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-aks/subnets/nodes";
+const NODE_SUBNET =
+  "/subscriptions/99a3af26-911d-4bc5-8fcc-8f9de81e46c5/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-aks/subnets/nodes";
 
 function vault(scope: IConstruct, over: Partial<KeyVaultConfig> = {}, id = "Vault"): KeyVaultResource {
   return new KeyVaultResource(scope, id, {
@@ -75,7 +80,12 @@ function vault(scope: IConstruct, over: Partial<KeyVaultConfig> = {}, id = "Vaul
 
 /** The secret variable the way VaultSecret declares it; `over` changes its attributes. */
 function secretVariable(scope: IConstruct, over: { ephemeral?: boolean; sensitive?: boolean; default?: string } = {}): TerraformVariable {
-  const v = new TerraformVariable(scope, "SecretValue", { type: "string", sensitive: over.sensitive ?? true, nullable: false, default: over.default });
+  const v = new TerraformVariable(scope, "SecretValue", {
+    type: "string",
+    sensitive: over.sensitive ?? true,
+    nullable: false,
+    default: over.default,
+  });
   v.overrideLogicalId("secret_value");
   if (over.ephemeral ?? true) v.addOverride("ephemeral", true);
   return v;
@@ -94,14 +104,25 @@ function secret(scope: IConstruct, over: Partial<KeyVaultSecretConfig> = {}, var
 }
 
 function identity(scope: IConstruct, over: Partial<UserAssignedIdentityConfig> = {}): UserAssignedIdentity {
-  return new UserAssignedIdentity(scope, "Identity", { name: "aks-aad-user-identity", resourceGroupName: "rg-westus2-shared", location: "westus2", ...over });
+  return new UserAssignedIdentity(scope, "Identity", {
+    name: "aks-aad-user-identity",
+    resourceGroupName: "rg-westus2-shared",
+    location: "westus2",
+    ...over,
+  });
 }
 
 const HARDENED: DeploymentV1SpecTemplateSpecContainer = {
   name: "busybox",
   image: `busybox@${DIGEST}`,
   resources: { requests: { cpu: "100m", memory: "4Mi" }, limits: { cpu: "200m", memory: "8Mi" } },
-  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, privileged: false, capabilities: { drop: ["ALL"] } },
+  securityContext: {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    privileged: false,
+    capabilities: { drop: ["ALL"] },
+  },
 };
 
 function deployment(
@@ -126,7 +147,9 @@ function deployment(
 }
 
 /** A container security context with one setting changed. */
-const sc = (over: Record<string, unknown>): Partial<DeploymentV1SpecTemplateSpecContainer> => ({ securityContext: { ...HARDENED.securityContext, ...over } });
+const sc = (over: Record<string, unknown>): Partial<DeploymentV1SpecTemplateSpecContainer> => ({
+  securityContext: { ...HARDENED.securityContext, ...over },
+});
 
 /** A role assignment of `guid` at `scope` for some principal; the cluster is there so RBAC-004 knows the node group. */
 function role(scope: IConstruct, guid: string, at: (s: IConstruct) => string, over: { roleDefinitionName?: string } = {}): RoleAssignment {
@@ -152,9 +175,13 @@ interface Annotation {
 }
 
 function annotationsOf(stack: TerraformStack): Annotation[] {
-  return stack.node.findAll().flatMap((c) =>
-    c.node.metadata.filter((m) => String(m.type).startsWith("@cdktf/")).map((m) => ({ level: String(m.type), path: c.node.path, message: String(m.data) })),
-  );
+  return stack.node
+    .findAll()
+    .flatMap((c) =>
+      c.node.metadata
+        .filter((m) => String(m.type).startsWith("@cdktf/"))
+        .map((m) => ({ level: String(m.type), path: c.node.path, message: String(m.data) })),
+    );
 }
 
 /** Runs the aspects and construct validations the way `Testing.synth(stack, true)` does. */
@@ -180,50 +207,318 @@ interface Case {
 }
 
 const FAILING: readonly Case[] = [
-  { ruleId: "AKSID-KV-001", title: "purge protection off where required (Prod)", severity: "error", options: { requirePurgeProtection: true }, build: (s) => vault(s, { purgeProtectionEnabled: false }), says: "purge_protection_enabled is not true" },
-  { ruleId: "AKSID-KV-001", title: "purge protection off where not required (Dev/Test)", severity: "warning", options: { requirePurgeProtection: false }, build: (s) => vault(s, { purgeProtectionEnabled: false }), says: "purge_protection_enabled is not true" },
-  { ruleId: "AKSID-KV-002", title: "soft-delete retention of 100 days", severity: "error", build: (s) => vault(s, { softDeleteRetentionDays: 100 }), says: "soft_delete_retention_days is 100, not 7–90" },
-  { ruleId: "AKSID-KV-002", title: "soft-delete retention of 6 days", severity: "error", build: (s) => vault(s, { softDeleteRetentionDays: 6 }), says: "soft_delete_retention_days is 6, not 7–90" },
-  { ruleId: "AKSID-KV-003", title: "firewall default action Allow", severity: "error", build: (s) => vault(s, { networkAcls: { defaultAction: "Allow", bypass: "AzureServices" } }), says: 'network_acls.default_action is "Allow", not "Deny"' },
-  { ruleId: "AKSID-KV-003", title: "no firewall at all", severity: "error", build: (s) => vault(s, { networkAcls: undefined }), says: 'network_acls.default_action is undefined, not "Deny"' },
-  { ruleId: "AKSID-KV-004", title: "a public IP range through the firewall", severity: "warning", build: (s) => vault(s, { networkAcls: { defaultAction: "Deny", bypass: "AzureServices", ipRules: ["203.0.113.0/24"] } }), says: "public IP ranges 203.0.113.0/24 can reach the vault" },
-  { ruleId: "AKSID-KV-005", title: "access-policy mode", severity: "warning", build: (s) => vault(s, { rbacAuthorizationEnabled: false }), says: "uses access policies, not RBAC authorization" },
-  { ruleId: "AKSID-KV-006", title: "a Deny firewall that allows nothing", severity: "error", build: (s) => vault(s, { networkAcls: { defaultAction: "Deny", bypass: "AzureServices", ipRules: [], virtualNetworkSubnetIds: [] } }), says: "the firewall denies every network and allows none" },
-  { ruleId: "AKSID-SEC-001", title: "secret without content_type", severity: "error", build: (s) => secret(s, { contentType: undefined }), says: "content_type is not set" },
-  { ruleId: "AKSID-SEC-002", title: "secret without expiration_date", severity: "error", build: (s) => secret(s, { expirationDate: undefined }), says: "expiration_date is not set" },
-  { ruleId: "AKSID-SEC-003", title: "a literal value", severity: "error", build: (s) => secret(s, { value: "hunter2", valueWo: undefined, valueWoVersion: undefined }), says: "value is set: it would be stored in cdk.tf.json and in Terraform state" },
-  { ruleId: "AKSID-SEC-003", title: "a literal value_wo", severity: "error", build: (s) => secret(s, { valueWo: "hunter2" }), says: "value_wo is a literal" },
-  { ruleId: "AKSID-SEC-003", title: "value_wo from a variable with a default", severity: "error", build: (s) => secret(s, {}, secretVariable(s, { default: "hunter2" })), says: "value_wo comes from variable secret_value, which has a default" },
-  { ruleId: "AKSID-SEC-003", title: "value_wo from a variable that is not ephemeral", severity: "error", build: (s) => secret(s, {}, secretVariable(s, { ephemeral: false })), says: "which is not ephemeral: a saved plan would store its value" },
-  { ruleId: "AKSID-SEC-003", title: "value_wo from a variable that is not sensitive", severity: "error", build: (s) => secret(s, {}, secretVariable(s, { sensitive: false })), says: "which is not sensitive" },
-  { ruleId: "AKSID-K8S-001", title: "no limits", severity: "error", build: (s) => deployment(s, { resources: { requests: { cpu: "100m", memory: "4Mi" } } }), says: 'container "busybox" has no limits.cpu, limits.memory' },
-  { ruleId: "AKSID-K8S-001", title: "no memory request", severity: "error", build: (s) => deployment(s, { resources: { requests: { cpu: "100m" }, limits: { cpu: "200m", memory: "8Mi" } } }), says: 'container "busybox" has no requests.memory' },
-  { ruleId: "AKSID-K8S-002", title: "image tagged latest", severity: "error", build: (s) => deployment(s, { image: "busybox:latest" }), says: 'container "busybox" image "busybox:latest" is not pinned' },
-  { ruleId: "AKSID-K8S-002", title: "image without a tag", severity: "error", build: (s) => deployment(s, { image: "registry.example:5000/busybox" }), says: 'image "registry.example:5000/busybox" is not pinned' },
-  { ruleId: "AKSID-K8S-002", title: "empty image", severity: "error", build: (s) => deployment(s, { image: "" }), says: 'image "" is not pinned' },
-  { ruleId: "AKSID-K8S-003", title: "image pinned by tag only", severity: "warning", build: (s) => deployment(s, { image: "busybox:1.36.1" }), says: 'image "busybox:1.36.1" is pinned by tag, not digest' },
-  { ruleId: "AKSID-K8S-004", title: "allowPrivilegeEscalation not set", severity: "error", build: (s) => deployment(s, sc({ allowPrivilegeEscalation: undefined })), says: 'container "busybox" may escalate privileges' },
-  { ruleId: "AKSID-K8S-004", title: "allowPrivilegeEscalation true in an init container", severity: "error", build: (s) => deployment(s, {}, { initContainer: { ...HARDENED, name: "init", ...sc({ allowPrivilegeEscalation: true }) } }), says: 'container "init" may escalate privileges' },
-  { ruleId: "AKSID-K8S-005", title: "writable root filesystem", severity: "error", build: (s) => deployment(s, sc({ readOnlyRootFilesystem: false })), says: 'container "busybox" has a writable root filesystem' },
-  { ruleId: "AKSID-K8S-006", title: "runAsNonRoot on neither container nor pod", severity: "error", build: (s) => deployment(s, sc({ runAsNonRoot: undefined })), says: 'container "busybox" may run as root' },
-  { ruleId: "AKSID-K8S-006", title: "runAsNonRoot false on the container despite the pod", severity: "error", build: (s) => deployment(s, sc({ runAsNonRoot: false }), { podSecurityContext: { runAsNonRoot: true } }), says: 'container "busybox" may run as root' },
-  { ruleId: "AKSID-K8S-007", title: "privileged container", severity: "error", build: (s) => deployment(s, sc({ privileged: true })), says: 'container "busybox" is privileged' },
-  { ruleId: "AKSID-K8S-008", title: "drops NET_RAW but not ALL", severity: "error", build: (s) => deployment(s, sc({ capabilities: { drop: ["NET_RAW"] } })), says: 'container "busybox" does not drop ALL capabilities' },
-  { ruleId: "AKSID-RBAC-001", title: "Owner", severity: "error", build: (s) => role(s, ROLE.owner, () => NODE_RG_ID), says: 'role "Owner" is never granted by this project' },
-  { ruleId: "AKSID-RBAC-001", title: "Contributor", severity: "error", build: (s) => role(s, ROLE.contributor, () => NODE_RG_ID), says: 'role "Contributor" is never granted by this project' },
-  { ruleId: "AKSID-RBAC-001", title: "User Access Administrator", severity: "error", build: (s) => role(s, ROLE.userAccessAdministrator, () => NODE_RG_ID), says: 'role "User Access Administrator" is never granted' },
-  { ruleId: "AKSID-RBAC-001", title: "a role this project does not need (Key Vault Administrator)", severity: "error", build: (s) => role(s, ROLE.kvAdministrator, (x) => vault(x).id), says: `role definition "${roleId(ROLE.kvAdministrator)}" is not one this project needs` },
-  { ruleId: "AKSID-RBAC-001", title: "a role by display name", severity: "error", build: (s) => role(s, "", () => NODE_RG_ID, { roleDefinitionName: "Reader" }), says: 'role_definition_name "Reader" is used: refer to built-in roles by GUID' },
-  { ruleId: "AKSID-RBAC-002", title: "subscription scope", severity: "error", build: (s) => role(s, ROLE.reader, () => `/subscriptions/${CLUSTER_SUB}`), says: `scope "/subscriptions/${CLUSTER_SUB}" is a whole subscription` },
-  { ruleId: "AKSID-RBAC-002", title: "management-group scope", severity: "error", build: (s) => role(s, ROLE.reader, () => "/providers/Microsoft.Management/managementGroups/platform"), says: "is a whole subscription or management group" },
-  { ruleId: "AKSID-RBAC-002", title: "subscription scope from a data source", severity: "error", build: (s) => role(s, ROLE.reader, (x) => new DataAzurermSubscription(x, "Current", {}).id), says: "${data.azurerm_subscription.Current.id}" },
-  { ruleId: "AKSID-RBAC-003", title: "Managed Identity Operator on a resource group", severity: "error", build: (s) => role(s, ROLE.mio, () => `/subscriptions/${SUB}/resourceGroups/rg-westus2-shared`), says: "Managed Identity Operator scope" },
-  { ruleId: "AKSID-RBAC-004", title: "Virtual Machine Contributor outside the node resource group", severity: "error", build: (s) => role(s, ROLE.vmc, () => `/subscriptions/${SUB}/resourceGroups/rg-westus2-shared`), says: "Virtual Machine Contributor scope" },
-  { ruleId: "AKSID-RBAC-004", title: "Reader on an identity", severity: "error", build: (s) => role(s, ROLE.reader, (x) => identity(x).id), says: "Reader scope" },
-  { ruleId: "AKSID-RBAC-005", title: "Key Vault Secrets User on a resource group", severity: "error", build: (s) => role(s, ROLE.kvSecretsUser, () => `/subscriptions/${SUB}/resourceGroups/rg-westus2-shared`), says: "Key Vault Secrets User scope" },
-  { ruleId: "AKSID-RBAC-005", title: "Key Vault Secrets Officer on a resource group", severity: "error", build: (s) => role(s, ROLE.kvSecretsOfficer, () => `/subscriptions/${SUB}/resourceGroups/rg-westus2-shared`), says: "Key Vault Secrets Officer scope" },
-  { ruleId: "AKSID-DATA-001", title: "vault without prevent_destroy where required", severity: "error", options: { requirePreventDestroy: true }, build: (s) => vault(s), says: "lifecycle.prevent_destroy is not set" },
-  { ruleId: "AKSID-DATA-001", title: "identity without prevent_destroy where required", severity: "error", options: { requirePreventDestroy: true }, build: (s) => identity(s), says: "lifecycle.prevent_destroy is not set" },
+  {
+    ruleId: "AKSID-KV-001",
+    title: "purge protection off where required (Prod)",
+    severity: "error",
+    options: { requirePurgeProtection: true },
+    build: (s) => vault(s, { purgeProtectionEnabled: false }),
+    says: "purge_protection_enabled is not true",
+  },
+  {
+    ruleId: "AKSID-KV-001",
+    title: "purge protection off where not required (Dev/Test)",
+    severity: "warning",
+    options: { requirePurgeProtection: false },
+    build: (s) => vault(s, { purgeProtectionEnabled: false }),
+    says: "purge_protection_enabled is not true",
+  },
+  {
+    ruleId: "AKSID-KV-002",
+    title: "soft-delete retention of 100 days",
+    severity: "error",
+    build: (s) => vault(s, { softDeleteRetentionDays: 100 }),
+    says: "soft_delete_retention_days is 100, not 7–90",
+  },
+  {
+    ruleId: "AKSID-KV-002",
+    title: "soft-delete retention of 6 days",
+    severity: "error",
+    build: (s) => vault(s, { softDeleteRetentionDays: 6 }),
+    says: "soft_delete_retention_days is 6, not 7–90",
+  },
+  {
+    ruleId: "AKSID-KV-003",
+    title: "firewall default action Allow",
+    severity: "error",
+    build: (s) => vault(s, { networkAcls: { defaultAction: "Allow", bypass: "AzureServices" } }),
+    says: 'network_acls.default_action is "Allow", not "Deny"',
+  },
+  {
+    ruleId: "AKSID-KV-003",
+    title: "no firewall at all",
+    severity: "error",
+    build: (s) => vault(s, { networkAcls: undefined }),
+    says: 'network_acls.default_action is undefined, not "Deny"',
+  },
+  {
+    ruleId: "AKSID-KV-004",
+    title: "a public IP range through the firewall",
+    severity: "warning",
+    build: (s) => vault(s, { networkAcls: { defaultAction: "Deny", bypass: "AzureServices", ipRules: ["203.0.113.0/24"] } }),
+    says: "public IP ranges 203.0.113.0/24 can reach the vault",
+  },
+  {
+    ruleId: "AKSID-KV-005",
+    title: "access-policy mode",
+    severity: "warning",
+    build: (s) => vault(s, { rbacAuthorizationEnabled: false }),
+    says: "uses access policies, not RBAC authorization",
+  },
+  {
+    ruleId: "AKSID-KV-006",
+    title: "a Deny firewall that allows nothing",
+    severity: "error",
+    build: (s) => vault(s, { networkAcls: { defaultAction: "Deny", bypass: "AzureServices", ipRules: [], virtualNetworkSubnetIds: [] } }),
+    says: "the firewall denies every network and allows none",
+  },
+  {
+    ruleId: "AKSID-SEC-001",
+    title: "secret without content_type",
+    severity: "error",
+    build: (s) => secret(s, { contentType: undefined }),
+    says: "content_type is not set",
+  },
+  {
+    ruleId: "AKSID-SEC-002",
+    title: "secret without expiration_date",
+    severity: "error",
+    build: (s) => secret(s, { expirationDate: undefined }),
+    says: "expiration_date is not set",
+  },
+  {
+    ruleId: "AKSID-SEC-003",
+    title: "a literal value",
+    severity: "error",
+    build: (s) => secret(s, { value: "hunter2", valueWo: undefined, valueWoVersion: undefined }),
+    says: "value is set: it would be stored in cdk.tf.json and in Terraform state",
+  },
+  {
+    ruleId: "AKSID-SEC-003",
+    title: "a literal value_wo",
+    severity: "error",
+    build: (s) => secret(s, { valueWo: "hunter2" }),
+    says: "value_wo is a literal",
+  },
+  {
+    ruleId: "AKSID-SEC-003",
+    title: "value_wo from a variable with a default",
+    severity: "error",
+    build: (s) => secret(s, {}, secretVariable(s, { default: "hunter2" })),
+    says: "value_wo comes from variable secret_value, which has a default",
+  },
+  {
+    ruleId: "AKSID-SEC-003",
+    title: "value_wo from a variable that is not ephemeral",
+    severity: "error",
+    build: (s) => secret(s, {}, secretVariable(s, { ephemeral: false })),
+    says: "which is not ephemeral: a saved plan would store its value",
+  },
+  {
+    ruleId: "AKSID-SEC-003",
+    title: "value_wo from a variable that is not sensitive",
+    severity: "error",
+    build: (s) => secret(s, {}, secretVariable(s, { sensitive: false })),
+    says: "which is not sensitive",
+  },
+  {
+    ruleId: "AKSID-K8S-001",
+    title: "no limits",
+    severity: "error",
+    build: (s) => deployment(s, { resources: { requests: { cpu: "100m", memory: "4Mi" } } }),
+    says: 'container "busybox" has no limits.cpu, limits.memory',
+  },
+  {
+    ruleId: "AKSID-K8S-001",
+    title: "no memory request",
+    severity: "error",
+    build: (s) => deployment(s, { resources: { requests: { cpu: "100m" }, limits: { cpu: "200m", memory: "8Mi" } } }),
+    says: 'container "busybox" has no requests.memory',
+  },
+  {
+    ruleId: "AKSID-K8S-002",
+    title: "image tagged latest",
+    severity: "error",
+    build: (s) => deployment(s, { image: "busybox:latest" }),
+    says: 'container "busybox" image "busybox:latest" is not pinned',
+  },
+  {
+    ruleId: "AKSID-K8S-002",
+    title: "image without a tag",
+    severity: "error",
+    build: (s) => deployment(s, { image: "registry.example:5000/busybox" }),
+    says: 'image "registry.example:5000/busybox" is not pinned',
+  },
+  {
+    ruleId: "AKSID-K8S-002",
+    title: "empty image",
+    severity: "error",
+    build: (s) => deployment(s, { image: "" }),
+    says: 'image "" is not pinned',
+  },
+  {
+    ruleId: "AKSID-K8S-003",
+    title: "image pinned by tag only",
+    severity: "warning",
+    build: (s) => deployment(s, { image: "busybox:1.36.1" }),
+    says: 'image "busybox:1.36.1" is pinned by tag, not digest',
+  },
+  {
+    ruleId: "AKSID-K8S-004",
+    title: "allowPrivilegeEscalation not set",
+    severity: "error",
+    build: (s) => deployment(s, sc({ allowPrivilegeEscalation: undefined })),
+    says: 'container "busybox" may escalate privileges',
+  },
+  {
+    ruleId: "AKSID-K8S-004",
+    title: "allowPrivilegeEscalation true in an init container",
+    severity: "error",
+    build: (s) => deployment(s, {}, { initContainer: { ...HARDENED, name: "init", ...sc({ allowPrivilegeEscalation: true }) } }),
+    says: 'container "init" may escalate privileges',
+  },
+  {
+    ruleId: "AKSID-K8S-005",
+    title: "writable root filesystem",
+    severity: "error",
+    build: (s) => deployment(s, sc({ readOnlyRootFilesystem: false })),
+    says: 'container "busybox" has a writable root filesystem',
+  },
+  {
+    ruleId: "AKSID-K8S-006",
+    title: "runAsNonRoot on neither container nor pod",
+    severity: "error",
+    build: (s) => deployment(s, sc({ runAsNonRoot: undefined })),
+    says: 'container "busybox" may run as root',
+  },
+  {
+    ruleId: "AKSID-K8S-006",
+    title: "runAsNonRoot false on the container despite the pod",
+    severity: "error",
+    build: (s) => deployment(s, sc({ runAsNonRoot: false }), { podSecurityContext: { runAsNonRoot: true } }),
+    says: 'container "busybox" may run as root',
+  },
+  {
+    ruleId: "AKSID-K8S-007",
+    title: "privileged container",
+    severity: "error",
+    build: (s) => deployment(s, sc({ privileged: true })),
+    says: 'container "busybox" is privileged',
+  },
+  {
+    ruleId: "AKSID-K8S-008",
+    title: "drops NET_RAW but not ALL",
+    severity: "error",
+    build: (s) => deployment(s, sc({ capabilities: { drop: ["NET_RAW"] } })),
+    says: 'container "busybox" does not drop ALL capabilities',
+  },
+  {
+    ruleId: "AKSID-RBAC-001",
+    title: "Owner",
+    severity: "error",
+    build: (s) => role(s, ROLE.owner, () => NODE_RG_ID),
+    says: 'role "Owner" is never granted by this project',
+  },
+  {
+    ruleId: "AKSID-RBAC-001",
+    title: "Contributor",
+    severity: "error",
+    build: (s) => role(s, ROLE.contributor, () => NODE_RG_ID),
+    says: 'role "Contributor" is never granted by this project',
+  },
+  {
+    ruleId: "AKSID-RBAC-001",
+    title: "User Access Administrator",
+    severity: "error",
+    build: (s) => role(s, ROLE.userAccessAdministrator, () => NODE_RG_ID),
+    says: 'role "User Access Administrator" is never granted',
+  },
+  {
+    ruleId: "AKSID-RBAC-001",
+    title: "a role this project does not need (Key Vault Administrator)",
+    severity: "error",
+    build: (s) => role(s, ROLE.kvAdministrator, (x) => vault(x).id),
+    says: `role definition "${roleId(ROLE.kvAdministrator)}" is not one this project needs`,
+  },
+  {
+    ruleId: "AKSID-RBAC-001",
+    title: "a role by display name",
+    severity: "error",
+    build: (s) => role(s, "", () => NODE_RG_ID, { roleDefinitionName: "Reader" }),
+    says: 'role_definition_name "Reader" is used: refer to built-in roles by GUID',
+  },
+  {
+    ruleId: "AKSID-RBAC-002",
+    title: "subscription scope",
+    severity: "error",
+    build: (s) => role(s, ROLE.reader, () => `/subscriptions/${CLUSTER_SUB}`),
+    says: `scope "/subscriptions/${CLUSTER_SUB}" is a whole subscription`,
+  },
+  {
+    ruleId: "AKSID-RBAC-002",
+    title: "management-group scope",
+    severity: "error",
+    build: (s) => role(s, ROLE.reader, () => "/providers/Microsoft.Management/managementGroups/platform"),
+    says: "is a whole subscription or management group",
+  },
+  {
+    ruleId: "AKSID-RBAC-002",
+    title: "subscription scope from a data source",
+    severity: "error",
+    build: (s) => role(s, ROLE.reader, (x) => new DataAzurermSubscription(x, "Current", {}).id),
+    says: "${data.azurerm_subscription.Current.id}",
+  },
+  {
+    ruleId: "AKSID-RBAC-003",
+    title: "Managed Identity Operator on a resource group",
+    severity: "error",
+    build: (s) => role(s, ROLE.mio, () => `/subscriptions/${SUB}/resourceGroups/rg-westus2-shared`),
+    says: "Managed Identity Operator scope",
+  },
+  {
+    ruleId: "AKSID-RBAC-004",
+    title: "Virtual Machine Contributor outside the node resource group",
+    severity: "error",
+    build: (s) => role(s, ROLE.vmc, () => `/subscriptions/${SUB}/resourceGroups/rg-westus2-shared`),
+    says: "Virtual Machine Contributor scope",
+  },
+  {
+    ruleId: "AKSID-RBAC-004",
+    title: "Reader on an identity",
+    severity: "error",
+    build: (s) => role(s, ROLE.reader, (x) => identity(x).id),
+    says: "Reader scope",
+  },
+  {
+    ruleId: "AKSID-RBAC-005",
+    title: "Key Vault Secrets User on a resource group",
+    severity: "error",
+    build: (s) => role(s, ROLE.kvSecretsUser, () => `/subscriptions/${SUB}/resourceGroups/rg-westus2-shared`),
+    says: "Key Vault Secrets User scope",
+  },
+  {
+    ruleId: "AKSID-RBAC-005",
+    title: "Key Vault Secrets Officer on a resource group",
+    severity: "error",
+    build: (s) => role(s, ROLE.kvSecretsOfficer, () => `/subscriptions/${SUB}/resourceGroups/rg-westus2-shared`),
+    says: "Key Vault Secrets Officer scope",
+  },
+  {
+    ruleId: "AKSID-DATA-001",
+    title: "vault without prevent_destroy where required",
+    severity: "error",
+    options: { requirePreventDestroy: true },
+    build: (s) => vault(s),
+    says: "lifecycle.prevent_destroy is not set",
+  },
+  {
+    ruleId: "AKSID-DATA-001",
+    title: "identity without prevent_destroy where required",
+    severity: "error",
+    options: { requirePreventDestroy: true },
+    build: (s) => identity(s),
+    says: "lifecycle.prevent_destroy is not set",
+  },
   {
     ruleId: "AKSID-DATA-001",
     title: "secret without prevent_destroy where required",
@@ -239,9 +534,26 @@ const PASSING: readonly Case[] = [
   { ruleId: "AKSID-KV-002", title: "retention of 7 days", build: (s) => vault(s, { softDeleteRetentionDays: 7 }) },
   { ruleId: "AKSID-KV-002", title: "retention of 90 days", build: (s) => vault(s) },
   { ruleId: "AKSID-KV-003", title: "firewall default Deny", build: (s) => vault(s) },
-  { ruleId: "AKSID-KV-004", title: "no public IP ranges, a subnet instead", build: (s) => vault(s, { networkAcls: { defaultAction: "Deny", bypass: "AzureServices", virtualNetworkSubnetIds: [`/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/aks`] } }) },
+  {
+    ruleId: "AKSID-KV-004",
+    title: "no public IP ranges, a subnet instead",
+    build: (s) =>
+      vault(s, {
+        networkAcls: {
+          defaultAction: "Deny",
+          bypass: "AzureServices",
+          virtualNetworkSubnetIds: [
+            `/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/aks`,
+          ],
+        },
+      }),
+  },
   { ruleId: "AKSID-KV-005", title: "RBAC authorization", build: (s) => vault(s) },
-  { ruleId: "AKSID-KV-006", title: "a Deny firewall with the AKS node subnet allowed", build: (s) => vault(s, { networkAcls: { defaultAction: "Deny", bypass: "AzureServices", virtualNetworkSubnetIds: [NODE_SUBNET] } }) },
+  {
+    ruleId: "AKSID-KV-006",
+    title: "a Deny firewall with the AKS node subnet allowed",
+    build: (s) => vault(s, { networkAcls: { defaultAction: "Deny", bypass: "AzureServices", virtualNetworkSubnetIds: [NODE_SUBNET] } }),
+  },
   { ruleId: "AKSID-SEC-001", title: "content_type set", build: (s) => secret(s) },
   { ruleId: "AKSID-SEC-002", title: "expiration_date set", build: (s) => secret(s) },
   { ruleId: "AKSID-SEC-003", title: "value_wo from a sensitive, ephemeral variable without a default", build: (s) => secret(s) },
@@ -252,22 +564,54 @@ const PASSING: readonly Case[] = [
   { ruleId: "AKSID-K8S-004", title: "allowPrivilegeEscalation false", build: (s) => deployment(s) },
   { ruleId: "AKSID-K8S-005", title: "read-only root filesystem", build: (s) => deployment(s) },
   { ruleId: "AKSID-K8S-006", title: "runAsNonRoot on the container", build: (s) => deployment(s) },
-  { ruleId: "AKSID-K8S-006", title: "runAsNonRoot on the pod only", build: (s) => deployment(s, sc({ runAsNonRoot: undefined }), { podSecurityContext: { runAsNonRoot: true } }) },
+  {
+    ruleId: "AKSID-K8S-006",
+    title: "runAsNonRoot on the pod only",
+    build: (s) => deployment(s, sc({ runAsNonRoot: undefined }), { podSecurityContext: { runAsNonRoot: true } }),
+  },
   { ruleId: "AKSID-K8S-007", title: "privileged false", build: (s) => deployment(s) },
   { ruleId: "AKSID-K8S-008", title: "drop ALL", build: (s) => deployment(s) },
   { ruleId: "AKSID-RBAC-001", title: "Reader on the node resource group", build: (s) => role(s, ROLE.reader, () => NODE_RG_ID) },
   { ruleId: "AKSID-RBAC-002", title: "a resource-group scope", build: (s) => role(s, ROLE.vmc, () => NODE_RG_ID) },
-  { ruleId: "AKSID-RBAC-003", title: "Managed Identity Operator on the identity (reference)", build: (s) => role(s, ROLE.mio, (x) => identity(x).id) },
+  {
+    ruleId: "AKSID-RBAC-003",
+    title: "Managed Identity Operator on the identity (reference)",
+    build: (s) => role(s, ROLE.mio, (x) => identity(x).id),
+  },
   {
     ruleId: "AKSID-RBAC-003",
     title: "Managed Identity Operator on the identity (ID in MIC's form)",
-    build: (s) => role(s, ROLE.mio, () => `/subscriptions/${SUB}/resourcegroups/rg-westus2-shared/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aks-aad-user-identity`),
+    build: (s) =>
+      role(
+        s,
+        ROLE.mio,
+        () =>
+          `/subscriptions/${SUB}/resourcegroups/rg-westus2-shared/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aks-aad-user-identity`,
+      ),
   },
-  { ruleId: "AKSID-RBAC-004", title: "Virtual Machine Contributor on the node resource group", build: (s) => role(s, ROLE.vmc, () => NODE_RG_ID) },
+  {
+    ruleId: "AKSID-RBAC-004",
+    title: "Virtual Machine Contributor on the node resource group",
+    build: (s) => role(s, ROLE.vmc, () => NODE_RG_ID),
+  },
   { ruleId: "AKSID-RBAC-005", title: "Key Vault Secrets User on the vault", build: (s) => role(s, ROLE.kvSecretsUser, (x) => vault(x).id) },
-  { ruleId: "AKSID-RBAC-005", title: "Key Vault Secrets Officer (Terraform's own principal) on the vault", build: (s) => role(s, ROLE.kvSecretsOfficer, (x) => vault(x).id) },
-  { ruleId: "AKSID-DATA-001", title: "prevent_destroy where required", options: { requirePreventDestroy: true }, build: (s) => vault(s, { lifecycle: { preventDestroy: true } }) },
-  { ruleId: "AKSID-DATA-001", title: "no prevent_destroy where not required (Dev/Test)", options: { requirePreventDestroy: false }, build: (s) => vault(s) },
+  {
+    ruleId: "AKSID-RBAC-005",
+    title: "Key Vault Secrets Officer (Terraform's own principal) on the vault",
+    build: (s) => role(s, ROLE.kvSecretsOfficer, (x) => vault(x).id),
+  },
+  {
+    ruleId: "AKSID-DATA-001",
+    title: "prevent_destroy where required",
+    options: { requirePreventDestroy: true },
+    build: (s) => vault(s, { lifecycle: { preventDestroy: true } }),
+  },
+  {
+    ruleId: "AKSID-DATA-001",
+    title: "no prevent_destroy where not required (Dev/Test)",
+    options: { requirePreventDestroy: false },
+    build: (s) => vault(s),
+  },
 ];
 
 describe("POLICY_RULES", () => {
@@ -290,7 +634,11 @@ describe.each(FAILING.map((c) => [c.ruleId, c.title, c] as const))("GIVEN %s is 
     const { findings, annotations } = evaluate(f);
     const mine = findings.filter((x) => x.ruleId === ruleId);
     expect(mine).toHaveLength(1);
-    expect(mine[0]).toMatchObject({ severity: c.severity, path: target.node.path, address: `${target.terraformResourceType}.${target.friendlyUniqueId}` });
+    expect(mine[0]).toMatchObject({
+      severity: c.severity,
+      path: target.node.path,
+      address: `${target.terraformResourceType}.${target.friendlyUniqueId}`,
+    });
     expect(mine[0].suppressedBecause).toBeUndefined();
     expect(mine[0].message).toContain(c.says!);
     const rule = POLICY_RULES.find((r) => r.id === ruleId)!;
@@ -339,7 +687,9 @@ describe("GIVEN the real synthesizer", () => {
   test("WHEN a rule is violated THEN app.synth() fails with the rule id", () => {
     const f = fixture();
     vault(f.stack, { purgeProtectionEnabled: false });
-    expect(() => (f.stack.node.root as ReturnType<typeof Testing.app>).synth()).toThrow(/\[AKSID-KV-001 CKV_AZURE_110\/CKV_AZURE_42\/AVD-AZU-0016\]/);
+    expect(() => (f.stack.node.root as ReturnType<typeof Testing.app>).synth()).toThrow(
+      /\[AKSID-KV-001 CKV_AZURE_110\/CKV_AZURE_42\/AVD-AZU-0016\]/,
+    );
   });
 
   test("WHEN only warnings are found THEN app.synth() succeeds and keeps them as warnings in the manifest", () => {
@@ -348,7 +698,9 @@ describe("GIVEN the real synthesizer", () => {
     const app = f.stack.node.root as ReturnType<typeof Testing.app>;
     app.synth();
     const manifest = JSON.parse(fs.readFileSync(path.join(app.outdir, "manifest.json"), "utf8"));
-    expect(manifest.stacks.policy.annotations).toEqual([expect.objectContaining({ level: "@cdktf/warn", message: expect.stringContaining("[AKSID-KV-005]") })]);
+    expect(manifest.stacks.policy.annotations).toEqual([
+      expect.objectContaining({ level: "@cdktf/warn", message: expect.stringContaining("[AKSID-KV-005]") }),
+    ]);
   });
 
   test("WHEN aspects run twice (Testing.synth, then app.synth) THEN each resource is reported once", () => {
@@ -371,7 +723,13 @@ describe("GIVEN a suppression", () => {
     const { findings, annotations } = evaluate(f);
     expect(findings).toEqual([expect.objectContaining({ ruleId: "AKSID-KV-001", severity: "error", suppressedBecause: REASON })]);
     expect(annotations).toEqual([
-      { level: "@cdktf/info", path: v.node.path, message: expect.stringMatching(new RegExp(`^suppressed \\[AKSID-KV-001 .*Reason: ${REASON.replace(/[.()]/g, "\\$&")} \\(at policy/Vault\\)$`)) },
+      {
+        level: "@cdktf/info",
+        path: v.node.path,
+        message: expect.stringMatching(
+          new RegExp(`^suppressed \\[AKSID-KV-001 .*Reason: ${REASON.replace(/[.()]/g, "\\$&")} \\(at policy/Vault\\)$`),
+        ),
+      },
     ]);
     expect(() => (f.stack.node.root as ReturnType<typeof Testing.app>).synth()).not.toThrow();
   });
@@ -390,10 +748,20 @@ describe("GIVEN a suppression", () => {
   });
 
   test.each([
-    ["no reason", "AKSID-KV-001", "", /policy: suppression of AKSID-KV-001 needs a written reason \(at least 10 characters\)\. Fix: say why the risk is accepted\./],
+    [
+      "no reason",
+      "AKSID-KV-001",
+      "",
+      /policy: suppression of AKSID-KV-001 needs a written reason \(at least 10 characters\)\. Fix: say why the risk is accepted\./,
+    ],
     ["a blank reason", "AKSID-KV-001", "          ", /needs a written reason/],
     ["a reason too short to say anything", "AKSID-KV-001", "because", /needs a written reason/],
-    ["an unknown rule id", "CKV_AZURE_110", REASON, /policy: unknown policy rule "CKV_AZURE_110"\. Fix: use one of AKSID-KV-001, .*AKSID-DATA-001\./],
+    [
+      "an unknown rule id",
+      "CKV_AZURE_110",
+      REASON,
+      /policy: unknown policy rule "CKV_AZURE_110"\. Fix: use one of AKSID-KV-001, .*AKSID-DATA-001\./,
+    ],
   ])("WHEN it has %s THEN suppressPolicy throws", (_, ruleId, reason, message) => {
     const f = fixture();
     expect(() => suppressPolicy(f.stack, ruleId, reason)).toThrow(message);
@@ -449,8 +817,15 @@ describe("GIVEN the default config (config/environments.ts)", () => {
     // The two public vaults: KV-003 suppressed only because config chose kind "public", with that reason.
     const suppressed = r.messages.filter((m) => m.startsWith("  suppressed "));
     expect(suppressed).toHaveLength(2);
-    for (const [stack, vault] of [["dev-test-apps", "kv-westus2-aks"], ["prod-apps", "kv-westus2-aks-prod"]]) {
-      expect(suppressed).toContainEqual(expect.stringMatching(new RegExp(`^ {2}suppressed ${stack}: \\[AKSID-KV-003 .* Reason: network kind "public" chosen in config for ${vault}: `)));
+    for (const [stack, vault] of [
+      ["dev-test-apps", "kv-westus2-aks"],
+      ["prod-apps", "kv-westus2-aks-prod"],
+    ]) {
+      expect(suppressed).toContainEqual(
+        expect.stringMatching(
+          new RegExp(`^ {2}suppressed ${stack}: \\[AKSID-KV-003 .* Reason: network kind "public" chosen in config for ${vault}: `),
+        ),
+      );
     }
   });
 
@@ -475,7 +850,9 @@ describe("GIVEN the default config (config/environments.ts)", () => {
     expect(r.ok).toBe(true);
     expect(r.messages[1]).toBe("policy: 0 errors, 7 warning(s), 3 suppressed");
     const line = r.messages.find((m) => m.startsWith("  suppressed prod-apps: [AKSID-KV-001"));
-    expect(line).toMatch(/^ {2}suppressed prod-apps: \[AKSID-KV-001 CKV_AZURE_110\/CKV_AZURE_42\/AVD-AZU-0016\] azurerm_key_vault\.Team-poc_\S+: purge_protection_enabled is not true/);
+    expect(line).toMatch(
+      /^ {2}suppressed prod-apps: \[AKSID-KV-001 CKV_AZURE_110\/CKV_AZURE_42\/AVD-AZU-0016\] azurerm_key_vault\.Team-poc_\S+: purge_protection_enabled is not true/,
+    );
     expect(line!.endsWith(` Reason: ${reason}`)).toBe(true);
   });
 
@@ -485,7 +862,9 @@ describe("GIVEN the default config (config/environments.ts)", () => {
     expect(r.ok).toBe(true);
     expect(r.messages[1]).toBe("policy: 0 errors, 6 warning(s), 3 suppressed");
     expect(warningsOf(r)).not.toContain("prod-apps AKSID-KV-005 azurerm_key_vault");
-    expect(r.messages).toContainEqual(expect.stringMatching(/^ {2}suppressed prod-apps: \[AKSID-KV-005\] .* Reason: The guide's access-policy mode/));
+    expect(r.messages).toContainEqual(
+      expect.stringMatching(/^ {2}suppressed prod-apps: \[AKSID-KV-005\] .* Reason: The guide's access-policy mode/),
+    );
   });
 });
 

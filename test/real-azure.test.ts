@@ -15,10 +15,14 @@ type Json = Record<string, any>;
 type Draft<T> = T extends readonly (infer U)[] ? Draft<U>[] : T extends object ? { -readonly [K in keyof T]: Draft<T[K]> } : T;
 type Config = Draft<PlatformConfig>;
 
-const NODE_SUBNET = "/subscriptions/7e242177-ef0b-431f-8c76-e40907843aa7/resourceGroups/rg-aks-poc-container-westus2/providers/Microsoft.Network/virtualNetworks/vnet-aks/subnets/snet-nodes";
-const PE_SUBNET = "/subscriptions/99a3af26-911d-4bc5-8fcc-8f9de81e46c5/resourceGroups/rg-westus2-shared/providers/Microsoft.Network/virtualNetworks/vnet-shared/subnets/snet-private-endpoints";
-const DNS_ZONE = "/subscriptions/99a3af26-911d-4bc5-8fcc-8f9de81e46c5/resourceGroups/rg-westus2-dns/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net";
-const EXISTING_PE = "/subscriptions/99a3af26-911d-4bc5-8fcc-8f9de81e46c5/resourceGroups/rg-westus2-shared/providers/Microsoft.Network/privateEndpoints/pe-kv-westus2-aks";
+const NODE_SUBNET =
+  "/subscriptions/7e242177-ef0b-431f-8c76-e40907843aa7/resourceGroups/rg-aks-poc-container-westus2/providers/Microsoft.Network/virtualNetworks/vnet-aks/subnets/snet-nodes";
+const PE_SUBNET =
+  "/subscriptions/99a3af26-911d-4bc5-8fcc-8f9de81e46c5/resourceGroups/rg-westus2-shared/providers/Microsoft.Network/virtualNetworks/vnet-shared/subnets/snet-private-endpoints";
+const DNS_ZONE =
+  "/subscriptions/99a3af26-911d-4bc5-8fcc-8f9de81e46c5/resourceGroups/rg-westus2-dns/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net";
+const EXISTING_PE =
+  "/subscriptions/99a3af26-911d-4bc5-8fcc-8f9de81e46c5/resourceGroups/rg-westus2-shared/providers/Microsoft.Network/privateEndpoints/pe-kv-westus2-aks";
 
 function configWith(mutate: (c: Config) => void = () => undefined): PlatformConfig {
   const c = structuredClone(platform) as Config;
@@ -65,9 +69,16 @@ describe("1. GIVEN the vault network choice (keyVault.network.kind)", () => {
   });
 
   test('WHEN kind "firewall" lists the node subnet and the runner CIDR THEN the vault denies by default and allows exactly those, and the synth passes', () => {
-    const config = configWith((c) => void (devTeam(c).keyVault.network = { kind: "firewall", subnetIds: [NODE_SUBNET], ipRules: ["203.0.113.0/28"] }));
+    const config = configWith(
+      (c) => void (devTeam(c).keyVault.network = { kind: "firewall", subnetIds: [NODE_SUBNET], ipRules: ["203.0.113.0/28"] }),
+    );
     const [, vault] = onlyOf(stacksOf(config).get("dev-test-apps")!, "azurerm_key_vault");
-    expect(vault.network_acls).toEqual({ default_action: "Deny", bypass: "AzureServices", ip_rules: ["203.0.113.0/28"], virtual_network_subnet_ids: [NODE_SUBNET] });
+    expect(vault.network_acls).toEqual({
+      default_action: "Deny",
+      bypass: "AzureServices",
+      ip_rules: ["203.0.113.0/28"],
+      virtual_network_subnet_ids: [NODE_SUBNET],
+    });
     expect(vault.public_network_access_enabled).toBe(true);
     const r = synthRun(config);
     expect(r.ok).toBe(true);
@@ -77,20 +88,38 @@ describe("1. GIVEN the vault network choice (keyVault.network.kind)", () => {
   });
 
   test('WHEN kind "private-endpoint" gives a subnet and the privatelink DNS zone THEN a private endpoint on sub-resource "vault" with its DNS zone group is created, and public access is off', () => {
-    const config = configWith((c) => void (devTeam(c).keyVault.network = { kind: "private-endpoint", privateEndpoint: { subnetId: PE_SUBNET, privateDnsZoneId: DNS_ZONE } }));
+    const config = configWith(
+      (c) =>
+        void (devTeam(c).keyVault.network = {
+          kind: "private-endpoint",
+          privateEndpoint: { subnetId: PE_SUBNET, privateDnsZoneId: DNS_ZONE },
+        }),
+    );
     const apps = stacksOf(config).get("dev-test-apps")!;
     const [vaultId, vault] = onlyOf(apps, "azurerm_key_vault");
     const [, pe] = onlyOf(apps, "azurerm_private_endpoint");
     expect(vault.public_network_access_enabled).toBe(false);
     expect(vault.network_acls.default_action).toBe("Deny");
-    expect(pe).toMatchObject({ name: "pe-kv-westus2-aks", subnet_id: PE_SUBNET, location: "westus2", resource_group_name: "rg-westus2-shared" });
-    expect(pe.private_service_connection).toEqual({ name: "psc-kv-westus2-aks", private_connection_resource_id: `\${azurerm_key_vault.${vaultId}.id}`, subresource_names: ["vault"], is_manual_connection: false });
+    expect(pe).toMatchObject({
+      name: "pe-kv-westus2-aks",
+      subnet_id: PE_SUBNET,
+      location: "westus2",
+      resource_group_name: "rg-westus2-shared",
+    });
+    expect(pe.private_service_connection).toEqual({
+      name: "psc-kv-westus2-aks",
+      private_connection_resource_id: `\${azurerm_key_vault.${vaultId}.id}`,
+      subresource_names: ["vault"],
+      is_manual_connection: false,
+    });
     expect(pe.private_dns_zone_group).toEqual({ name: "vaultcore", private_dns_zone_ids: [DNS_ZONE] });
     expect(synthRun(config).ok).toBe(true);
   });
 
   test('WHEN kind "private-endpoint" names an existing endpoint THEN none is created and public access is off', () => {
-    const config = configWith((c) => void (devTeam(c).keyVault.network = { kind: "private-endpoint", privateEndpoint: { existingId: EXISTING_PE } }));
+    const config = configWith(
+      (c) => void (devTeam(c).keyVault.network = { kind: "private-endpoint", privateEndpoint: { existingId: EXISTING_PE } }),
+    );
     const apps = stacksOf(config).get("dev-test-apps")!;
     expect(resourcesOf(apps, "azurerm_private_endpoint")).toEqual([]);
     expect(onlyOf(apps, "azurerm_key_vault")[1].public_network_access_enabled).toBe(false);
@@ -113,7 +142,11 @@ describe("1. GIVEN the vault network choice (keyVault.network.kind)", () => {
   test('WHEN kind "private-endpoint" has no privateEndpoint THEN the synth fails with the fix', () => {
     const r = synthRun(configWith((c) => void (devTeam(c).keyVault.network = { kind: "private-endpoint" })));
     expect(r.ok).toBe(false);
-    expect(r.messages).toContainEqual(expect.stringContaining('dev-test / team "poc": keyVault.network.privateEndpoint is missing with kind "private-endpoint". Fix: give { subnetId, privateDnsZoneId }'));
+    expect(r.messages).toContainEqual(
+      expect.stringContaining(
+        'dev-test / team "poc": keyVault.network.privateEndpoint is missing with kind "private-endpoint". Fix: give { subnetId, privateDnsZoneId }',
+      ),
+    );
   });
 });
 
@@ -121,30 +154,36 @@ describe("2. GIVEN any config WHEN every stack is synthesized THEN no grant take
   const variants: [string, PlatformConfig][] = [
     ["the default config", platform],
     ["RBAC vaults", configWith((c) => c.environments.forEach((e) => (e.teams[0].keyVault.rbacAuthorization = true)))],
-    ["per-team stacks and an existing vault", configWith((c) => {
-      env(c, "dev-test").stackLayout = "per-team";
-      prodTeam(c).keyVault.existing = true;
-    })],
+    [
+      "per-team stacks and an existing vault",
+      configWith((c) => {
+        env(c, "dev-test").stackLayout = "per-team";
+        prodTeam(c).keyVault.existing = true;
+      }),
+    ],
   ];
-  test.each(variants)("%s: no azurerm_client_config anywhere; every access policy and role assignment names a configured object ID or a managed identity", (_, config) => {
-    const stacks = stacksOf(config);
-    const writers = new Set(config.environments.map((e) => e.secretWriter!.objectId));
-    let grants = 0;
-    for (const [name, json] of stacks) {
-      expect([name, JSON.stringify(json).includes("azurerm_client_config")]).toEqual([name, false]);
-      const principals = [
-        ...resourcesOf(json, "azurerm_key_vault_access_policy").map(([, p]) => String(p.object_id)),
-        ...resourcesOf(json, "azurerm_role_assignment").map(([, r]) => String(r.principal_id)),
-      ];
-      grants += principals.length;
-      for (const p of principals) {
-        const fromConfig = writers.has(p) || p === "b9276f33-e80c-4f09-9cdf-24c28c0feea4";
-        const fromIdentity = /^\$\{(data\.)?azurerm_user_assigned_identity\.[^.]+\.principal_id\}$/.test(p);
-        expect([name, p, fromConfig || fromIdentity]).toEqual([name, p, true]);
+  test.each(variants)(
+    "%s: no azurerm_client_config anywhere; every access policy and role assignment names a configured object ID or a managed identity",
+    (_, config) => {
+      const stacks = stacksOf(config);
+      const writers = new Set(config.environments.map((e) => e.secretWriter!.objectId));
+      let grants = 0;
+      for (const [name, json] of stacks) {
+        expect([name, JSON.stringify(json).includes("azurerm_client_config")]).toEqual([name, false]);
+        const principals = [
+          ...resourcesOf(json, "azurerm_key_vault_access_policy").map(([, p]) => String(p.object_id)),
+          ...resourcesOf(json, "azurerm_role_assignment").map(([, r]) => String(r.principal_id)),
+        ];
+        grants += principals.length;
+        for (const p of principals) {
+          const fromConfig = writers.has(p) || p === "b9276f33-e80c-4f09-9cdf-24c28c0feea4";
+          const fromIdentity = /^\$\{(data\.)?azurerm_user_assigned_identity\.[^.]+\.principal_id\}$/.test(p);
+          expect([name, p, fromConfig || fromIdentity]).toEqual([name, p, true]);
+        }
       }
-    }
-    expect(grants).toBeGreaterThan(0);
-  });
+      expect(grants).toBeGreaterThan(0);
+    },
+  );
 
   test("the writer's grant is the configured secretWriter.objectId with its principal type, on each vault", () => {
     const config = configWith((c) => {
@@ -152,7 +191,9 @@ describe("2. GIVEN any config WHEN every stack is synthesized THEN no grant take
       devTeam(c).keyVault.rbacAuthorization = true;
     });
     const apps = stacksOf(config).get("dev-test-apps")!;
-    const officer = resourcesOf(apps, "azurerm_role_assignment").map(([, r]) => r).find((r) => String(r.role_definition_id).endsWith(BuiltInRoles.KeyVaultSecretsOfficer.guid))!;
+    const officer = resourcesOf(apps, "azurerm_role_assignment")
+      .map(([, r]) => r)
+      .find((r) => String(r.role_definition_id).endsWith(BuiltInRoles.KeyVaultSecretsOfficer.guid))!;
     expect(officer).toMatchObject({ principal_id: "5d7c2a1e-3b4f-4c6d-8e9f-0a1b2c3d4e5f", principal_type: "Group" });
   });
 });
@@ -161,24 +202,33 @@ describe("3. GIVEN an RBAC vault (rbacAuthorization: true)", () => {
   test.each([
     [undefined, "120s"],
     ["3m", "3m"],
-  ])("WHEN rbacPropagationWait is %s THEN the secret waits for a time_sleep of %s that waits for the writer's Secrets Officer grant", (wait, expected) => {
-    const apps = stacksOf(
-      configWith((c) => {
-        devTeam(c).keyVault.rbacAuthorization = true;
-        if (wait) devTeam(c).keyVault.rbacPropagationWait = wait;
-      }),
-    ).get("dev-test-apps")!;
-    const [officerId] = resourcesOf(apps, "azurerm_role_assignment").find(([, r]) => String(r.role_definition_id).endsWith(BuiltInRoles.KeyVaultSecretsOfficer.guid))!;
-    const [sleepId, sleep] = onlyOf(apps, "time_sleep");
-    expect(sleep.create_duration).toBe(expected);
-    expect(sleep.depends_on).toEqual([`azurerm_role_assignment.${officerId}`]);
-    expect(onlyOf(apps, "azurerm_key_vault_secret")[1].depends_on).toEqual([`time_sleep.${sleepId}`]);
-  });
+  ])(
+    "WHEN rbacPropagationWait is %s THEN the secret waits for a time_sleep of %s that waits for the writer's Secrets Officer grant",
+    (wait, expected) => {
+      const apps = stacksOf(
+        configWith((c) => {
+          devTeam(c).keyVault.rbacAuthorization = true;
+          if (wait) devTeam(c).keyVault.rbacPropagationWait = wait;
+        }),
+      ).get("dev-test-apps")!;
+      const [officerId] = resourcesOf(apps, "azurerm_role_assignment").find(([, r]) =>
+        String(r.role_definition_id).endsWith(BuiltInRoles.KeyVaultSecretsOfficer.guid),
+      )!;
+      const [sleepId, sleep] = onlyOf(apps, "time_sleep");
+      expect(sleep.create_duration).toBe(expected);
+      expect(sleep.depends_on).toEqual([`azurerm_role_assignment.${officerId}`]);
+      expect(onlyOf(apps, "azurerm_key_vault_secret")[1].depends_on).toEqual([`time_sleep.${sleepId}`]);
+    },
+  );
 
   test("WHEN rbacPropagationWait is not a duration THEN the config is refused with the fix", () => {
     const r = synthRun(configWith((c) => void (devTeam(c).keyVault.rbacPropagationWait = "two minutes")));
     expect(r.ok).toBe(false);
-    expect(r.messages).toContainEqual(expect.stringContaining('dev-test / team "poc": keyVault.rbacPropagationWait "two minutes" is invalid: a duration such as "120s" or "3m"'));
+    expect(r.messages).toContainEqual(
+      expect.stringContaining(
+        'dev-test / team "poc": keyVault.rbacPropagationWait "two minutes" is invalid: a duration such as "120s" or "3m"',
+      ),
+    );
   });
 });
 
@@ -191,7 +241,10 @@ describe("4. GIVEN the default config's placeholders", () => {
     for (const e of platform.environments) {
       const uses = findPlaceholders(e);
       expect(uses.length).toBeGreaterThan(0);
-      for (const u of uses) expect(listed).toContainEqual(expect.stringContaining(`${e.name}: ${u.field} = "${u.value}" is a placeholder; real value: ${u.where}`));
+      for (const u of uses)
+        expect(listed).toContainEqual(
+          expect.stringContaining(`${e.name}: ${u.field} = "${u.value}" is a placeholder; real value: ${u.where}`),
+        );
     }
     // The guesses of the issue are all marked: Prod's node resource group and cluster subscription, both kube contexts.
     expect(listed.join("\n")).toEqual(expect.stringContaining("prod: cluster.agentPool.nodeResourceGroupName"));
@@ -220,11 +273,23 @@ describe("5. GIVEN adopt: true for the Dev/Test team (the guide was run by hand)
     const imports = (apps.import as { to: string; id: string }[]).map((i) => [i.to.split(".")[0], i.id]);
     expect(imports.sort()).toEqual(
       [
-        ["azurerm_user_assigned_identity", `/subscriptions/${APP_SUB}/resourceGroups/rg-westus2-shared/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aks-aad-user-identity`],
-        ["azurerm_key_vault", `/subscriptions/${APP_SUB}/resourceGroups/rg-westus2-shared/providers/Microsoft.KeyVault/vaults/kv-westus2-aks`],
+        [
+          "azurerm_user_assigned_identity",
+          `/subscriptions/${APP_SUB}/resourceGroups/rg-westus2-shared/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aks-aad-user-identity`,
+        ],
+        [
+          "azurerm_key_vault",
+          `/subscriptions/${APP_SUB}/resourceGroups/rg-westus2-shared/providers/Microsoft.KeyVault/vaults/kv-westus2-aks`,
+        ],
         ["kubernetes_namespace_v1", "aad-pod-identity-poc"],
-        ["kubernetes_manifest", "apiVersion=aadpodidentity.k8s.io/v1,kind=AzureIdentity,namespace=aad-pod-identity-poc,name=aad-user-identity"],
-        ["kubernetes_manifest", "apiVersion=aadpodidentity.k8s.io/v1,kind=AzureIdentityBinding,namespace=aad-pod-identity-poc,name=aad-user-identity-binding"],
+        [
+          "kubernetes_manifest",
+          "apiVersion=aadpodidentity.k8s.io/v1,kind=AzureIdentity,namespace=aad-pod-identity-poc,name=aad-user-identity",
+        ],
+        [
+          "kubernetes_manifest",
+          "apiVersion=aadpodidentity.k8s.io/v1,kind=AzureIdentityBinding,namespace=aad-pod-identity-poc,name=aad-user-identity-binding",
+        ],
       ].sort(),
     );
     // Each import targets a resource of this stack.
@@ -248,7 +313,9 @@ describe("5. GIVEN adopt: true for the Dev/Test team (the guide was run by hand)
       }),
     );
     expect(r.ok).toBe(false);
-    expect(r.messages).toContainEqual(expect.stringContaining('dev-test / team "poc": keyVault.purgeProtection is not set on a vault to adopt'));
+    expect(r.messages).toContainEqual(
+      expect.stringContaining('dev-test / team "poc": keyVault.purgeProtection is not set on a vault to adopt'),
+    );
   });
 
   test("WHEN an adopted vault is planned with purge protection on THEN the synth calls it out", () => {
@@ -259,14 +326,19 @@ describe("5. GIVEN adopt: true for the Dev/Test team (the guide was run by hand)
       }),
     );
     expect(r.ok).toBe(true);
-    expect(r.messages).toContainEqual(expect.stringMatching(/^ {2}warning dev-test-apps: .*adopting vault kv-westus2-aks with purge_protection_enabled = true: .* can never be switched off/));
+    expect(r.messages).toContainEqual(
+      expect.stringMatching(
+        /^ {2}warning dev-test-apps: .*adopting vault kv-westus2-aks with purge_protection_enabled = true: .* can never be switched off/,
+      ),
+    );
   });
 });
 
 describe("6. GIVEN the identity mode of the environment's teams", () => {
   const toWorkloadIdentity = (c: Config) => {
     const e = env(c, "dev-test");
-    e.cluster.oidcIssuerUrl = "https://westus2.oic.prod-aks.azure.com/2e319086-9a26-46a3-865f-615bed576786/5c3f8a9e-1d2b-4c6a-9e8f-7a6b5c4d3e2f/";
+    e.cluster.oidcIssuerUrl =
+      "https://westus2.oic.prod-aks.azure.com/2e319086-9a26-46a3-865f-615bed576786/5c3f8a9e-1d2b-4c6a-9e8f-7a6b5c4d3e2f/";
     const t = devTeam(c);
     t.identityMode = "workload-identity";
     delete t.podIdentity;

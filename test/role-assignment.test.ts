@@ -18,7 +18,11 @@ import {
 const NODE_RG_ID = `/subscriptions/${IDS.clusterSubscription}/resourceGroups/MC_rg-aks-poc-container-westus2`;
 const UUID_NAME = /^\$\{uuidv5\("url", join\("\|", \[(.+)\]\)\)\}$/;
 
-function principal(stack: TerraformStack, principalId: string, principalType: IPrincipal["principalType"] = "ServicePrincipal"): IPrincipal {
+function principal(
+  stack: TerraformStack,
+  principalId: string,
+  principalType: IPrincipal["principalType"] = "ServicePrincipal",
+): IPrincipal {
   return { principalId, principalType, tenantId: IDS.tenant, grantScope: stack };
 }
 
@@ -42,7 +46,9 @@ describe("BuiltInRoleAssignment", () => {
     const ra = onlyResource(json, "azurerm_role_assignment");
     const clusterId = onlyDataSourceId(json, "azurerm_kubernetes_cluster");
     expect(ra.role_definition_id).toBe(roleDefinitionIdOf(IDS.clusterSubscription, ROLE_GUIDS.virtualMachineContributor));
-    expect(ra.role_definition_id.startsWith(`/subscriptions/${IDS.clusterSubscription}/providers/Microsoft.Authorization/roleDefinitions/`)).toBe(true);
+    expect(
+      ra.role_definition_id.startsWith(`/subscriptions/${IDS.clusterSubscription}/providers/Microsoft.Authorization/roleDefinitions/`),
+    ).toBe(true);
     expect(ra.scope).toBe(NODE_RG_ID);
     expect(ra.principal_id).toBe(`\${data.azurerm_kubernetes_cluster.${clusterId}.kubelet_identity[0].object_id}`);
     expect(ra.principal_type).toBe("ServicePrincipal");
@@ -83,7 +89,8 @@ describe("BuiltInRoleAssignment", () => {
       new BuiltInRoleAssignment(stack, "Mio", {
         role: BuiltInRoles.ManagedIdentityOperator,
         principal: cluster.kubeletIdentity,
-        scope: "/subscriptions/99a3af26-911d-4bc5-8fcc-8f9de81e46c5/resourceGroups/rg-westus2-shared/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aks-aad-user-identity",
+        scope:
+          "/subscriptions/99a3af26-911d-4bc5-8fcc-8f9de81e46c5/resourceGroups/rg-westus2-shared/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aks-aad-user-identity",
         scopeSubscriptionId: IDS.appSubscription,
         description: "d",
       });
@@ -170,7 +177,10 @@ describe("BuiltInRoleAssignment", () => {
 describe("roles table", () => {
   test("GIVEN the built-in roles THEN their GUIDs are the documented ones", () => {
     expect(BuiltInRoles.ManagedIdentityOperator).toEqual({ name: "Managed Identity Operator", guid: ROLE_GUIDS.managedIdentityOperator });
-    expect(BuiltInRoles.VirtualMachineContributor).toEqual({ name: "Virtual Machine Contributor", guid: ROLE_GUIDS.virtualMachineContributor });
+    expect(BuiltInRoles.VirtualMachineContributor).toEqual({
+      name: "Virtual Machine Contributor",
+      guid: ROLE_GUIDS.virtualMachineContributor,
+    });
     expect(BuiltInRoles.Reader).toEqual({ name: "Reader", guid: ROLE_GUIDS.reader });
     expect(BuiltInRoles.KeyVaultSecretsUser).toEqual({ name: "Key Vault Secrets User", guid: ROLE_GUIDS.keyVaultSecretsUser });
   });
@@ -192,7 +202,9 @@ describe("roles table", () => {
   });
 
   test("GIVEN a role definition ID WHEN roleByDefinitionId THEN allowed and forbidden roles are found, case-insensitively; unknown ones are not", () => {
-    expect(roleByDefinitionId(roleDefinitionIdOf(IDS.appSubscription, ROLE_GUIDS.managedIdentityOperator))).toBe(BuiltInRoles.ManagedIdentityOperator);
+    expect(roleByDefinitionId(roleDefinitionIdOf(IDS.appSubscription, ROLE_GUIDS.managedIdentityOperator))).toBe(
+      BuiltInRoles.ManagedIdentityOperator,
+    );
     expect(roleByDefinitionId(roleDefinitionIdOf(IDS.appSubscription, ROLE_GUIDS.reader.toUpperCase()))).toBe(BuiltInRoles.Reader);
     expect(roleByDefinitionId(roleDefinitionIdOf(IDS.appSubscription, "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"))?.name).toBe("Owner");
     expect(roleByDefinitionId(roleDefinitionIdOf(IDS.appSubscription, "00000000-0000-0000-0000-000000000000"))).toBeUndefined();

@@ -68,7 +68,15 @@ describe("SecretProviderClass", () => {
     ]);
     expect(err.message).toContain('secretNames "grafana-admin-password" is not a secret of vault "kv-westus2-aks"');
     const empty = validationErrorOf(
-      () => new SecretProviderClass(stack, "Empty", { name: "empty", namespace: "ns", keyVault: kv, identity, tenantId: IDS.tenant, secretNames: [] }),
+      () =>
+        new SecretProviderClass(stack, "Empty", {
+          name: "empty",
+          namespace: "ns",
+          keyVault: kv,
+          identity,
+          tenantId: IDS.tenant,
+          secretNames: [],
+        }),
     );
     expect(empty.issues.map((i) => i.field)).toEqual(["secretNames"]);
   });

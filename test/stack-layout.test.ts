@@ -27,7 +27,10 @@ function synth(config: PlatformConfig, name: string): Synth {
   if (!result.ok) throw new Error(result.messages.join("\n"));
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as Json;
   const tf = new Map<string, Json>(
-    Object.values<Json>(manifest.stacks).map((s) => [s.name, JSON.parse(fs.readFileSync(path.join(outdir, s.synthesizedStackPath), "utf8"))]),
+    Object.values<Json>(manifest.stacks).map((s) => [
+      s.name,
+      JSON.parse(fs.readFileSync(path.join(outdir, s.synthesizedStackPath), "utf8")),
+    ]),
   );
   return { stacks: result.stacks, manifest, tf };
 }
@@ -57,7 +60,11 @@ describe.each(["dev-test", "prod"])("per-team layout, environment %s", (env) => 
 
   test("one <env>-apps-<team> stack per team, after the shared cluster-admin stack", () => {
     expect(perTeam.stacks.filter((s) => s.startsWith(`${env}-`))).toEqual([admin, ...appStacks]);
-    expect(Object.keys(perTeam.manifest.stacks).filter((s) => s.startsWith(`${env}-`)).sort()).toEqual([admin, ...appStacks].sort());
+    expect(
+      Object.keys(perTeam.manifest.stacks)
+        .filter((s) => s.startsWith(`${env}-`))
+        .sort(),
+    ).toEqual([admin, ...appStacks].sort());
     const envConfig = generatePlatform(platform, 3, "per-team").environments.find((e) => e.name === env)!;
     expect(stackNamesOf(envConfig)).toEqual([admin, ...appStacks]);
   });
@@ -71,7 +78,9 @@ describe.each(["dev-test", "prod"])("per-team layout, environment %s", (env) => 
     const base = platform.environments.find((e) => e.name === env)!.teams[0].identity.name;
     const identityName = team === "poc" ? base : `${base}-${team.slice(-4)}`;
     const stacksWithIdentity = [...perTeam.tf].filter(
-      ([name, tf]) => name.startsWith(`${env}-`) && Object.values<Json>(tf.resource?.azurerm_user_assigned_identity ?? {}).some((r) => r.name === identityName),
+      ([name, tf]) =>
+        name.startsWith(`${env}-`) &&
+        Object.values<Json>(tf.resource?.azurerm_user_assigned_identity ?? {}).some((r) => r.name === identityName),
     );
     expect(stacksWithIdentity.map(([name]) => name)).toEqual([`${env}-apps-${team}`]);
   });

@@ -21,7 +21,9 @@ function only(json: Json, type: string, kind: "resource" | "data" = "resource"):
 
 /** The identity's read grant (step 4), as opposed to Terraform's own write grant. */
 function readPolicy(json: Json): [string, Json] {
-  const entries = Object.entries<Json>(json.resource.azurerm_key_vault_access_policy).filter(([, p]) => String(p.object_id).includes("azurerm_user_assigned_identity"));
+  const entries = Object.entries<Json>(json.resource.azurerm_key_vault_access_policy).filter(([, p]) =>
+    String(p.object_id).includes("azurerm_user_assigned_identity"),
+  );
   expect(entries).toHaveLength(1);
   return entries[0];
 }
@@ -59,7 +61,11 @@ describe.each<[string, EnvironmentConfig, string]>([
   test("step 2: the vault (own name per environment) and the secret, with no value in the JSON", () => {
     const [vaultId, vault] = only(apps, "azurerm_key_vault");
     // Purge protection is explicit per environment: off on the guide's Dev/Test vault (az keyvault create leaves it off; adoption must not switch it on), on in Prod.
-    expect(vault).toMatchObject({ name: vaultName, purge_protection_enabled: env.teams[0].keyVault.purgeProtection, tenant_id: env.tenantId });
+    expect(vault).toMatchObject({
+      name: vaultName,
+      purge_protection_enabled: env.teams[0].keyVault.purgeProtection,
+      tenant_id: env.tenantId,
+    });
     expect(env.teams[0].keyVault.purgeProtection).toBe(name === "prod");
     const [, secret] = only(apps, "azurerm_key_vault_secret");
     expect(secret).toMatchObject({ name: "grafana-admin-username-poc", key_vault_id: `\${azurerm_key_vault.${vaultId}.id}` });
@@ -67,7 +73,9 @@ describe.each<[string, EnvironmentConfig, string]>([
     expect(secret.value_wo).toMatch(/^\$\{var\.secret_[a-z0-9_]+\}$/);
     // The configured secret writer (never whoever runs the plan: no azurerm_client_config) may Set (not Purge: purge on destroy is off).
     expect(apps.data?.azurerm_client_config).toBeUndefined();
-    const write = Object.entries<Json>(apps.resource.azurerm_key_vault_access_policy).find(([, p]) => p.object_id === env.secretWriter!.objectId)!;
+    const write = Object.entries<Json>(apps.resource.azurerm_key_vault_access_policy).find(
+      ([, p]) => p.object_id === env.secretWriter!.objectId,
+    )!;
     expect(write[1].secret_permissions).toEqual(["Get", "List", "Set", "Delete", "Recover"]);
     expect(secret.depends_on).toEqual([`azurerm_key_vault_access_policy.${write[0]}`]);
   });
@@ -89,7 +97,11 @@ describe.each<[string, EnvironmentConfig, string]>([
       ]);
     } else {
       expect(poolLookup(apps).map(([, d]) => d)).toEqual([
-        expect.objectContaining({ name: env.cluster.agentPool!.identityName, resource_group_name: env.cluster.agentPool!.nodeResourceGroupName, provider: "azurerm.cluster" }),
+        expect.objectContaining({
+          name: env.cluster.agentPool!.identityName,
+          resource_group_name: env.cluster.agentPool!.nodeResourceGroupName,
+          provider: "azurerm.cluster",
+        }),
       ]);
     }
   });
@@ -109,10 +121,14 @@ describe.each<[string, EnvironmentConfig, string]>([
     expect(azureIdentity.manifest.spec).toEqual({ type: 0, resourceID: `\${${identityRef}.id}`, clientID: `\${${identityRef}.client_id}` });
     expect(binding.manifest.spec).toEqual({ azureIdentity: "aad-user-identity", selector: "bind-user-identity-keyvault" });
     expect(binding.manifest.metadata.name).toBe("aad-user-identity-binding");
-    const [mioId] = Object.entries<Json>(apps.resource.azurerm_role_assignment).find(([, r]) => String(r.role_definition_id).endsWith(BuiltInRoles.ManagedIdentityOperator.guid))!;
+    const [mioId] = Object.entries<Json>(apps.resource.azurerm_role_assignment).find(([, r]) =>
+      String(r.role_definition_id).endsWith(BuiltInRoles.ManagedIdentityOperator.guid),
+    )!;
     const [policyId] = readPolicy(apps);
     for (const m of [azureIdentity, binding]) {
-      expect(m.depends_on).toEqual(expect.arrayContaining([`azurerm_role_assignment.${mioId}`, `azurerm_key_vault_access_policy.${policyId}`]));
+      expect(m.depends_on).toEqual(
+        expect.arrayContaining([`azurerm_role_assignment.${mioId}`, `azurerm_key_vault_access_policy.${policyId}`]),
+      );
     }
   });
 
@@ -127,7 +143,9 @@ describe.each<[string, EnvironmentConfig, string]>([
     // The first pods start only once the identity can read the vault and the secret exists.
     const [policyId] = readPolicy(apps);
     const [secretId] = only(apps, "azurerm_key_vault_secret");
-    expect(deployment.depends_on).toEqual(expect.arrayContaining([`azurerm_key_vault_access_policy.${policyId}`, `azurerm_key_vault_secret.${secretId}`]));
+    expect(deployment.depends_on).toEqual(
+      expect.arrayContaining([`azurerm_key_vault_access_policy.${policyId}`, `azurerm_key_vault_secret.${secretId}`]),
+    );
   });
 
   test("step 7: Reader and Virtual Machine Contributor for the same agent-pool principal on the node resource group", () => {
@@ -176,7 +194,13 @@ describe("backend switch", () => {
     for (const s of built) {
       const json = JSON.parse(Testing.synth(s, true));
       expect(json.terraform.backend).toEqual({
-        azurerm: { storage_account_name: "sttfstate01", resource_group_name: "rg-tfstate", container_name: "tfstate", key: `${s.node.id}.tfstate`, use_azuread_auth: true },
+        azurerm: {
+          storage_account_name: "sttfstate01",
+          resource_group_name: "rg-tfstate",
+          container_name: "tfstate",
+          key: `${s.node.id}.tfstate`,
+          use_azuread_auth: true,
+        },
       });
       expect(JSON.stringify(json.terraform.backend)).not.toMatch(/access_key|sas_token/);
     }

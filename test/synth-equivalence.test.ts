@@ -74,7 +74,12 @@ test("the cdktf patch changes no byte: with cdktf's token creation stacks on (AK
 });
 
 test("both environments' stacks are there", () => {
-  expect(fs.readdirSync(path.join(cliOut, "stacks")).sort()).toEqual(["dev-test-apps", "dev-test-cluster-admin", "prod-apps", "prod-cluster-admin"]);
+  expect(fs.readdirSync(path.join(cliOut, "stacks")).sort()).toEqual([
+    "dev-test-apps",
+    "dev-test-cluster-admin",
+    "prod-apps",
+    "prod-cluster-admin",
+  ]);
 });
 
 /**
@@ -94,7 +99,9 @@ function crossStackParts(json: Record<string, any>): string[] {
 describe("GIVEN stacks that must never reference each other (each looks the cluster up itself; order is a stack dependency)", () => {
   test("WHEN the default app is synthesized THEN no stack holds a remote-state lookup or a cross-stack output", () => {
     const stacks = fs.readdirSync(path.join(cliOut, "stacks"));
-    const found = stacks.flatMap((s) => crossStackParts(JSON.parse(fs.readFileSync(path.join(cliOut, "stacks", s, "cdk.tf.json"), "utf8"))).map((p) => `${s}: ${p}`));
+    const found = stacks.flatMap((s) =>
+      crossStackParts(JSON.parse(fs.readFileSync(path.join(cliOut, "stacks", s, "cdk.tf.json"), "utf8"))).map((p) => `${s}: ${p}`),
+    );
     expect(found).toEqual([]);
   });
 
@@ -102,10 +109,15 @@ describe("GIVEN stacks that must never reference each other (each looks the clus
     const outdir = path.join(tmp, "per-team");
     const r = synthesize(generatePlatform(platform, 3, "per-team"), [], {}, outdir);
     expect(r.ok).toBe(true);
-    const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as { stacks: Record<string, { dependencies: string[] }> };
+    const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as {
+      stacks: Record<string, { dependencies: string[] }>;
+    };
     expect(r.stacks.length).toBe(8);
     for (const s of r.stacks) {
-      expect({ stack: s, parts: crossStackParts(JSON.parse(fs.readFileSync(path.join(outdir, "stacks", s, "cdk.tf.json"), "utf8"))) }).toEqual({ stack: s, parts: [] });
+      expect({
+        stack: s,
+        parts: crossStackParts(JSON.parse(fs.readFileSync(path.join(outdir, "stacks", s, "cdk.tf.json"), "utf8"))),
+      }).toEqual({ stack: s, parts: [] });
       const env = s.startsWith("prod-") ? "prod" : "dev-test";
       expect(manifest.stacks[s].dependencies).toEqual(s.endsWith("-cluster-admin") ? [] : [`${env}-cluster-admin`]);
     }

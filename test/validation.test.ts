@@ -25,7 +25,14 @@ const CASES: Record<keyof typeof Rules, { good: string[]; bad: string[] }> = {
   },
   guid: {
     good: ["2e319086-9a26-46a3-865f-615bed576786", "2E319086-9A26-46A3-865F-615BED576786"],
-    bad: ["{2e319086-9a26-46a3-865f-615bed576786}", "2e319086-9a26-46a3-865f-615bed57678", "2e3190869a2646a3865f615bed576786", "not-a-guid", "", "2e319086-9a26-46a3-865f-615bed57678g"],
+    bad: [
+      "{2e319086-9a26-46a3-865f-615bed576786}",
+      "2e319086-9a26-46a3-865f-615bed57678",
+      "2e3190869a2646a3865f615bed576786",
+      "not-a-guid",
+      "",
+      "2e319086-9a26-46a3-865f-615bed57678g",
+    ],
   },
   identityResourceId: {
     good: [
@@ -119,7 +126,7 @@ describe("Checker", () => {
   const unresolved = (value: string): string => Lazy.stringValue({ produce: () => value });
 
   test("GIVEN a bad value WHEN checked THEN it records context, field, value, requirement and fix", () => {
-    const c = new Checker("prod / team \"payments\"");
+    const c = new Checker('prod / team "payments"');
 
     const ok = c.check("keyVault.name", "kv_prod!", Rules.keyVaultName);
 
@@ -161,11 +168,16 @@ describe("Checker", () => {
     expect(c.issues).toEqual([]);
   });
 
-  test.each([[undefined], [null], [""]])("GIVEN a missing required value %j WHEN required THEN 'is missing' is recorded with the fix", (v) => {
-    const c = new Checker("ctx");
-    expect(c.required("name", v, "give the AKS cluster name")).toBe(false);
-    expect(c.issues).toEqual([{ context: "ctx", field: "name", value: undefined, problem: "is missing", fix: "give the AKS cluster name" }]);
-  });
+  test.each([[undefined], [null], [""]])(
+    "GIVEN a missing required value %j WHEN required THEN 'is missing' is recorded with the fix",
+    (v) => {
+      const c = new Checker("ctx");
+      expect(c.required("name", v, "give the AKS cluster name")).toBe(false);
+      expect(c.issues).toEqual([
+        { context: "ctx", field: "name", value: undefined, problem: "is missing", fix: "give the AKS cluster name" },
+      ]);
+    },
+  );
 
   test.each([[0], [false], ["x"], [[]]])("GIVEN a present required value %j WHEN required THEN nothing is recorded", (v) => {
     const c = new Checker("ctx");
@@ -195,7 +207,9 @@ describe("Checker", () => {
     expect(err.issues.map((i) => i.field)).toEqual(["keyVault.name", "subscriptionId", "softDeleteRetentionDays"]);
     const lines = err.message.split("\n");
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toBe(`stack/Team: keyVault.name "kv_prod!" is invalid: ${Rules.keyVaultName.requirement}. Fix: ${Rules.keyVaultName.fix}.`);
+    expect(lines[0]).toBe(
+      `stack/Team: keyVault.name "kv_prod!" is invalid: ${Rules.keyVaultName.requirement}. Fix: ${Rules.keyVaultName.fix}.`,
+    );
     expect(lines[1]).toContain('subscriptionId "not-a-guid" is invalid');
     expect(lines[2]).toBe("stack/Team: softDeleteRetentionDays 5 is invalid: a whole number of days from 7 to 90. Fix: use 90.");
   });
@@ -203,10 +217,14 @@ describe("Checker", () => {
 
 describe("formatIssue", () => {
   test("GIVEN an issue without a value THEN the value is left out of the line", () => {
-    expect(formatIssue({ context: "c", field: "name", value: undefined, problem: "is missing", fix: "give it" })).toBe("c: name is missing. Fix: give it.");
+    expect(formatIssue({ context: "c", field: "name", value: undefined, problem: "is missing", fix: "give it" })).toBe(
+      "c: name is missing. Fix: give it.",
+    );
   });
 
   test("GIVEN an issue with a list value THEN the value is shown as JSON", () => {
-    expect(formatIssue({ context: "c", field: "requires", value: [], problem: "is empty", fix: "pass grants" })).toBe("c: requires [] is empty. Fix: pass grants.");
+    expect(formatIssue({ context: "c", field: "requires", value: [], problem: "is empty", fix: "pass grants" })).toBe(
+      "c: requires [] is empty. Fix: pass grants.",
+    );
   });
 });

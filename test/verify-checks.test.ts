@@ -44,7 +44,12 @@ function snapshot(scenario: string): TeamSnapshot {
 function micLog(...files: string[]): MicLog {
   const a = new Analyzer();
   for (const f of files) a.text(fs.readFileSync(path.join(LOGS, f), "utf8"), f);
-  return { state: "ok", pods: ["kube-system/mic-7d9b6c5f4-abcde"], lines: a.stats.lines, findings: buildReport(a.findings(), a.stats, devTest, platform).findings };
+  return {
+    state: "ok",
+    pods: ["kube-system/mic-7d9b6c5f4-abcde"],
+    lines: a.stats.lines,
+    findings: buildReport(a.findings(), a.stats, devTest, platform).findings,
+  };
 }
 
 const byId = (items: CheckItem[], id: CheckItem["id"]): CheckItem => {
@@ -73,7 +78,9 @@ describe("verify checks, pod identity", () => {
     expect(byId(items, "azure-identity").detail).toBe(
       "resourceID /subscriptions/99a3af26-911d-4bc5-8fcc-8f9de81e46c5/resourceGroups/rg-westus2-shared/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aks-aad-user-identity, clientID 248b3285-aa4c-436f-b0da-8ab35ba2d14a",
     );
-    expect(byId(items, "assigned-identity").title).toBe("AzureAssignedIdentity for pod aad-pod-identity-poc/az-keyvault-reader-test-77b46877d6-6kj24 is Assigned");
+    expect(byId(items, "assigned-identity").title).toBe(
+      "AzureAssignedIdentity for pod aad-pod-identity-poc/az-keyvault-reader-test-77b46877d6-6kj24 is Assigned",
+    );
     expect(byId(items, "assigned-identity").detail).toBe(
       "default/az-keyvault-reader-test-77b46877d6-6kj24-aad-pod-identity-poc-aad-user-identity on node aks-system-12583646-vmss000001",
     );
@@ -127,7 +134,10 @@ describe("verify checks, pod identity", () => {
     const mic = micLog("guide-step7-mic.log");
     const items = checkTeam(devTest, TEAM, snapshot("healthy"), mic);
     expect(checkMicLog(mic, items).status).toBe("warn");
-    expect(checkMicLog({ state: "skipped", reason: "no running MIC pod found" }, items)).toMatchObject({ status: "skip", detail: "no running MIC pod found" });
+    expect(checkMicLog({ state: "skipped", reason: "no running MIC pod found" }, items)).toMatchObject({
+      status: "skip",
+      detail: "no running MIC pod found",
+    });
   });
 
   it("GIVEN an AzureIdentity whose mis-cased fields were pruned WHEN checked THEN it fails with the pruned-crd-fields hint", () => {
@@ -154,7 +164,12 @@ describe("verify checks, pod identity", () => {
 
   it("GIVEN the CRDs are not installed WHEN checked THEN the CR items fail with the crd-not-installed hint", () => {
     const missing = { state: "crd-missing", message: 'the server doesn\'t have a resource type "azureidentities"' } as const;
-    const items = checkTeam(devTest, TEAM, { ...snapshot("healthy"), azureIdentities: missing, bindings: missing, assignedIdentities: missing });
+    const items = checkTeam(devTest, TEAM, {
+      ...snapshot("healthy"),
+      azureIdentities: missing,
+      bindings: missing,
+      assignedIdentities: missing,
+    });
     expect(byId(items, "azure-identity")).toMatchObject({ status: "fail", hint: { findingId: "crd-not-installed" } });
     expect(byId(items, "azure-identity-binding")).toMatchObject({ status: "fail", hint: { findingId: "crd-not-installed" } });
   });
@@ -164,15 +179,26 @@ describe("verify checks, pod identity", () => {
     expect(byId(ok, "probe")).toMatchObject({ status: "pass", detail: "pod aad-pod-identity-poc/p returned 12 bytes (value not shown)" });
     const podLog = micLog("guide-step4-keyvault-reader.log");
     const findings = podLog.state === "ok" ? podLog.findings : [];
-    const bad = checkTeam(devTest, TEAM, { ...snapshot("healthy"), probe: { state: "failed", pod: "aad-pod-identity-poc/p", message: "wget failed", findings } });
-    expect(byId(bad, "probe")).toMatchObject({ status: "fail", hint: { findingId: "missing-keyvault-secret-permission", construct: "KeyVault.grantSecretRead(identity)" } });
+    const bad = checkTeam(devTest, TEAM, {
+      ...snapshot("healthy"),
+      probe: { state: "failed", pod: "aad-pod-identity-poc/p", message: "wget failed", findings },
+    });
+    expect(byId(bad, "probe")).toMatchObject({
+      status: "fail",
+      hint: { findingId: "missing-keyvault-secret-permission", construct: "KeyVault.grantSecretRead(identity)" },
+    });
   });
 });
 
 describe("verify checks, workload identity", () => {
   it("GIVEN a team in workload-identity mode and a healthy deployment WHEN checked THEN the ServiceAccount, pods and credential pass and no pod-identity CR is expected", () => {
     const { env, team } = wiEnv("workload-identity");
-    const items = checkTeam(env, team, { ...snapshot("workload-identity"), azureIdentities: undefined, bindings: undefined, assignedIdentities: undefined });
+    const items = checkTeam(env, team, {
+      ...snapshot("workload-identity"),
+      azureIdentities: undefined,
+      bindings: undefined,
+      assignedIdentities: undefined,
+    });
     expect(statuses(items)).toEqual([
       ["namespace", "pass"],
       ["service-account", "pass"],
@@ -180,33 +206,54 @@ describe("verify checks, workload identity", () => {
       ["federated-credential", "pass"],
     ]);
     expect(byId(items, "service-account").detail).toBe("client-id 248b3285-aa4c-436f-b0da-8ab35ba2d14a");
-    expect(byId(items, "federated-credential").title).toBe("federated credential on identity aks-aad-user-identity for system:serviceaccount:aad-pod-identity-poc:keyvault-reader");
+    expect(byId(items, "federated-credential").title).toBe(
+      "federated credential on identity aks-aad-user-identity for system:serviceaccount:aad-pod-identity-poc:keyvault-reader",
+    );
   });
 
   it("GIVEN no client-id annotation, an unlabelled pod as default and a credential for another subject WHEN checked THEN each fails with its hint", () => {
     const { env, team } = wiEnv("workload-identity");
     const items = checkTeam(env, team, snapshot("workload-identity-broken"));
-    expect(byId(items, "service-account")).toMatchObject({ status: "fail", detail: "annotation azure.workload.identity/client-id is missing", hint: { construct: "WorkloadIdentityFederation" } });
+    expect(byId(items, "service-account")).toMatchObject({
+      status: "fail",
+      detail: "annotation azure.workload.identity/client-id is missing",
+      hint: { construct: "WorkloadIdentityFederation" },
+    });
     expect(byId(items, "workload-identity-pods")).toMatchObject({
       status: "fail",
       detail: "az-keyvault-reader-test-5c9f8d7b6a-q7m2x (label azure.workload.identity/use=none, ServiceAccount default)",
     });
     const fc = byId(items, "federated-credential");
     expect(fc.status).toBe("fail");
-    expect(fc.detail).toContain("no credential with subject system:serviceaccount:aad-pod-identity-poc:keyvault-reader; found: aad-pod-identity-poc-keyvault-reader (subject system:serviceaccount:aad-pod-identity-poc:keyvault-reader-sa");
+    expect(fc.detail).toContain(
+      "no credential with subject system:serviceaccount:aad-pod-identity-poc:keyvault-reader; found: aad-pod-identity-poc-keyvault-reader (subject system:serviceaccount:aad-pod-identity-poc:keyvault-reader-sa",
+    );
     expect(fc.hint?.findingId).toBe("federated-credential-mismatch");
     expect(fc.hint?.text).toContain("few minutes");
   });
 
   it("GIVEN az is not installed WHEN checked THEN the federated credential item is skipped with the reason", () => {
     const { env, team } = wiEnv("workload-identity");
-    const items = checkTeam(env, team, { ...snapshot("workload-identity"), federatedCredentials: { state: "skipped", reason: "az CLI not found on PATH: cannot list federated credentials of aks-aad-user-identity" } });
-    expect(byId(items, "federated-credential")).toMatchObject({ status: "skip", detail: "az CLI not found on PATH: cannot list federated credentials of aks-aad-user-identity" });
+    const items = checkTeam(env, team, {
+      ...snapshot("workload-identity"),
+      federatedCredentials: {
+        state: "skipped",
+        reason: "az CLI not found on PATH: cannot list federated credentials of aks-aad-user-identity",
+      },
+    });
+    expect(byId(items, "federated-credential")).toMatchObject({
+      status: "skip",
+      detail: "az CLI not found on PATH: cannot list federated credentials of aks-aad-user-identity",
+    });
   });
 
   it("GIVEN a team in both modes WHEN checked THEN both sets are checked, and differing client IDs fail", () => {
     const { env, team } = wiEnv("both");
-    const s = { ...snapshot("healthy"), serviceAccount: snapshot("workload-identity").serviceAccount, federatedCredentials: snapshot("workload-identity").federatedCredentials };
+    const s = {
+      ...snapshot("healthy"),
+      serviceAccount: snapshot("workload-identity").serviceAccount,
+      federatedCredentials: snapshot("workload-identity").federatedCredentials,
+    };
     expect(checkTeam(env, team, s).map((i) => i.id)).toEqual([
       "namespace",
       "azure-identity",
@@ -230,12 +277,30 @@ describe("verify hints", () => {
   it("GIVEN every failing scenario WHEN checked THEN every failed item carries a hint naming a construct and config fields", () => {
     const { env, team } = wiEnv("both");
     const failed = [
-      ...["missing-binding", "label-mismatch", "created-not-assigned", "pruned-fields"].flatMap((s) => checkTeam(devTest, TEAM, snapshot(s), micLog("guide-step3-mic.log"))),
-      ...checkTeam(env, team, { ...snapshot("created-not-assigned"), ...{ serviceAccount: snapshot("workload-identity-broken").serviceAccount, pods: snapshot("workload-identity-broken").pods, federatedCredentials: snapshot("workload-identity-broken").federatedCredentials } }),
+      ...["missing-binding", "label-mismatch", "created-not-assigned", "pruned-fields"].flatMap((s) =>
+        checkTeam(devTest, TEAM, snapshot(s), micLog("guide-step3-mic.log")),
+      ),
+      ...checkTeam(env, team, {
+        ...snapshot("created-not-assigned"),
+        ...{
+          serviceAccount: snapshot("workload-identity-broken").serviceAccount,
+          pods: snapshot("workload-identity-broken").pods,
+          federatedCredentials: snapshot("workload-identity-broken").federatedCredentials,
+        },
+      }),
       ...checkTeam(devTest, TEAM, { namespace: { state: "not-found" } }),
     ].filter((i) => i.status === "fail");
     expect(new Set(failed.map((i) => i.id))).toEqual(
-      new Set(["namespace", "azure-identity", "azure-identity-binding", "pods-labelled", "assigned-identity", "service-account", "workload-identity-pods", "federated-credential"]),
+      new Set([
+        "namespace",
+        "azure-identity",
+        "azure-identity-binding",
+        "pods-labelled",
+        "assigned-identity",
+        "service-account",
+        "workload-identity-pods",
+        "federated-credential",
+      ]),
     );
     for (const i of failed) {
       expect([i.id, (i.hint?.construct.length ?? 0) > 0, (i.hint?.config.length ?? 0) > 0]).toEqual([i.id, true, true]);
@@ -245,13 +310,18 @@ describe("verify hints", () => {
 
 describe("verify report", () => {
   it("GIVEN a failed check WHEN rendered as text THEN the checklist shows ✓/✗ and the hint under the failure", () => {
-    const report = buildVerifyReport(devTest, "aks-poc-container-westus2", new Map([["poc", snapshot("label-mismatch")]]), { state: "skipped", reason: "no running MIC pod found" });
+    const report = buildVerifyReport(devTest, "aks-poc-container-westus2", new Map([["poc", snapshot("label-mismatch")]]), {
+      state: "skipped",
+      reason: "no running MIC pod found",
+    });
     expect(report.summary).toEqual({ pass: 3, fail: 1, skip: 2, warn: 0 });
     const text = renderVerifyText(report, devTest);
     expect(text).toContain("verify dev-test (context aks-poc-container-westus2)");
     expect(text).toContain("  ✓ namespace aad-pod-identity-poc exists");
     expect(text).toContain("  ✗ pods labelled aadpodidbinding=bind-user-identity-keyvault run in aad-pod-identity-poc");
-    expect(text).toContain("      hint [identity-not-assigned] (guide step 6): PodIdentityBinding and KeyVaultReaderWorkload (labels from the binding)");
+    expect(text).toContain(
+      "      hint [identity-not-assigned] (guide step 6): PodIdentityBinding and KeyVaultReaderWorkload (labels from the binding)",
+    );
     expect(text).toContain("verify: 3 passed, 1 failed, 2 skipped");
   });
 });
@@ -259,18 +329,43 @@ describe("verify report", () => {
 describe("fixtures follow the aad-pod-identity v1 CRD schema", () => {
   // Field names and types from the CRD's openAPIV3Schema (aad-pod-identity v1.8.17).
   const SPEC_FIELDS: Record<string, Record<string, string>> = {
-    AzureIdentity: { type: "number", resourceID: "string", clientID: "string", clientPassword: "object", tenantID: "string", auxiliaryTenantIDs: "object", adResourceID: "string", adEndpoint: "string", replicas: "number", metadata: "object" },
+    AzureIdentity: {
+      type: "number",
+      resourceID: "string",
+      clientID: "string",
+      clientPassword: "object",
+      tenantID: "string",
+      auxiliaryTenantIDs: "object",
+      adResourceID: "string",
+      adEndpoint: "string",
+      replicas: "number",
+      metadata: "object",
+    },
     AzureIdentityBinding: { azureIdentity: "string", selector: "string", weight: "number", metadata: "object" },
-    AzureAssignedIdentity: { azureIdentityRef: "object", azureBindingRef: "object", pod: "string", podNamespace: "string", nodename: "string", replicas: "number", metadata: "object" },
+    AzureAssignedIdentity: {
+      azureIdentityRef: "object",
+      azureBindingRef: "object",
+      pod: "string",
+      podNamespace: "string",
+      nodename: "string",
+      replicas: "number",
+      metadata: "object",
+    },
   };
   const STATUS_FIELDS: Record<string, Record<string, string>> = {
     AzureIdentity: { availableReplicas: "number", metadata: "object" },
     AzureIdentityBinding: { availableReplicas: "number", metadata: "object" },
     AzureAssignedIdentity: { availableReplicas: "number", metadata: "object", status: "string" },
   };
-  function check(obj: { kind: string; apiVersion: string; spec?: Record<string, unknown>; status?: Record<string, unknown> }, where: string): void {
+  function check(
+    obj: { kind: string; apiVersion: string; spec?: Record<string, unknown>; status?: Record<string, unknown> },
+    where: string,
+  ): void {
     expect(`${where}: ${obj.apiVersion}`).toBe(`${where}: aadpodidentity.k8s.io/v1`);
-    for (const [part, table] of [["spec", SPEC_FIELDS], ["status", STATUS_FIELDS]] as const) {
+    for (const [part, table] of [
+      ["spec", SPEC_FIELDS],
+      ["status", STATUS_FIELDS],
+    ] as const) {
       for (const [k, v] of Object.entries(obj[part] ?? {})) {
         expect(`${where} ${obj.kind}.${part}.${k}: ${typeof v}`).toBe(`${where} ${obj.kind}.${part}.${k}: ${table[obj.kind][k]}`);
       }

@@ -73,7 +73,9 @@ describe("verify with the real kubectl, failure paths", () => {
     const env = { ...process.env, KUBECONFIG: kubeconfig("https://127.0.0.1:1") };
     const r = await run(["--env", "dev-test"], { env });
     expect(r.code).toBe(2);
-    expect(r.err).toBe("verify: no access to the cluster through the current context: The connection to the server 127.0.0.1:1 was refused - did you specify the right host or port?\n");
+    expect(r.err).toBe(
+      "verify: no access to the cluster through the current context: The connection to the server 127.0.0.1:1 was refused - did you specify the right host or port?\n",
+    );
     expect(r.out).toBe("");
   });
 
@@ -88,7 +90,9 @@ describe("verify with the real kubectl, failure paths", () => {
     const env = { ...process.env, KUBECONFIG: kubeconfig("https://127.0.0.1:1") };
     const r = await run(["--env", "dev-test", "--context", "aks-poc-container-westus2"], { env });
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^verify: no access to the cluster through context "aks-poc-container-westus2": .*aks-poc-container-westus2.*\n$/);
+    expect(r.err).toMatch(
+      /^verify: no access to the cluster through context "aks-poc-container-westus2": .*aks-poc-container-westus2.*\n$/,
+    );
   });
 
   it("GIVEN no kubectl on PATH WHEN verify runs THEN exit 2: kubectl not found", async () => {
@@ -113,7 +117,10 @@ describe("verify with the real kubectl, failure paths", () => {
 
   it.each([
     [["--env", "prod"], "verify: --config <file> is required (the platform config that defines the environment)"],
-    [["--config", path.join(__dirname, "fixtures", "no-such-platform.json"), "--env", "prod"], `verify: --config "${path.join(__dirname, "fixtures", "no-such-platform.json")}": no such file`],
+    [
+      ["--config", path.join(__dirname, "fixtures", "no-such-platform.json"), "--env", "prod"],
+      `verify: --config "${path.join(__dirname, "fixtures", "no-such-platform.json")}": no such file`,
+    ],
   ])("GIVEN no usable --config %j WHEN run THEN exit 2 naming the file", async (argv, message) => {
     const r = await run(argv, {}, false);
     expect(r.code).toBe(2);
@@ -138,7 +145,10 @@ describe("verify with the real kubectl, failure paths", () => {
 
 describe("classifyKubectlError on recorded kubectl messages", () => {
   it.each([
-    ['Error from server (Forbidden): azureidentities.aadpodidentity.k8s.io is forbidden: User "dev@contoso.com" cannot list resource "azureidentities" in API group "aadpodidentity.k8s.io" in the namespace "aad-pod-identity-poc"', "rbac-denied"],
+    [
+      'Error from server (Forbidden): azureidentities.aadpodidentity.k8s.io is forbidden: User "dev@contoso.com" cannot list resource "azureidentities" in API group "aadpodidentity.k8s.io" in the namespace "aad-pod-identity-poc"',
+      "rbac-denied",
+    ],
     ['Error from server (NotFound): namespaces "aad-pod-identity-poc" not found', "not-found"],
     ['error: the server doesn\'t have a resource type "azureidentities"', "crd-missing"],
     ["The connection to the server localhost:8080 was refused - did you specify the right host or port?", "no-cluster-access"],
@@ -162,7 +172,9 @@ describe("verify CLI wiring, with a stand-in kubectl answering from the fixtures
       return fs.existsSync(p) ? p : path.join(FIX, "healthy", name);
     };
     const empty = '{"apiVersion":"v1","items":[],"kind":"List"}';
-    const mic = JSON.stringify({ items: [{ metadata: { name: "mic-7d9b6c5f4-abcde", namespace: "kube-system" }, status: { phase: "Running" } }] });
+    const mic = JSON.stringify({
+      items: [{ metadata: { name: "mic-7d9b6c5f4-abcde", namespace: "kube-system" }, status: { phase: "Running" } }],
+    });
     const denied =
       'Error from server (Forbidden): azureidentities.aadpodidentity.k8s.io is forbidden: User "dev@contoso.com" cannot list resource "azureidentities" in API group "aadpodidentity.k8s.io" in the namespace "aad-pod-identity-poc"';
     const q = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
@@ -195,7 +207,9 @@ esac
     expect(r.code).toBe(0);
     expect(r.out).toContain("verify dev-test (context aks-poc-container-westus2)");
     expect(r.out).toContain("  ✓ AzureAssignedIdentity for pod aad-pod-identity-poc/az-keyvault-reader-test-77b46877d6-6kj24 is Assigned");
-    expect(r.out).toContain("  ! MIC log through doctor: 1 finding(s) (kube-system/mic-7d9b6c5f4-abcde, last 2 lines): missing-managed-identity-operator ×2");
+    expect(r.out).toContain(
+      "  ! MIC log through doctor: 1 finding(s) (kube-system/mic-7d9b6c5f4-abcde, last 2 lines): missing-managed-identity-operator ×2",
+    );
     expect(r.out).toContain("verify: 5 passed, 0 failed, 0 skipped, 1 warning");
   });
 
@@ -203,7 +217,12 @@ esac
     const r = await run(["--env", "dev-test", "--json"], { kubectl: standIn("created-not-assigned") });
     expect(r.code).toBe(1);
     const report = JSON.parse(r.out);
-    expect(report).toMatchObject({ tool: "verify", env: "dev-test", context: "aks-poc-container-westus2", expectedContext: "aks-poc-container-westus2" });
+    expect(report).toMatchObject({
+      tool: "verify",
+      env: "dev-test",
+      context: "aks-poc-container-westus2",
+      expectedContext: "aks-poc-container-westus2",
+    });
     const item = report.items.find((i: { id: string }) => i.id === "assigned-identity");
     expect(item.status).toBe("fail");
     expect(item.findings[0].id).toBe("missing-managed-identity-operator");
@@ -213,7 +232,9 @@ esac
   it("GIVEN --probe and a reader that answers WHEN verify runs THEN the probe passes and the secret value is not printed", async () => {
     const r = await run(["--env", "dev-test", "--probe"], { kubectl: standIn("healthy") });
     expect(r.code).toBe(0);
-    expect(r.out).toContain("  ✓ reader test pod returns secret grafana-admin-username-poc from kv-westus2-aks: pod aad-pod-identity-poc/az-keyvault-reader-test-77b46877d6-6kj24 returned 13 bytes (value not shown)");
+    expect(r.out).toContain(
+      "  ✓ reader test pod returns secret grafana-admin-username-poc from kv-westus2-aks: pod aad-pod-identity-poc/az-keyvault-reader-test-77b46877d6-6kj24 returned 13 bytes (value not shown)",
+    );
   });
 
   it("GIVEN the probe commands THEN only the secret's size leaves the pod, at the paths the reader workload uses", () => {
@@ -228,7 +249,8 @@ esac
     const probe = JSON.parse(r.out).items.find((i: { id: string }) => i.id === "probe");
     expect(probe).toMatchObject({
       status: "fail",
-      detail: "pod aad-pod-identity-poc/az-keyvault-reader-test-77b46877d6-6kj24: reading http://127.0.0.1:8333/secrets/grafana-admin-username-poc/ failed: wget: server returned error: HTTP/1.1 500 Internal Server Error",
+      detail:
+        "pod aad-pod-identity-poc/az-keyvault-reader-test-77b46877d6-6kj24: reading http://127.0.0.1:8333/secrets/grafana-admin-username-poc/ failed: wget: server returned error: HTTP/1.1 500 Internal Server Error",
       hint: { findingId: "missing-keyvault-secret-permission", construct: "KeyVault.grantSecretRead(identity)" },
     });
     expect(probe.hint.text).toContain("bfcf34d4-cde4-48dd-b7d7-6c3db4ff884c");
@@ -247,14 +269,21 @@ esac
 describe("verify gather for a workload-identity team, with stand-in kubectl and az programs", () => {
   const env: EnvironmentConfig = {
     ...devTest,
-    cluster: { ...devTest.cluster, oidcIssuerUrl: "https://westus2.oic.prod-aks.azure.com/2e319086-9a26-46a3-865f-615bed576786/6b3c1c4e-7d2a-4f4b-9a57-1f0e6c2d8b91/" },
+    cluster: {
+      ...devTest.cluster,
+      oidcIssuerUrl: "https://westus2.oic.prod-aks.azure.com/2e319086-9a26-46a3-865f-615bed576786/6b3c1c4e-7d2a-4f4b-9a57-1f0e6c2d8b91/",
+    },
     teams: [{ ...devTest.teams[0], identityMode: "workload-identity", workloadIdentity: { serviceAccountName: "keyvault-reader" } }],
   };
   const wi = path.join(FIX, "workload-identity");
   function program(name: string, body: string): string {
     const dir = fs.mkdtempSync(path.join(tmp, `${name}-`));
     const file = path.join(dir, name);
-    fs.writeFileSync(file, `#!/bin/sh\nargs=""\nfor a in "$@"; do case "$a" in --request-timeout=*) ;; *) args="$args $a" ;; esac; done\ncase "$args" in\n${body}\n  *) echo "stand-in: unexpected arguments:$args" >&2; exit 1 ;;\nesac\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      file,
+      `#!/bin/sh\nargs=""\nfor a in "$@"; do case "$a" in --request-timeout=*) ;; *) args="$args $a" ;; esac; done\ncase "$args" in\n${body}\n  *) echo "stand-in: unexpected arguments:$args" >&2; exit 1 ;;\nesac\n`,
+      { mode: 0o755 },
+    );
     return file;
   }
   const kubectl = (): string =>

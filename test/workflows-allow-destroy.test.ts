@@ -18,7 +18,13 @@ import { realPlan, RealPlan, terraformMissing } from "./fixtures/plans/terraform
 const MERGED_AT = "2025-03-02T10:00:00Z";
 
 function comment(login: string, body: string, at = "2025-03-01T09:00:00Z", editedAt = at): GitHubComment {
-  return { html_url: `https://github.com/OWNER/REPO/pull/7#issuecomment-${login}`, user: { login }, created_at: at, updated_at: editedAt, body };
+  return {
+    html_url: `https://github.com/OWNER/REPO/pull/7#issuecomment-${login}`,
+    user: { login },
+    created_at: at,
+    updated_at: editedAt,
+    body,
+  };
 }
 
 const ROLES = { alice: "maintain", bob: "admin", carol: "write", dave: "triage", author: "admin" };
@@ -30,7 +36,10 @@ describe("allowances from pull-request comments", () => {
       roles: ROLES,
       mergedAt: MERGED_AT,
       comments: [
-        comment("alice", "Reviewed.\n/allow-destroy dev-test-apps azurerm_role_assignment.node_rg_reader\n/allow-destroy dev-test-apps kubernetes_manifest.binding"),
+        comment(
+          "alice",
+          "Reviewed.\n/allow-destroy dev-test-apps azurerm_role_assignment.node_rg_reader\n/allow-destroy dev-test-apps kubernetes_manifest.binding",
+        ),
         comment("author", "/allow-destroy dev-test-apps azurerm_key_vault.vault"),
         comment("carol", "/allow-destroy dev-test-apps azurerm_key_vault.vault"),
         comment("dave", "/allow-destroy dev-test-apps azurerm_key_vault.vault"),
@@ -62,10 +71,9 @@ describe("allowances from pull-request comments", () => {
 
   test("GIVEN a manual run THEN its lines count only for an admin or maintainer", () => {
     const text = "dev-test-apps azurerm_role_assignment.node_rg_reader; prod-apps azurerm_key_vault.vault";
-    expect(allowancesFromInput({ actor: "bob", role: "admin", text, source: "run" }).allowed.map((a) => `${a.stack} ${a.address}`)).toEqual([
-      "dev-test-apps azurerm_role_assignment.node_rg_reader",
-      "prod-apps azurerm_key_vault.vault",
-    ]);
+    expect(allowancesFromInput({ actor: "bob", role: "admin", text, source: "run" }).allowed.map((a) => `${a.stack} ${a.address}`)).toEqual(
+      ["dev-test-apps azurerm_role_assignment.node_rg_reader", "prod-apps azurerm_key_vault.vault"],
+    );
     const writer = allowancesFromInput({ actor: "carol", role: "write", text, source: "run" });
     expect(writer.allowed).toEqual([]);
     expect(writer.ignored[0].reason).toContain('@carol has the role "write"');
@@ -74,7 +82,6 @@ describe("allowances from pull-request comments", () => {
 
 const missing = terraformMissing();
 if (missing) {
-   
   console.warn(`allow-destroy real-plan tests skipped: ${missing}. Install terraform >= 1.7 to run them.`);
 }
 
@@ -89,7 +96,10 @@ if (missing) {
     writeFileSync(join(dir, "v1.tf"), V1);
     // The pull request removes a. By the time main plans, another merge also removed b.
     writeFileSync(join(dir, "v2-pr.tf"), V1.replace(/resource "terraform_data" "a" \{[^}]*\}\n/, ""));
-    writeFileSync(join(dir, "v2-main.tf"), V1.replace(/resource "terraform_data" "a" \{[^}]*\}\n/, "").replace(/resource "terraform_data" "b" \{[^}]*\}\n/, ""));
+    writeFileSync(
+      join(dir, "v2-main.tf"),
+      V1.replace(/resource "terraform_data" "a" \{[^}]*\}\n/, "").replace(/resource "terraform_data" "b" \{[^}]*\}\n/, ""),
+    );
     prPlan = realPlan(join(dir, "v1.tf"), join(dir, "v2-pr.tf"), "plan-dev-test-apps.json");
     mainPlan = realPlan(join(dir, "v1.tf"), join(dir, "v2-main.tf"), "plan-dev-test-apps.json");
   }, 120_000);
@@ -106,7 +116,9 @@ if (missing) {
     const run = await guard(prPlan);
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout) as PlanReport;
-    expect(report.stacks[0].protectedChanges.map((p) => `${report.stacks[0].stack} ${p.action} ${p.address}`)).toEqual(["dev-test-apps delete terraform_data.a"]);
+    expect(report.stacks[0].protectedChanges.map((p) => `${report.stacks[0].stack} ${p.action} ${p.address}`)).toEqual([
+      "dev-test-apps delete terraform_data.a",
+    ]);
   });
 
   test("GIVEN a maintainer allowed exactly that delete WHEN main's plan also deletes b THEN a goes through and b is blocked", async () => {
@@ -115,7 +127,16 @@ if (missing) {
     writeFileSync(join(dir, "roles.json"), JSON.stringify(ROLES));
     const allowFile = join(dir, "allow.json");
     const made = await runCli(allowCli, [
-      "comments", "--merged", "--pull", join(dir, "pull.json"), "--comments", join(dir, "comments.json"), "--roles", join(dir, "roles.json"), "--out", allowFile,
+      "comments",
+      "--merged",
+      "--pull",
+      join(dir, "pull.json"),
+      "--comments",
+      join(dir, "comments.json"),
+      "--roles",
+      join(dir, "roles.json"),
+      "--out",
+      allowFile,
     ]);
     expect(made).toMatchObject({ code: 0, stdout: expect.stringContaining("allowed: dev-test-apps terraform_data.a (by @alice") });
 
@@ -132,17 +153,32 @@ if (missing) {
 
   test("GIVEN an allowance for another stack THEN it does not let the same address through here", async () => {
     const allowFile = join(dir, "allow-other.json");
-    writeFileSync(allowFile, JSON.stringify({ kind: "aks-allow-destroy", version: 1, allowed: [{ stack: "prod-apps", address: "terraform_data.a", by: "bob", source: "x" }], ignored: [] }));
+    writeFileSync(
+      allowFile,
+      JSON.stringify({
+        kind: "aks-allow-destroy",
+        version: 1,
+        allowed: [{ stack: "prod-apps", address: "terraform_data.a", by: "bob", source: "x" }],
+        ignored: [],
+      }),
+    );
     const report = JSON.parse((await guard(prPlan, ["--allow-file", allowFile])).stdout) as PlanReport;
     expect(report.blocked).toBe(true);
   });
 
   test("GIVEN an allow file with a glob THEN the report refuses it (exit 2) naming the fix", async () => {
     const allowFile = join(dir, "allow-glob.json");
-    writeFileSync(allowFile, JSON.stringify({ kind: "aks-allow-destroy", version: 1, allowed: [{ stack: "dev-test-apps", address: "terraform_data.*", by: "bob", source: "x" }] }));
+    writeFileSync(
+      allowFile,
+      JSON.stringify({
+        kind: "aks-allow-destroy",
+        version: 1,
+        allowed: [{ stack: "dev-test-apps", address: "terraform_data.*", by: "bob", source: "x" }],
+      }),
+    );
     const run = await guard(mainPlan, ["--allow-file", allowFile]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("not an allow list (kind \"aks-allow-destroy\", exact stack and address per entry)");
+    expect(run.stderr).toContain('not an allow list (kind "aks-allow-destroy", exact stack and address per entry)');
     expect(readFileSync(allowFile, "utf8")).toContain("terraform_data.*");
   });
 });

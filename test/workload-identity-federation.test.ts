@@ -41,7 +41,12 @@ class KnownCluster extends Construct implements IAksCluster {
     public readonly oidcIssuerEnabled: boolean | string | undefined,
   ) {
     super(scope, id);
-    this.kubeletIdentity = { principalId: "b9276f33-e80c-4f09-9cdf-24c28c0feea4", principalType: "ServicePrincipal", tenantId: IDS.tenant, grantScope: this };
+    this.kubeletIdentity = {
+      principalId: "b9276f33-e80c-4f09-9cdf-24c28c0feea4",
+      principalType: "ServicePrincipal",
+      tenantId: IDS.tenant,
+      grantScope: this,
+    };
   }
 
   public kubernetesProvider(): KubernetesProvider {
@@ -239,7 +244,11 @@ describe("WorkloadIdentityFederation", () => {
       const { stack } = newStack();
 
       const e = validationErrorOf(() =>
-        federation(stack, appIdentity(stack), lookupCluster(stack), { namespace: "Aad_Pod", serviceAccountName: "Reader_SA", tenantId: "tenant" }),
+        federation(stack, appIdentity(stack), lookupCluster(stack), {
+          namespace: "Aad_Pod",
+          serviceAccountName: "Reader_SA",
+          tenantId: "tenant",
+        }),
       );
 
       expect(e.issues.map((i) => [i.field, i.value])).toEqual([

@@ -81,7 +81,9 @@ export function findEnvironment(platform: PlatformConfig, name: string, file: st
   const env = platform.environments.find((e) => e.name === name);
   if (!env) {
     const known = platform.environments.map((e) => e.name);
-    throw new ConfigFileError(`unknown environment "${name}" in --config "${file}" (known: ${known.join(", ")}); use --env ${known.join(" or --env ")}`);
+    throw new ConfigFileError(
+      `unknown environment "${name}" in --config "${file}" (known: ${known.join(", ")}); use --env ${known.join(" or --env ")}`,
+    );
   }
   return env;
 }

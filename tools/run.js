@@ -80,8 +80,7 @@ function main() {
   const entry = ENTRIES[cmd] || (cmd && cmd.endsWith(".ts") ? path.relative(ROOT, path.resolve(cmd)) : undefined);
   if (!entry) {
     process.stderr.write(
-      `usage: node tools/run.js <${Object.keys(ENTRIES).join("|")}|file.ts> [args...]\n` +
-        (cmd ? `unknown command "${cmd}"\n` : ""),
+      `usage: node tools/run.js <${Object.keys(ENTRIES).join("|")}|file.ts> [args...]\n` + (cmd ? `unknown command "${cmd}"\n` : ""),
     );
     process.exit(2);
   }

@@ -78,8 +78,14 @@ export async function packAndInstall(): Promise<ConsumerApp> {
   const dir = path.join(tmp, "app");
   fs.mkdirSync(dir);
   const dependencies = Object.fromEntries(PEERS.map((p) => [p, `file:${path.join(NODE_MODULES, p)}`]));
-  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "payments-infra", version: "1.0.0", private: true, dependencies }, null, 2));
-  const install = ok(await run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--no-package-lock", tarball], { cwd: dir, env: npmEnv }), "npm install <tarball>");
+  fs.writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({ name: "payments-infra", version: "1.0.0", private: true, dependencies }, null, 2),
+  );
+  const install = ok(
+    await run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--no-package-lock", tarball], { cwd: dir, env: npmEnv }),
+    "npm install <tarball>",
+  );
   return {
     install,
     tmp,

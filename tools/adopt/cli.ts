@@ -34,7 +34,8 @@ export async function cli(argv: string[]): Promise<number> {
     for (let i = 0; i < argv.length; i++) {
       const flag = argv[i];
       const value = argv[i + 1];
-      if (!["--vault", "--identity", "--roles", "--synth"].includes(flag)) throw new AdoptError(`unknown argument "${flag}". Fix: see npm run adopt -- --help`);
+      if (!["--vault", "--identity", "--roles", "--synth"].includes(flag))
+        throw new AdoptError(`unknown argument "${flag}". Fix: see npm run adopt -- --help`);
       if (value === undefined || value.startsWith("--")) throw new AdoptError(`${flag} needs a file. Fix: ${flag} <file>`);
       if (flag === "--roles") opts.roles.push(value);
       else opts[flag.slice(2) as "vault" | "identity" | "synth"] = value;
@@ -45,11 +46,14 @@ export async function cli(argv: string[]): Promise<number> {
     const identity = opts.identity ? readJson<AzIdentity>(opts.identity, "az identity show -o json") : undefined;
     const roles = opts.roles.flatMap((f) => {
       const list = readJson<AzRoleAssignment[]>(f, "az role assignment list --all -o json");
-      if (!Array.isArray(list)) throw new AdoptError(`${f} is not a list of role assignments. Fix: save az role assignment list --all -o json (a JSON array)`);
+      if (!Array.isArray(list))
+        throw new AdoptError(`${f} is not a list of role assignments. Fix: save az role assignment list --all -o json (a JSON array)`);
       return list;
     });
     const synthDir = opts.synth ?? (fs.existsSync("cdktf.out/stacks") ? "cdktf.out" : undefined);
-    process.stdout.write(adoptionPlan({ vault, identity, roles, stacks: synthDir ? readStacks(synthDir) : undefined, synthDir }).join("\n") + "\n");
+    process.stdout.write(
+      adoptionPlan({ vault, identity, roles, stacks: synthDir ? readStacks(synthDir) : undefined, synthDir }).join("\n") + "\n",
+    );
     return 0;
   } catch (err) {
     return reportCliError("adopt", err, AdoptError);

@@ -15,8 +15,13 @@ export interface AzKeyVault {
     readonly enableRbacAuthorization?: boolean | null;
     readonly softDeleteRetentionInDays?: number | null;
     readonly publicNetworkAccess?: string | null;
-    readonly networkAcls?: { readonly defaultAction?: string; readonly ipRules?: { readonly value: string }[]; readonly virtualNetworkRules?: { readonly id: string }[] } | null;
-    readonly accessPolicies?: readonly { readonly objectId: string; readonly permissions?: { readonly secrets?: readonly string[] } }[] | null;
+    readonly networkAcls?: {
+      readonly defaultAction?: string;
+      readonly ipRules?: { readonly value: string }[];
+      readonly virtualNetworkRules?: { readonly id: string }[];
+    } | null;
+    readonly accessPolicies?:
+      readonly { readonly objectId: string; readonly permissions?: { readonly secrets?: readonly string[] } }[] | null;
   };
 }
 
@@ -57,7 +62,12 @@ function scopeTail(stack: SynthesizedStack, scope: unknown): string {
   const ref = refOf(scope);
   if (!ref) return lc(scope).replace(/^\/subscriptions\/[^/]+/, "");
   const r = stack.json.resource?.[ref[0]]?.[ref[1]];
-  const provider = ref[0] === "azurerm_key_vault" ? "microsoft.keyvault/vaults" : ref[0] === "azurerm_user_assigned_identity" ? "microsoft.managedidentity/userassignedidentities" : "?";
+  const provider =
+    ref[0] === "azurerm_key_vault"
+      ? "microsoft.keyvault/vaults"
+      : ref[0] === "azurerm_user_assigned_identity"
+        ? "microsoft.managedidentity/userassignedidentities"
+        : "?";
   return r ? `/resourcegroups/${lc(r.resource_group_name)}/providers/${provider}/${lc(r.name)}` : "?";
 }
 
@@ -68,29 +78,40 @@ function matchRole(stacks: readonly SynthesizedStack[], a: AzRoleAssignment): { 
     for (const [name, r] of Object.entries(s.json.resource?.azurerm_role_assignment ?? {})) {
       // A literal principal must be the same one; a reference (identity or agent-pool lookup) is resolved at plan time.
       const samePrincipal = refOf(r.principal_id) || /^\$\{data\./.test(String(r.principal_id)) || lc(r.principal_id) === lc(a.principalId);
-      if (samePrincipal && last(String(r.role_definition_id)) === last(a.roleDefinitionId) && scopeTail(s, r.scope) === tail) return { stack: s.name, address: `azurerm_role_assignment.${name}` };
+      if (samePrincipal && last(String(r.role_definition_id)) === last(a.roleDefinitionId) && scopeTail(s, r.scope) === tail)
+        return { stack: s.name, address: `azurerm_role_assignment.${name}` };
     }
   }
   return undefined;
 }
 
 /** The synthesized access policy of `objectId` on this vault. */
-function matchPolicy(stacks: readonly SynthesizedStack[], vault: AzKeyVault, objectId: string, identity?: AzIdentity): { stack: string; address: string } | undefined {
+function matchPolicy(
+  stacks: readonly SynthesizedStack[],
+  vault: AzKeyVault,
+  objectId: string,
+  identity?: AzIdentity,
+): { stack: string; address: string } | undefined {
   for (const s of stacks) {
     for (const [name, p] of Object.entries(s.json.resource?.azurerm_key_vault_access_policy ?? {})) {
       const v = refOf(p.key_vault_id);
-      const vaultRes = v ? (s.json.resource?.[v[0]]?.[v[1]]) : undefined;
+      const vaultRes = v ? s.json.resource?.[v[0]]?.[v[1]] : undefined;
       if (!vaultRes || lc(vaultRes.name) !== lc(vault.name)) continue;
       const o = refOf(p.object_id);
-      const who = o ? (s.json.resource?.[o[0]]?.[o[1]]) : undefined;
-      const isIdentity = o?.[0] === "azurerm_user_assigned_identity" && identity && lc(who?.name) === lc(identity.name) && lc(identity.principalId) === lc(objectId);
+      const who = o ? s.json.resource?.[o[0]]?.[o[1]] : undefined;
+      const isIdentity =
+        o?.[0] === "azurerm_user_assigned_identity" &&
+        identity &&
+        lc(who?.name) === lc(identity.name) &&
+        lc(identity.principalId) === lc(objectId);
       if (lc(p.object_id) === lc(objectId) || isIdentity) return { stack: s.name, address: `azurerm_key_vault_access_policy.${name}` };
     }
   }
   return undefined;
 }
 
-const importCmd = (synthDir: string, m: { stack: string; address: string }, id: string) => `terraform -chdir=${synthDir}/stacks/${m.stack} import '${m.address}' '${id}'`;
+const importCmd = (synthDir: string, m: { stack: string; address: string }, id: string) =>
+  `terraform -chdir=${synthDir}/stacks/${m.stack} import '${m.address}' '${id}'`;
 
 /** The printed plan: config values, then one line per grant. */
 export function adoptionPlan(input: {
@@ -102,10 +123,14 @@ export function adoptionPlan(input: {
 }): string[] {
   const { vault, identity, roles } = input;
   if (!vault || typeof vault !== "object" || typeof vault.name !== "string" || !vault.properties) {
-    throw new AdoptError("the --vault file is not az keyvault show output (no name or properties). Fix: az keyvault show -n <vault> -o json > kv.json");
+    throw new AdoptError(
+      "the --vault file is not az keyvault show output (no name or properties). Fix: az keyvault show -n <vault> -o json > kv.json",
+    );
   }
   if (identity && (typeof identity.principalId !== "string" || typeof identity.id !== "string")) {
-    throw new AdoptError("the --identity file is not az identity show output (no principalId). Fix: az identity show -n <identity> -g <group> -o json > id.json");
+    throw new AdoptError(
+      "the --identity file is not az identity show output (no principalId). Fix: az identity show -n <identity> -g <group> -o json > id.json",
+    );
   }
   const p = vault.properties;
   const stacks = input.stacks ?? [];
@@ -125,8 +150,10 @@ export function adoptionPlan(input: {
     `  rbacAuthorization: ${p.enableRbacAuthorization === true},`,
     `  network: ${network},`,
   ];
-  if (identity) out.push(`Identity ${identity.name}: principal ${identity.principalId}, client ${identity.clientId} (imported by adopt: true).`);
-  if (!input.stacks) out.push("(No synthesized stacks: run npm run synth with adopt: true, then again with --synth cdktf.out for the Terraform addresses.)");
+  if (identity)
+    out.push(`Identity ${identity.name}: principal ${identity.principalId}, client ${identity.clientId} (imported by adopt: true).`);
+  if (!input.stacks)
+    out.push("(No synthesized stacks: run npm run synth with adopt: true, then again with --synth cdktf.out for the Terraform addresses.)");
 
   out.push("", `Access policies on ${vault.name}:`);
   const policies = p.enableRbacAuthorization ? [] : (p.accessPolicies ?? []);

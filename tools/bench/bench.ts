@@ -65,7 +65,8 @@ interface GivenOptions {
 
 function intArg(flag: string, v: string | undefined, min: number, max: number): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} needs a whole number from ${min} to ${max}, not ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${flag} needs a whole number from ${min} to ${max}, not ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -122,7 +123,8 @@ export function parseArgs(argv: readonly string[], root: string): BenchOptions {
   const o: GivenOptions = { mode: "standard", help: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const [given, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const [given, inline] =
+      a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
     const flag = Object.hasOwn(FLAG_ALIASES, given) ? FLAG_ALIASES[given] : given;
     if (!Object.hasOwn(FLAGS, flag)) throw new Error(`unknown option ${JSON.stringify(a)}`);
     FLAGS[flag](o, () => inline ?? argv[++i]);
@@ -307,7 +309,15 @@ export function teamsCommand(root: string, tmp: string, teams: number, layout: S
 /** npm test and its two parts. */
 export function projectCommands(root: string): BenchCommand[] {
   return [
-    { id: IDS.npmTest, label: "npm test (end to end)", display: "npm test", cmd: "npm", args: ["test", "--silent"], cwd: root, env: NO_NPM_NOISE },
+    {
+      id: IDS.npmTest,
+      label: "npm test (end to end)",
+      display: "npm test",
+      cmd: "npm",
+      args: ["test", "--silent"],
+      cwd: root,
+      env: NO_NPM_NOISE,
+    },
     { id: IDS.jest, label: "jest part", display: "npx jest", cmd: "npx", args: ["jest", "--silent"], cwd: root, env: NO_NPM_NOISE },
     { id: IDS.tsc, label: "type check", display: "npx tsc --noEmit", cmd: "npx", args: ["tsc", "--noEmit"], cwd: root, env: NO_NPM_NOISE },
   ];
@@ -343,8 +353,10 @@ async function profileRun(root: string, reporter: string, tmp: string, teams: nu
     fs.mkdirSync(path.dirname(keep), { recursive: true });
     fs.copyFileSync(path.join(dir, f), keep);
     process.stdout.write(
-      renderProfile(`${teams} teams per environment, wall ${(s.wallMs / 1000).toFixed(2)} s, peak RSS ${s.rssMiB.toFixed(0)} MiB`, summarizeProfile(p)) +
-        `\nProfile kept in ${path.relative(root, keep)} (open in Chrome DevTools or speedscope).\n`,
+      renderProfile(
+        `${teams} teams per environment, wall ${(s.wallMs / 1000).toFixed(2)} s, peak RSS ${s.rssMiB.toFixed(0)} MiB`,
+        summarizeProfile(p),
+      ) + `\nProfile kept in ${path.relative(root, keep)} (open in Chrome DevTools or speedscope).\n`,
     );
     return 0;
   }
@@ -413,7 +425,12 @@ async function benchRun(root: string, reporter: string, tmp: string, opts: Bench
 }
 
 /** The default app (round-robin), then each generated config, then (`--full`) the project commands. */
-async function measureAll(root: string, tmp: string, opts: BenchOptions, measureOpts: Parameters<typeof measureGroup>[1]): Promise<Measured> {
+async function measureAll(
+  root: string,
+  tmp: string,
+  opts: BenchOptions,
+  measureOpts: Parameters<typeof measureGroup>[1],
+): Promise<Measured> {
   log(`default app: ${opts.warmup} warm-up + ${opts.runs} runs, round-robin`);
   const defaultCmds = defaultAppCommands(root, tmp, opts);
   const defaultApp = await measureGroup(defaultCmds, measureOpts);
@@ -461,7 +478,13 @@ function resultsOf(opts: BenchOptions, loadAvgStart: number[], { defaultApp, def
       loadAvgStart: loadAvgStart.map((v) => Math.round(v * 100) / 100),
       loadAvgEnd: os.loadavg().map((v) => Math.round(v * 100) / 100),
     },
-    settings: { runs: opts.runs, warmup: opts.warmup, teams: opts.teams, layouts: opts.layouts, tokenStacks: process.env.AKS_TOKEN_STACKS === "1" },
+    settings: {
+      runs: opts.runs,
+      warmup: opts.warmup,
+      teams: opts.teams,
+      layouts: opts.layouts,
+      tokenStacks: process.env.AKS_TOKEN_STACKS === "1",
+    },
     defaultApp: defaultApp.map((m) => ({ ...m, ratios: ratiosOf(m, template, floor) })),
     defaultOutput,
     teams: teamRows.map((t) => ({ ...t, ratios: ratiosOf(t.measurement, t.teams === 1 ? template : undefined, floor) })),

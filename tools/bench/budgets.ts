@@ -59,7 +59,11 @@ function one(id: string, f: (a: Measurement) => { value: number; shown: string; 
     return valid(a) ? f(a) : undefined;
   };
 }
-function two(idA: string, idB: string, f: (a: Measurement, b: Measurement) => { value: number; shown: string; ok: boolean }): BudgetDef["eval"] {
+function two(
+  idA: string,
+  idB: string,
+  f: (a: Measurement, b: Measurement) => { value: number; shown: string; ok: boolean },
+): BudgetDef["eval"] {
   return (m) => {
     const a = m(idA);
     const b = m(idB);
@@ -77,7 +81,11 @@ export const BUDGETS: readonly BudgetDef[] = [
     what: "default app: synth process time vs the floor",
     limit: "≤ 1.5× floor",
     needs: [IDS.synth, IDS.floor],
-    eval: two(IDS.synth, IDS.floor, (a, f) => ({ value: a.wallMs / f.wallMs, shown: x(a.wallMs / f.wallMs), ok: a.wallMs <= 1.5 * f.wallMs })),
+    eval: two(IDS.synth, IDS.floor, (a, f) => ({
+      value: a.wallMs / f.wallMs,
+      shown: x(a.wallMs / f.wallMs),
+      ok: a.wallMs <= 1.5 * f.wallMs,
+    })),
   },
   {
     id: "synth-time",
@@ -98,14 +106,22 @@ export const BUDGETS: readonly BudgetDef[] = [
     what: "template way (ts-node + provider barrels) vs ours: time",
     limit: "ours ≥ 15× faster",
     needs: [IDS.template, IDS.synth],
-    eval: two(IDS.template, IDS.synth, (t, a) => ({ value: t.wallMs / a.wallMs, shown: `${x(t.wallMs / a.wallMs)} faster`, ok: t.wallMs >= 15 * a.wallMs })),
+    eval: two(IDS.template, IDS.synth, (t, a) => ({
+      value: t.wallMs / a.wallMs,
+      shown: `${x(t.wallMs / a.wallMs)} faster`,
+      ok: t.wallMs >= 15 * a.wallMs,
+    })),
   },
   {
     id: "template-memory",
     what: "template way (ts-node + provider barrels) vs ours: peak RSS",
     limit: "ours ≥ 8× less",
     needs: [IDS.template, IDS.synth],
-    eval: two(IDS.template, IDS.synth, (t, a) => ({ value: t.rssMiB / a.rssMiB, shown: `${x(t.rssMiB / a.rssMiB)} less`, ok: t.rssMiB >= 8 * a.rssMiB })),
+    eval: two(IDS.template, IDS.synth, (t, a) => ({
+      value: t.rssMiB / a.rssMiB,
+      shown: `${x(t.rssMiB / a.rssMiB)} less`,
+      ok: t.rssMiB >= 8 * a.rssMiB,
+    })),
   },
   {
     id: "teams-1000-time",

@@ -106,7 +106,8 @@ export function summarizeProfile(p: CpuProfile, top = 15): ProfileSummary {
 /** Markdown of a summary. */
 export function renderProfile(title: string, s: ProfileSummary): string {
   const pct = (ms: number) => `${((100 * ms) / s.totalMs).toFixed(0)}%`;
-  const rows = (xs: ProfileSummary["byPackage"]) => xs.map((x) => `| ${x.name.replace(/\|/g, "\\|")} | ${x.ms.toFixed(0)} ms | ${pct(x.ms)} |`);
+  const rows = (xs: ProfileSummary["byPackage"]) =>
+    xs.map((x) => `| ${x.name.replace(/\|/g, "\\|")} | ${x.ms.toFixed(0)} ms | ${pct(x.ms)} |`);
   return [
     `#### ${title}: ${(s.totalMs / 1000).toFixed(2)} s of CPU samples`,
     "",

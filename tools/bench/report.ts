@@ -88,7 +88,10 @@ function failedCell(m: Measurement): string | undefined {
 export function renderMarkdown(r: BenchResults): string {
   const out: string[] = [];
   const d = r.defaultOutput;
-  out.push(`### Default app (guide config, both environments${d ? `: ${d.stacks} stacks, ${d.resources} resources, ${d.dataSources} data sources` : ""})`, "");
+  out.push(
+    `### Default app (guide config, both environments${d ? `: ${d.stacks} stacks, ${d.resources} resources, ${d.dataSources} data sources` : ""})`,
+    "",
+  );
   out.push("| run | command | wall | peak RSS | CPU | time vs template | memory vs template | time vs floor | memory vs floor |");
   out.push("|---|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const m of r.defaultApp) {
@@ -101,7 +104,9 @@ export function renderMarkdown(r: BenchResults): string {
   }
   if (r.teams.length) {
     out.push("", "### Generated configs: N app teams per environment (2 environments)", "");
-    out.push("| teams / env | layout | stacks | resources | resources / stack (min–max) | largest cdk.tf.json | wall | peak RSS, all processes | CPU | time vs floor | time vs template (N = 1) |");
+    out.push(
+      "| teams / env | layout | stacks | resources | resources / stack (min–max) | largest cdk.tf.json | wall | peak RSS, all processes | CPU | time vs floor | time vs template (N = 1) |",
+    );
     out.push("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const t of r.teams) {
       const m = t.measurement;
@@ -118,7 +123,9 @@ export function renderMarkdown(r: BenchResults): string {
     out.push("|---|---|---:|---:|---:|");
     for (const m of r.project) {
       const f = failedCell(m);
-      out.push(`| ${m.label} | ${code(m.display)} | ${f ? `${sec(m.wallMs)} (${f})` : sec(m.wallMs)} | ${mib(m.rssMiB)} | ${sec(m.cpuMs)} |`);
+      out.push(
+        `| ${m.label} | ${code(m.display)} | ${f ? `${sec(m.wallMs)} (${f})` : sec(m.wallMs)} | ${mib(m.rssMiB)} | ${sec(m.cpuMs)} |`,
+      );
     }
   }
   out.push("", `### Budgets${r.enforced ? "" : " (smoke run: reported, not enforced)"}`, "");
@@ -145,7 +152,7 @@ const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replac
 function niceStep(max: number, n = 4): number {
   const raw = max / n;
   const p = 10 ** Math.floor(Math.log10(raw));
-  return ([1, 2, 2.5, 5, 10].map((k) => k * p).find((s) => s >= raw) ?? 10 * p);
+  return [1, 2, 2.5, 5, 10].map((k) => k * p).find((s) => s >= raw) ?? 10 * p;
 }
 
 interface Series {
@@ -198,7 +205,9 @@ function panel(ox: number, title: string, unit: string, series: readonly Series[
     for (const p of s.points) g.push(`<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="3" fill="${s.color}"/>`);
     // Legend in a row between the title and the plot, so it never covers data or the budget line.
     const lx = ox + L + i * 185;
-    g.push(`<line x1="${lx}" x2="${lx + 24}" y1="32" y2="32" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`);
+    g.push(
+      `<line x1="${lx}" x2="${lx + 24}" y1="32" y2="32" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`,
+    );
     g.push(`<text x="${lx + 30}" y="36">${esc(s.name)}</text>`);
   });
   return g.join("\n");
@@ -222,8 +231,20 @@ export function renderSvg(r: BenchResults): string {
     }));
   const budget = (id: string, value: number, label: string) => (r.budgets.some((b) => b.id === id) ? { value, label } : undefined);
   const body = [
-    panel(0, "Synth time (median)", "seconds", seriesOf((m) => m.wallMs / 1000), budget("teams-1000-time", 8, "budget at 1,000 teams: 8 s")),
-    panel(400, "Peak RSS, all processes (median)", "MiB", seriesOf((m) => m.rssSumMiB ?? m.rssMiB), budget("teams-1000-rss", 600, "budget at 1,000 teams: 600 MiB")),
+    panel(
+      0,
+      "Synth time (median)",
+      "seconds",
+      seriesOf((m) => m.wallMs / 1000),
+      budget("teams-1000-time", 8, "budget at 1,000 teams: 8 s"),
+    ),
+    panel(
+      400,
+      "Peak RSS, all processes (median)",
+      "MiB",
+      seriesOf((m) => m.rssSumMiB ?? m.rssMiB),
+      budget("teams-1000-rss", 600, "budget at 1,000 teams: 600 MiB"),
+    ),
   ].join("\n");
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="780" height="270" viewBox="0 0 780 270" font-family="sans-serif" font-size="11">\n` +

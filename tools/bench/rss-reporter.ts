@@ -21,7 +21,12 @@ const file = process.env.BENCH_RSS_FILE;
 if (file) {
   process.on("exit", () => {
     const u = process.resourceUsage();
-    const report: UsageReport = { pid: process.pid, maxRssKiB: u.maxRSS, cpuUs: u.userCPUTime + u.systemCPUTime, script: process.argv[1] ?? "" };
+    const report: UsageReport = {
+      pid: process.pid,
+      maxRssKiB: u.maxRSS,
+      cpuUs: u.userCPUTime + u.systemCPUTime,
+      script: process.argv[1] ?? "",
+    };
     try {
       // One short append per process: atomic with O_APPEND, so concurrent processes do not interleave.
       fs.appendFileSync(file, JSON.stringify(report) + "\n");

@@ -37,7 +37,8 @@ function parseArgs(argv: readonly string[]): Args {
     if (a === "--json") format = "json";
     else if (a === "--format" || a.startsWith("--format=")) {
       const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
-      if (v !== "text" && v !== "json" && v !== "github") throw new ChangedStacksError(`--format must be text, json or github, not "${v ?? ""}"`);
+      if (v !== "text" && v !== "json" && v !== "github")
+        throw new ChangedStacksError(`--format must be text, json or github, not "${v ?? ""}"`);
       format = v;
     } else if (a === "--allow-missing-base") allowMissingBase = true;
     else if (a === "--waves") waves = true;
@@ -64,9 +65,11 @@ export async function cli(argv: string[]): Promise<number> {
       return 0;
     }
     if (args.waves) {
-      if (args.dirs.length !== 1) throw new ChangedStacksError(`--waves takes one synth output directory, got ${args.dirs.length}; see --help`);
+      if (args.dirs.length !== 1)
+        throw new ChangedStacksError(`--waves takes one synth output directory, got ${args.dirs.length}; see --help`);
       const dir = args.dirs[0];
-      if (!existsSync(stacksDirOf(dir))) throw new ChangedStacksError(`${dir}: no synth output (no stacks/ directory). Run \`npm run synth\` first.`);
+      if (!existsSync(stacksDirOf(dir)))
+        throw new ChangedStacksError(`${dir}: no synth output (no stacks/ directory). Run \`npm run synth\` first.`);
       const result = deployWaves(listStacks(dir));
       if (args.format === "json") process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else if (args.format === "github") process.stdout.write(githubLines({ ...result.waves, unknown: result.unknown }));
@@ -82,13 +85,19 @@ export async function cli(argv: string[]): Promise<number> {
       }
       return 0;
     }
-    if (args.dirs.length !== 2) throw new ChangedStacksError(`give the base and the head synth output directories, got ${args.dirs.length}; see --help`);
+    if (args.dirs.length !== 2)
+      throw new ChangedStacksError(`give the base and the head synth output directories, got ${args.dirs.length}; see --help`);
     const result = compareSynthOutputs(args.dirs[0], args.dirs[1], { allowMissingBase: args.allowMissingBase });
     if (args.format === "json") process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else if (args.format === "github") {
       const of = (status: string): string[] => result.stacks.filter((s) => s.status === status).map((s) => s.name);
       process.stdout.write(
-        githubLines({ plan: result.plan, unchanged: of("unchanged"), removed: of("removed"), "any-to-plan": String(result.plan.length > 0) }),
+        githubLines({
+          plan: result.plan,
+          unchanged: of("unchanged"),
+          removed: of("removed"),
+          "any-to-plan": String(result.plan.length > 0),
+        }),
       );
     } else process.stdout.write(renderText(result));
     return 0;

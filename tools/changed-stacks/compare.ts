@@ -211,7 +211,10 @@ export function renderText(result: ChangedStacks): string {
   const lines: string[] = [];
   if (!result.baseAvailable) lines.push(`note: ${result.base} has no synth output; every stack counts as added`);
   for (const s of result.stacks) {
-    const more = s.differences && s.differences.length > 0 ? `  (${s.differences.slice(0, 5).join(", ")}${s.differences.length > 5 ? `, +${s.differences.length - 5} more` : ""})` : "";
+    const more =
+      s.differences && s.differences.length > 0
+        ? `  (${s.differences.slice(0, 5).join(", ")}${s.differences.length > 5 ? `, +${s.differences.length - 5} more` : ""})`
+        : "";
     lines.push(`${s.status.padEnd(9)} ${s.name}${more}`);
   }
   if (result.stacks.length === 0) lines.push("no stacks");

@@ -36,7 +36,10 @@ export function selectStacks(all: readonly string[], args: readonly string[], st
   const patterns = names.map((a) => new RegExp(`^${a.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`));
   if (strict) {
     const unmatched = names.filter((_, i) => !all.some((s) => patterns[i].test(s)));
-    if (unmatched.length) throw new DeployGuardError(`no synthesized stack is named ${unmatched.map((n) => `"${n}"`).join(", ")} (synthesized: ${all.join(", ") || "none"}). Fix: name a synthesized stack.`);
+    if (unmatched.length)
+      throw new DeployGuardError(
+        `no synthesized stack is named ${unmatched.map((n) => `"${n}"`).join(", ")} (synthesized: ${all.join(", ") || "none"}). Fix: name a synthesized stack.`,
+      );
   }
   const picked = all.filter((s) => patterns.some((p) => p.test(s)));
   return picked.length ? picked : [...all];
@@ -57,7 +60,10 @@ export function checkStacks(outdir: string, stacks: readonly string[]): GuardRes
   const refused = new Map<string, string[]>();
   for (const s of stacks) {
     const file = path.join(outdir, "stacks", s, "cdk.tf.json");
-    if (!fs.existsSync(file)) throw new DeployGuardError(`stack ${s} is not in ${outdir} (synthesized: ${synthesizedStacks(outdir).join(", ") || "none"}). Fix: name a synthesized stack.`);
+    if (!fs.existsSync(file))
+      throw new DeployGuardError(
+        `stack ${s} is not in ${outdir} (synthesized: ${synthesizedStacks(outdir).join(", ") || "none"}). Fix: name a synthesized stack.`,
+      );
     const lines = placeholdersIn(JSON.parse(fs.readFileSync(file, "utf8")));
     if (lines.length) refused.set(s, lines);
   }

@@ -26,18 +26,23 @@ export async function cli(argv: string[]): Promise<number> {
     }
     const checkOnly = argv.includes("--check-only");
     const o = argv.indexOf("--outdir");
-    if (o >= 0 && (!argv[o + 1] || argv[o + 1].startsWith("-"))) throw new DeployGuardError("--outdir needs a directory. Fix: --outdir cdktf.out");
-    const outdir = o >= 0 ? argv[o + 1] : process.env.CDKTF_OUTDIR ?? "cdktf.out";
+    if (o >= 0 && (!argv[o + 1] || argv[o + 1].startsWith("-")))
+      throw new DeployGuardError("--outdir needs a directory. Fix: --outdir cdktf.out");
+    const outdir = o >= 0 ? argv[o + 1] : (process.env.CDKTF_OUTDIR ?? "cdktf.out");
     const rest = argv.filter((a, i) => a !== "--check-only" && !(o >= 0 && (i === o || i === o + 1)));
     if (!checkOnly) {
       const root = projectRoot();
-      const synth = spawnSync(process.execPath, [path.join(root, "tools", "run.js"), "synth"], { stdio: "inherit", env: { ...process.env, CDKTF_OUTDIR: outdir } });
+      const synth = spawnSync(process.execPath, [path.join(root, "tools", "run.js"), "synth"], {
+        stdio: "inherit",
+        env: { ...process.env, CDKTF_OUTDIR: outdir },
+      });
       if (synth.status !== 0) {
         process.stderr.write(`deploy-guard: synth failed (exit ${synth.status ?? synth.signal}); cdktf deploy was not started.\n`);
         return 1;
       }
     }
-    if (checkOnly && rest.filter((a) => !a.startsWith("-")).length === 0) throw new DeployGuardError("--check-only needs the stacks to check. Fix: deploy-guard --check-only dev-test-apps");
+    if (checkOnly && rest.filter((a) => !a.startsWith("-")).length === 0)
+      throw new DeployGuardError("--check-only needs the stacks to check. Fix: deploy-guard --check-only dev-test-apps");
     const result = checkStacks(outdir, selectStacks(synthesizedStacks(outdir), rest, checkOnly));
     if (result.refused.size) {
       process.stderr.write(formatRefusal(result).join("\n") + (checkOnly ? "\n" : "\ncdktf deploy was not started.\n"));

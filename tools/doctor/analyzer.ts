@@ -291,7 +291,16 @@ export class Analyzer {
         return;
       }
       const quoted = [...evidence.entries()].sort((a, b) => a[0] - b[0]).map(([line, raw]) => ({ line, text: quote(raw) }));
-      f = { id: rule.id, title: rule.title, count: 0, firstSeen: ref, lastSeen: ref, values: {}, valuesTruncated: new Set(), evidence: quoted };
+      f = {
+        id: rule.id,
+        title: rule.title,
+        count: 0,
+        firstSeen: ref,
+        lastSeen: ref,
+        values: {},
+        valuesTruncated: new Set(),
+        evidence: quoted,
+      };
       this.byKey.set(key, f);
     }
     f.count++;

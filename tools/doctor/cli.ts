@@ -86,7 +86,9 @@ function checkFile(file: string): void {
     st = fs.statSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read "${file}": ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code ?? e)}`);
+    throw new UsageError(
+      `cannot read "${file}": ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code ?? e)}`,
+    );
   }
   if (st.isDirectory()) throw new UsageError(`cannot read "${file}": it is a directory`);
 }

@@ -35,7 +35,11 @@ export function identityResourceId(env: EnvironmentConfig, team: AppTeamConfig):
 const eq = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
 /** Findings whose principal is the cluster's agent-pool (kubelet) identity. */
-const AGENT_POOL_PRINCIPAL: ReadonlySet<FindingId> = new Set(["missing-managed-identity-operator", "malformed-identity-resource-id", "missing-node-resource-group-roles"]);
+const AGENT_POOL_PRINCIPAL: ReadonlySet<FindingId> = new Set([
+  "missing-managed-identity-operator",
+  "malformed-identity-resource-id",
+  "missing-node-resource-group-roles",
+]);
 
 function agentPoolOwner(platform: PlatformConfig, principal: string): EnvironmentConfig | undefined {
   return platform.environments.find((e) => e.cluster.agentPool?.principalId && eq(e.cluster.agentPool.principalId, principal));
@@ -68,7 +72,11 @@ function checkAgentPool({ id, values, env, platform, checks }: MatchState): void
     const field = "cluster.agentPool.principalId";
     if (pool?.principalId) {
       if (eq(pool.principalId, principal)) {
-        checks.push({ status: "match", field, message: `the client ${principal} is the agent-pool identity ${pool.identityName} of ${env.name}` });
+        checks.push({
+          status: "match",
+          field,
+          message: `the client ${principal} is the agent-pool identity ${pool.identityName} of ${env.name}`,
+        });
       } else if (AGENT_POOL_PRINCIPAL.has(id)) {
         const other = agentPoolOwner(platform, principal);
         checks.push({
@@ -81,8 +89,16 @@ function checkAgentPool({ id, values, env, platform, checks }: MatchState): void
       const other = agentPoolOwner(platform, principal);
       checks.push(
         other && other.name !== env.name
-          ? { status: "mismatch", field, message: `the client ${principal} in the log is not the agent-pool identity configured for ${env.name}: it is ${other.name}'s agent pool (${other.cluster.agentPool?.identityName}): a wrong cluster or a stale config` }
-          : { status: "unknown", field, message: `${env.name} has no cluster.agentPool.principalId: cannot tell whether ${principal} is its agent pool (${pool?.identityName ?? "from the cluster lookup"})` },
+          ? {
+              status: "mismatch",
+              field,
+              message: `the client ${principal} in the log is not the agent-pool identity configured for ${env.name}: it is ${other.name}'s agent pool (${other.cluster.agentPool?.identityName}): a wrong cluster or a stale config`,
+            }
+          : {
+              status: "unknown",
+              field,
+              message: `${env.name} has no cluster.agentPool.principalId: cannot tell whether ${principal} is its agent pool (${pool?.identityName ?? "from the cluster lookup"})`,
+            },
       );
     }
   }
@@ -97,17 +113,29 @@ function checkClusterPlacement({ values, env, checks }: MatchState): void {
       checks.push(
         eq(pool.nodeResourceGroupName, rg)
           ? { status: "match", field, message: `node resource group ${rg} is ${env.name}'s` }
-          : { status: "mismatch", field, message: `node resource group ${rg} in the log is not ${env.name}'s (${pool.nodeResourceGroupName}): a wrong cluster or a stale config` },
+          : {
+              status: "mismatch",
+              field,
+              message: `node resource group ${rg} in the log is not ${env.name}'s (${pool.nodeResourceGroupName}): a wrong cluster or a stale config`,
+            },
       );
     } else {
-      checks.push({ status: "unknown", field, message: `${env.name} takes its node resource group from the cluster lookup: cannot compare ${rg}` });
+      checks.push({
+        status: "unknown",
+        field,
+        message: `${env.name} takes its node resource group from the cluster lookup: cannot compare ${rg}`,
+      });
     }
   }
   for (const sub of real(values, "clusterSubscriptionId")) {
     checks.push(
       eq(env.cluster.subscriptionId, sub)
         ? { status: "match", field: "cluster.subscriptionId", message: `cluster subscription ${sub} is ${env.name}'s` }
-        : { status: "mismatch", field: "cluster.subscriptionId", message: `the cluster subscription ${sub} in the log is not ${env.name}'s (${env.cluster.subscriptionId})` },
+        : {
+            status: "mismatch",
+            field: "cluster.subscriptionId",
+            message: `the cluster subscription ${sub} in the log is not ${env.name}'s (${env.cluster.subscriptionId})`,
+          },
     );
   }
 }
@@ -119,10 +147,17 @@ function checkAppIdentity(s: MatchState): void {
     const t = env.teams.find((x) => eq(identityResourceId(env, x), idText));
     if (t) {
       setTeam(s, t);
-      checks.push({ status: "match", field: `teams[${t.name}].identity`, message: `identity ${t.identity.name} is team ${t.name}'s identity in ${env.name}` });
+      checks.push({
+        status: "match",
+        field: `teams[${t.name}].identity`,
+        message: `identity ${t.identity.name} is team ${t.name}'s identity in ${env.name}`,
+      });
     } else {
       const p = parseArmId(idText);
-      const why = p && !eq(p.subscriptionId, env.appSubscriptionId) ? ` (its subscription ${p.subscriptionId} is not appSubscriptionId ${env.appSubscriptionId})` : "";
+      const why =
+        p && !eq(p.subscriptionId, env.appSubscriptionId)
+          ? ` (its subscription ${p.subscriptionId} is not appSubscriptionId ${env.appSubscriptionId})`
+          : "";
       checks.push({
         status: "mismatch",
         field: "teams[].identity",
@@ -138,17 +173,29 @@ function checkVault(s: MatchState): void {
   for (const vault of real(values, "vaultName")) {
     const t = env.teams.find((x) => eq(x.keyVault.name, vault));
     if (!t) {
-      checks.push({ status: "mismatch", field: "teams[].keyVault.name", message: `vault ${vault} is not a vault of ${env.name} (configured: ${env.teams.map((x) => x.keyVault.name).join(", ") || "none"})` });
+      checks.push({
+        status: "mismatch",
+        field: "teams[].keyVault.name",
+        message: `vault ${vault} is not a vault of ${env.name} (configured: ${env.teams.map((x) => x.keyVault.name).join(", ") || "none"})`,
+      });
       continue;
     }
     setTeam(s, t);
     checks.push({ status: "match", field: `teams[${t.name}].keyVault.name`, message: `vault ${vault} is team ${t.name}'s` });
     const rbac = t.keyVault.rbacAuthorization === true;
     if (id === "missing-keyvault-rbac-role" && !rbac) {
-      checks.push({ status: "mismatch", field: `teams[${t.name}].keyVault.rbacAuthorization`, message: `the vault answers in RBAC mode, but the config grants through access policies (keyVault.rbacAuthorization is not true): set it to true` });
+      checks.push({
+        status: "mismatch",
+        field: `teams[${t.name}].keyVault.rbacAuthorization`,
+        message: `the vault answers in RBAC mode, but the config grants through access policies (keyVault.rbacAuthorization is not true): set it to true`,
+      });
     }
     if (id === "missing-keyvault-secret-permission" && rbac) {
-      checks.push({ status: "mismatch", field: `teams[${t.name}].keyVault.rbacAuthorization`, message: `the vault answers with access policies, but the config says keyVault.rbacAuthorization: true: the deployed vault and the config disagree` });
+      checks.push({
+        status: "mismatch",
+        field: `teams[${t.name}].keyVault.rbacAuthorization`,
+        message: `the vault answers with access policies, but the config says keyVault.rbacAuthorization: true: the deployed vault and the config disagree`,
+      });
     }
   }
 }
@@ -170,17 +217,27 @@ function checkSubject(s: MatchState): void {
   for (const subject of real(values, "subject")) {
     const sa = parseServiceAccountSubject(subject);
     if (!sa) {
-      checks.push({ status: "mismatch", field: "teams[].workloadIdentity", message: `subject ${subject} is not of the form system:serviceaccount:<namespace>:<name>` });
+      checks.push({
+        status: "mismatch",
+        field: "teams[].workloadIdentity",
+        message: `subject ${subject} is not of the form system:serviceaccount:<namespace>:<name>`,
+      });
       continue;
     }
     const wiTeams = env.teams.filter((x) => x.workloadIdentity);
     const exact = wiTeams.find((x) => x.namespace === sa.namespace && x.workloadIdentity?.serviceAccountName === sa.name);
     if (exact) {
       setTeam(s, exact);
-      checks.push({ status: "match", field: `teams[${exact.name}].workloadIdentity.serviceAccountName`, message: `subject ${subject} is team ${exact.name}'s ServiceAccount: the federated credential's subject or issuer is what differs` });
+      checks.push({
+        status: "match",
+        field: `teams[${exact.name}].workloadIdentity.serviceAccountName`,
+        message: `subject ${subject} is team ${exact.name}'s ServiceAccount: the federated credential's subject or issuer is what differs`,
+      });
       continue;
     }
-    const near = env.teams.find((x) => eq(x.namespace, sa.namespace)) ?? wiTeams.find((x) => eq(x.workloadIdentity?.serviceAccountName ?? "", sa.name));
+    const near =
+      env.teams.find((x) => eq(x.namespace, sa.namespace)) ??
+      wiTeams.find((x) => eq(x.workloadIdentity?.serviceAccountName ?? "", sa.name));
     setTeam(s, near);
     const expected = near?.workloadIdentity ? serviceAccountSubject(near.namespace, near.workloadIdentity.serviceAccountName) : undefined;
     checks.push({
@@ -208,13 +265,21 @@ function checkIssuerAndAudience({ values, env, checks }: MatchState): void {
       checks.push(
         norm(want) === norm(issuer)
           ? { status: "match", field: "cluster.oidcIssuerUrl", message: `issuer ${issuer} is ${env.name}'s OIDC issuer` }
-          : { status: "mismatch", field: "cluster.oidcIssuerUrl", message: `issuer ${issuer} in the log is not ${env.name}'s OIDC issuer (${want}): a token from another cluster, or a stale config` },
+          : {
+              status: "mismatch",
+              field: "cluster.oidcIssuerUrl",
+              message: `issuer ${issuer} in the log is not ${env.name}'s OIDC issuer (${want}): a token from another cluster, or a stale config`,
+            },
       );
     }
   }
   for (const audience of real(values, "audience")) {
     if (audience !== WORKLOAD_IDENTITY_AUDIENCE) {
-      checks.push({ status: "mismatch", field: "WorkloadIdentityFederation audience", message: `audience ${audience} is not ${WORKLOAD_IDENTITY_AUDIENCE}` });
+      checks.push({
+        status: "mismatch",
+        field: "WorkloadIdentityFederation audience",
+        message: `audience ${audience} is not ${WORKLOAD_IDENTITY_AUDIENCE}`,
+      });
     }
   }
 }
@@ -230,7 +295,11 @@ function checkPodIdentityObjects(s: MatchState): void {
         setTeam(s, t);
         checks.push({ status: "match", field: `teams[${t.name}].namespace`, message: `namespace ${ns} is team ${t.name}'s` });
       } else {
-        checks.push({ status: "mismatch", field: "teams[].namespace", message: `namespace ${ns} is not the namespace of any team of ${env.name}` });
+        checks.push({
+          status: "mismatch",
+          field: "teams[].namespace",
+          message: `namespace ${ns} is not the namespace of any team of ${env.name}`,
+        });
       }
     }
   }
@@ -241,7 +310,11 @@ function checkPodIdentityObjects(s: MatchState): void {
       checks.push(
         t.podIdentity.bindingName === name
           ? { status: "match", field: `teams[${t.name}].podIdentity.bindingName`, message: `binding ${b} is team ${t.name}'s` }
-          : { status: "mismatch", field: `teams[${t.name}].podIdentity.bindingName`, message: `binding ${b} is not the configured ${ns}/${t.podIdentity.bindingName}` },
+          : {
+              status: "mismatch",
+              field: `teams[${t.name}].podIdentity.bindingName`,
+              message: `binding ${b} is not the configured ${ns}/${t.podIdentity.bindingName}`,
+            },
       );
     }
   }
@@ -253,7 +326,11 @@ function checkPodIdentityObjects(s: MatchState): void {
       checks.push(
         t.podIdentity.azureIdentityName === name
           ? { status: "match", field: `teams[${t.name}].podIdentity.azureIdentityName`, message: `AzureIdentity ${a} is team ${t.name}'s` }
-          : { status: "mismatch", field: `teams[${t.name}].podIdentity.azureIdentityName`, message: `AzureIdentity ${a} is not the configured ${ns}/${t.podIdentity.azureIdentityName}` },
+          : {
+              status: "mismatch",
+              field: `teams[${t.name}].podIdentity.azureIdentityName`,
+              message: `AzureIdentity ${a} is not the configured ${ns}/${t.podIdentity.azureIdentityName}`,
+            },
       );
     }
   }
@@ -261,16 +338,32 @@ function checkPodIdentityObjects(s: MatchState): void {
 
 /** The matched team's identity mode against the mechanism the finding shows; a principal no config knows. */
 function checkTeamMode({ id, values, env, checks, team }: MatchState): void {
-  if (team && (id === "identity-not-assigned" || id === "clientid-not-bound" || id === "pruned-crd-fields") && (team.identityMode ?? "pod-identity") === "workload-identity") {
-    checks.push({ status: "mismatch", field: `teams[${team.name}].identityMode`, message: `team ${team.name} is configured for workload identity only, yet its pods go through aad-pod-identity` });
+  if (
+    team &&
+    (id === "identity-not-assigned" || id === "clientid-not-bound" || id === "pruned-crd-fields") &&
+    (team.identityMode ?? "pod-identity") === "workload-identity"
+  ) {
+    checks.push({
+      status: "mismatch",
+      field: `teams[${team.name}].identityMode`,
+      message: `team ${team.name} is configured for workload identity only, yet its pods go through aad-pod-identity`,
+    });
   }
   if (id === "federated-credential-mismatch" && team && (team.identityMode ?? "pod-identity") === "pod-identity") {
-    checks.push({ status: "mismatch", field: `teams[${team.name}].identityMode`, message: `team ${team.name} is configured for pod identity only, yet its pods use workload identity` });
+    checks.push({
+      status: "mismatch",
+      field: `teams[${team.name}].identityMode`,
+      message: `team ${team.name} is configured for pod identity only, yet its pods use workload identity`,
+    });
   }
   if (id === "principal-not-found" && !team) {
     const p = real(values, "principalId")[0];
     if (p && !checks.some((c) => c.status === "match")) {
-      checks.push({ status: "unknown", field: "teams[].identity", message: `principal ${p} is not known to ${env.name}'s config (identity principal IDs are created at apply time)` });
+      checks.push({
+        status: "unknown",
+        field: "teams[].identity",
+        message: `principal ${p} is not known to ${env.name}'s config (identity principal IDs are created at apply time)`,
+      });
     }
   }
 }

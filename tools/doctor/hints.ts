@@ -9,7 +9,14 @@ import type { AppTeamConfig, EnvironmentConfig } from "../../config/types";
 import { appStackName, clusterAdminStackName } from "../../config/stack-names";
 import type { FieldName } from "./fields";
 import type { FindingId } from "./rules";
-import { AAD_POD_IDENTITY_GROUP, BuiltInRoles, POD_IDENTITY_LABEL, serviceAccountSubject, userAssignedIdentityId, WORKLOAD_IDENTITY_AUDIENCE as WI_AUDIENCE } from "../../constructs/facts";
+import {
+  AAD_POD_IDENTITY_GROUP,
+  BuiltInRoles,
+  POD_IDENTITY_LABEL,
+  serviceAccountSubject,
+  userAssignedIdentityId,
+  WORKLOAD_IDENTITY_AUDIENCE as WI_AUDIENCE,
+} from "../../constructs/facts";
 
 /** Distinct values seen for each field of a finding (first seen first). */
 export type FindingValues = Partial<Record<FieldName, readonly string[]>>;
@@ -189,8 +196,12 @@ const HINTS: Readonly<Record<FindingId, (values: FindingValues, ctx: HintContext
         : `No AzureIdentityBinding selects the pod: its label ${POD_IDENTITY_LABEL} differs from the binding's selector${selector ? ` "${selector}"` : ""}, or the AzureIdentity/AzureIdentityBinding is missing or was ignored by MIC. Run the MIC log through doctor too.`,
       guideStep: stuck ? step(8) : step(6, `${GUIDE_STEPS[5]}; ${GUIDE_STEPS[6]}`),
       fix: {
-        construct: stuck ? "ManagedIdentityOperatorAssignment / NodeResourceGroupRoles (see the MIC log)" : "PodIdentityBinding and KeyVaultReaderWorkload (labels from the binding)",
-        config: stuck ? [teamPath(ctx, "identity"), "cluster.agentPool"] : [teamPath(ctx, "podIdentity.selector"), teamPath(ctx, "podIdentity.bindingName"), teamPath(ctx, "workload")],
+        construct: stuck
+          ? "ManagedIdentityOperatorAssignment / NodeResourceGroupRoles (see the MIC log)"
+          : "PodIdentityBinding and KeyVaultReaderWorkload (labels from the binding)",
+        config: stuck
+          ? [teamPath(ctx, "identity"), "cluster.agentPool"]
+          : [teamPath(ctx, "podIdentity.selector"), teamPath(ctx, "podIdentity.bindingName"), teamPath(ctx, "workload")],
         text: stuck
           ? `Feed the MIC log to doctor (kubectl logs -l app.kubernetes.io/component=mic -n <mic namespace> | npm run doctor): it names the missing role. Namespace ${list(values, "namespace")}.`
           : `In stack ${appsStack(ctx)}, PodIdentityBinding creates the binding with selector ${selector ? `"${selector}"` : "podIdentity.selector"} and KeyVaultReaderWorkload takes its pod label ${POD_IDENTITY_LABEL} from that binding; pods of other deployments in namespace ${list(values, "namespace")} need the same label.`,
@@ -199,7 +210,8 @@ const HINTS: Readonly<Record<FindingId, (values: FindingValues, ctx: HintContext
   },
   "clientid-not-bound": (values, ctx) => ({
     whatFailed: `NMI refused a token request for client ID ${one(values, "clientId")}${has(values, "pod") ? ` from pod ${list(values, "pod")}` : ""}.`,
-    rootCause: "The app asked for a client ID that no AzureIdentity bound to the pod has (wrong clientID in the app or AzureIdentity, or no binding for that identity), or it asked before the identity was assigned.",
+    rootCause:
+      "The app asked for a client ID that no AzureIdentity bound to the pod has (wrong clientID in the app or AzureIdentity, or no binding for that identity), or it asked before the identity was assigned.",
     guideStep: step(5),
     fix: {
       construct: "PodIdentityBinding",
@@ -209,7 +221,8 @@ const HINTS: Readonly<Record<FindingId, (values: FindingValues, ctx: HintContext
   }),
   "pruned-crd-fields": (values, ctx) => ({
     whatFailed: `MIC ignored AzureIdentity ${one(values, "azureIdentity")}: its resourceID is empty.`,
-    rootCause: "The AzureIdentity was written with mis-cased fields (e.g. ResourceID, ClientID); the CRD schema is structural, so the API server silently pruned them.",
+    rootCause:
+      "The AzureIdentity was written with mis-cased fields (e.g. ResourceID, ClientID); the CRD schema is structural, so the API server silently pruned them.",
     guideStep: step(5),
     fix: {
       construct: "PodIdentityBinding",
@@ -219,17 +232,19 @@ const HINTS: Readonly<Record<FindingId, (values: FindingValues, ctx: HintContext
   }),
   "kubenet-not-supported": (_values, ctx) => ({
     whatFailed: "NMI exited at start-up: AAD Pod Identity is not supported for Kubenet.",
-    rootCause: "The cluster uses the kubenet network plugin, where pods with NET_RAW can spoof other pods; NMI refuses to run there by default (since v1.7).",
+    rootCause:
+      "The cluster uses the kubenet network plugin, where pods with NET_RAW can spoof other pods; NMI refuses to run there by default (since v1.7).",
     guideStep: step(null, "prerequisite: a cluster network plugin aad-pod-identity supports (Azure CNI)"),
     fix: {
-      construct: "WorkloadIdentityFederation (identityMode \"workload-identity\")",
+      construct: 'WorkloadIdentityFederation (identityMode "workload-identity")',
       config: [teamPath(ctx, "identityMode"), teamPath(ctx, "workloadIdentity.serviceAccountName"), "cluster.oidcIssuerUrl"],
-      text: "Move the team to Entra Workload ID (identityMode \"workload-identity\": WorkloadIdentityFederation), or run the cluster on Azure CNI; allowing kubenet (Helm nmi.allowNetworkPluginKubenet=true) is safe only when every pod drops NET_RAW.",
+      text: 'Move the team to Entra Workload ID (identityMode "workload-identity": WorkloadIdentityFederation), or run the cluster on Azure CNI; allowing kubenet (Helm nmi.allowNetworkPluginKubenet=true) is safe only when every pod drops NET_RAW.',
     },
   }),
   "principal-not-found": (values, ctx) => ({
     whatFailed: `A role assignment for principal ${one(values, "principalId")} failed with PrincipalNotFound${has(values, "resourceAddress") ? ` (${one(values, "resourceAddress")})` : ""}.`,
-    rootCause: "The identity was created moments before and has not replicated through Entra ID yet; ARM looks the principal up unless told it is a service principal.",
+    rootCause:
+      "The identity was created moments before and has not replicated through Entra ID yet; ARM looks the principal up unless told it is a service principal.",
     guideStep: step(3, "Role assignments of steps 3, 4 and 7"),
     fix: {
       construct: "ManagedIdentityOperatorAssignment / NodeResourceGroupRoles / KeyVault.grantSecretRead(identity)",
@@ -239,7 +254,8 @@ const HINTS: Readonly<Record<FindingId, (values: FindingValues, ctx: HintContext
   }),
   "metadata-header-required": (values, ctx) => ({
     whatFailed: `A token request to the instance metadata endpoint was rejected${has(values, "pod") ? ` for pod ${list(values, "pod")}` : ""}: Required metadata header not specified.`,
-    rootCause: "NMI v1.8.4 and later require the header `Metadata: true` on every request; the app's HTTP client (or an old Azure SDK) does not send it.",
+    rootCause:
+      "NMI v1.8.4 and later require the header `Metadata: true` on every request; the app's HTTP client (or an old Azure SDK) does not send it.",
     guideStep: step(6),
     fix: {
       construct: "KeyVaultReaderWorkload",
@@ -281,7 +297,11 @@ const HINTS: Readonly<Record<FindingId, (values: FindingValues, ctx: HintContext
       guideStep: step(null, "workload identity: federated credential (replaces guide steps 3, 5 and 7)"),
       fix: {
         construct: "WorkloadIdentityFederation",
-        config: [teamPath(ctx, "workloadIdentity.serviceAccountName"), teamPath(ctx, "namespace"), "cluster.oidcIssuerUrl (or cluster.lookup)"],
+        config: [
+          teamPath(ctx, "workloadIdentity.serviceAccountName"),
+          teamPath(ctx, "namespace"),
+          "cluster.oidcIssuerUrl (or cluster.lookup)",
+        ],
         text: `In stack ${appsStack(ctx)}, WorkloadIdentityFederation creates the federated credential with subject ${expectedSubject}, the cluster's OIDC issuer and audience ${WI_AUDIENCE}, and the ServiceAccount the pod must run as; if it was just created, wait a few minutes and retry.`,
       },
     };

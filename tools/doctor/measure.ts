@@ -52,7 +52,8 @@ function measureWithTime(log: string): Measurement | undefined {
   const user = /User time \(seconds\): ([\d.]+)/.exec(r.stderr);
   const sys = /System time \(seconds\): ([\d.]+)/.exec(r.stderr);
   if (!rss || !wall) return undefined;
-  if (r.status !== 0 && r.status !== 1) throw new Error(`doctor failed (exit ${r.status}): ${r.stderr.split("\n").find((l) => l.trim()) ?? ""}`);
+  if (r.status !== 0 && r.status !== 1)
+    throw new Error(`doctor failed (exit ${r.status}): ${r.stderr.split("\n").find((l) => l.trim()) ?? ""}`);
   return {
     bytes: fs.statSync(log).size,
     seconds: wallSeconds(wall[1]),
@@ -77,7 +78,14 @@ function measureWithResourceUsage(log: string): Measurement {
       });`;
   const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   const m = JSON.parse(r.stderr) as { code: number; seconds: number; maxRssKiB: number };
-  return { bytes: fs.statSync(log).size, seconds: m.seconds, maxRssKiB: m.maxRssKiB, method: "process.resourceUsage() in the child", exitCode: m.code, summary: JSON.parse(r.stdout) };
+  return {
+    bytes: fs.statSync(log).size,
+    seconds: m.seconds,
+    maxRssKiB: m.maxRssKiB,
+    method: "process.resourceUsage() in the child",
+    exitCode: m.code,
+    summary: JSON.parse(r.stdout),
+  };
 }
 
 export async function cli(argv: string[]): Promise<number> {

@@ -143,7 +143,12 @@ function fromJson(obj: Record<string, unknown>, depth: number): NormalizedLine |
     timestamp = jsonTimestamp(obj[k]);
     if (timestamp) break;
   }
-  const text = oneLine([message ?? "", ...details].filter((s) => s.length > 0).join(" ").replace(/\r?\n$/, ""));
+  const text = oneLine(
+    [message ?? "", ...details]
+      .filter((s) => s.length > 0)
+      .join(" ")
+      .replace(/\r?\n$/, ""),
+  );
   // The inner text may carry its own (more precise) header, e.g. a klog line inside Docker's
   // `log`, or be JSON itself (a zap/klog JSON line wrapped by Docker's json-file driver).
   const inner = depth < 2 ? normalizeLine(text, depth + 1) : normalizeText(text);

@@ -47,10 +47,15 @@ export interface DoctorReport {
 }
 
 /** Turns findings into a report, matching them against `env` when given. */
-export function buildReport(findings: readonly Finding[], stats: AnalysisStats, env: EnvironmentConfig | undefined, platform: PlatformConfig): DoctorReport {
+export function buildReport(
+  findings: readonly Finding[],
+  stats: AnalysisStats,
+  env: EnvironmentConfig | undefined,
+  platform: PlatformConfig,
+): DoctorReport {
   const out: ReportFinding[] = findings.map((f) => {
     const values: FindingValues = {};
-    for (const name of FIELD_NAMES) if (f.values[name]) values[name] = [...(f.values[name])];
+    for (const name of FIELD_NAMES) if (f.values[name]) values[name] = [...f.values[name]];
     const match = env ? matchEnvironment(f.id, values, env, platform) : undefined;
     return {
       id: f.id,
@@ -131,7 +136,11 @@ export function renderText(report: DoctorReport, options: { verbose?: boolean } 
     out.push(`${cont}config: ${e.fix.config.join(", ")}`);
     const vals = valuesLine(f);
     vals.forEach((v, i) => out.push(`${i === 0 ? pad("values") : cont}${v}`));
-    f.evidence.forEach((e, i) => out.push(`${i === 0 ? pad("evidence") : cont}${f.firstSeen.source}:${e.line}: ${e.text.length > 300 ? `${e.text.slice(0, 300)}…` : e.text}`));
+    f.evidence.forEach((e, i) =>
+      out.push(
+        `${i === 0 ? pad("evidence") : cont}${f.firstSeen.source}:${e.line}: ${e.text.length > 300 ? `${e.text.slice(0, 300)}…` : e.text}`,
+      ),
+    );
     if (f.config) {
       const checks = f.config.checks;
       if (checks.length === 0) out.push(`${pad(`config ${f.config.env}`)}nothing in the log to compare with the config`);
@@ -143,11 +152,14 @@ export function renderText(report: DoctorReport, options: { verbose?: boolean } 
   if (report.findings.length === 0) {
     out.push(`doctor: no known failure found in ${s.lines} line${s.lines === 1 ? "" : "s"} (${files}).`);
   } else {
-    out.push(`doctor: ${s.findings} finding${s.findings === 1 ? "" : "s"} (${s.occurrences} occurrence${s.occurrences === 1 ? "" : "s"}) in ${s.lines} line${s.lines === 1 ? "" : "s"} (${files})${report.env ? `, compared with config "${report.env}"` : ""}.`);
+    out.push(
+      `doctor: ${s.findings} finding${s.findings === 1 ? "" : "s"} (${s.occurrences} occurrence${s.occurrences === 1 ? "" : "s"}) in ${s.lines} line${s.lines === 1 ? "" : "s"} (${files})${report.env ? `, compared with config "${report.env}"` : ""}.`,
+    );
   }
   if (options.verbose) {
     out.push(`doctor: ${s.recognized} lines recognised, ${s.skipped} skipped as not recognised, ${s.truncated} truncated at 1 MiB.`);
-    for (const src of s.sources) out.push(`  ${src.source}: ${src.lines} lines, ${src.recognized} recognised, ${src.lines - src.recognized} skipped`);
+    for (const src of s.sources)
+      out.push(`  ${src.source}: ${src.lines} lines, ${src.recognized} recognised, ${src.lines - src.recognized} skipped`);
     if (s.droppedOccurrences > 0) out.push(`doctor: ${s.droppedOccurrences} occurrences not kept: more than 1000 distinct findings.`);
   }
   return `${out.join("\n")}\n`;

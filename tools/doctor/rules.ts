@@ -375,7 +375,8 @@ const NMI_PATH = /re[qg]\.path=(\S+)/;
 const TOKEN_FAILURE =
   /failed to get token|Refresh request failed|authentication failed|AuthenticationFailedException|get_token failed|getToken\(\) => ERROR|failed to acquire (?:a )?token|acquiring (?:a )?token failed|TokenRequestFailed/i;
 /** Wording of an SDK probing the metadata endpoint on purpose (a 400 is the expected answer). */
-const IMDS_PROBE = /Pinging the Azure IMDS endpoint|IMDS endpoint is available|\bprob(?:e|ing)\b.{0,40}\b(?:IMDS|metadata)|\b(?:IMDS|metadata)\b.{0,40}\bprob(?:e|ing)\b/i;
+const IMDS_PROBE =
+  /Pinging the Azure IMDS endpoint|IMDS endpoint is available|\bprob(?:e|ing)\b.{0,40}\b(?:IMDS|metadata)|\b(?:IMDS|metadata)\b.{0,40}\bprob(?:e|ing)\b/i;
 
 const metadataHeader: Rule = {
   id: "metadata-header-required",

@@ -40,7 +40,8 @@ function options(argv: readonly string[]): Map<string, string> {
       out.set("merged", "true");
       continue;
     }
-    if (!flag.startsWith("--") || argv[i + 1] === undefined) throw new PlanReportError(`unexpected argument "${flag}"; see the usage in allow-cli.ts`);
+    if (!flag.startsWith("--") || argv[i + 1] === undefined)
+      throw new PlanReportError(`unexpected argument "${flag}"; see the usage in allow-cli.ts`);
     out.set(flag.slice(2), argv[++i]);
   }
   return out;
@@ -63,14 +64,21 @@ export async function cli(argv: readonly string[]): Promise<number> {
   try {
     const [command, ...rest] = argv;
     if (command === "commenters") {
-      const logins = new Set(comments(rest[0] ?? "").filter((c) => hasAllowLines(c.body) && c.user).map((c) => c.user!.login));
+      const logins = new Set(
+        comments(rest[0] ?? "")
+          .filter((c) => hasAllowLines(c.body) && c.user)
+          .map((c) => c.user!.login),
+      );
       process.stdout.write([...logins].map((l) => `${l}\n`).join(""));
       return 0;
     }
     const o = options(rest);
     let list: AllowList;
     if (command === "comments") {
-      const pull = readJson(need(o, "pull"), "the output of `gh api repos/O/R/pulls/N`") as { user?: { login?: string }; merged_at?: string | null };
+      const pull = readJson(need(o, "pull"), "the output of `gh api repos/O/R/pulls/N`") as {
+        user?: { login?: string };
+        merged_at?: string | null;
+      };
       if (!pull.user?.login) throw new PlanReportError(`${need(o, "pull")}: not a pull request (no user.login)`);
       if (o.has("merged") && !pull.merged_at) throw new PlanReportError(`${need(o, "pull")}: the pull request is not merged`);
       const roles = readJson(need(o, "roles"), "a JSON object of login to role") as Record<string, string>;

@@ -97,7 +97,8 @@ export function allowancesFromComments(options: {
     };
     const role = options.roles[by];
     if (by === options.prAuthor) ignore("the pull request's author cannot allow their own deletes");
-    else if (!role || !ALLOWING_ROLES.includes(role)) ignore(`@${by} has the role "${role ?? "none"}"; only ${ALLOWING_ROLES.join(" or ")} can allow deletes`);
+    else if (!role || !ALLOWING_ROLES.includes(role))
+      ignore(`@${by} has the role "${role ?? "none"}"; only ${ALLOWING_ROLES.join(" or ")} can allow deletes`);
     else if (c.updated_at !== c.created_at) ignore("the comment was edited after it was posted; post a new one");
     else if (options.mergedAt !== undefined && Date.parse(c.created_at) > Date.parse(options.mergedAt)) ignore("posted after the merge");
     else {
@@ -112,7 +113,12 @@ export function allowancesFromComments(options: {
 }
 
 /** Allowances typed into a manual run by `actor`, who must hold an allowing role. */
-export function allowancesFromInput(options: { readonly actor: string; readonly role: string; readonly text: string; readonly source: string }): AllowList {
+export function allowancesFromInput(options: {
+  readonly actor: string;
+  readonly role: string;
+  readonly text: string;
+  readonly source: string;
+}): AllowList {
   const lines = options.text
     .split(/[\r\n;]+/)
     .map((l) => l.trim())
@@ -124,10 +130,21 @@ export function allowancesFromInput(options: { readonly actor: string; readonly 
       kind: "aks-allow-destroy",
       version: 1,
       allowed: [],
-      ignored: [{ by: options.actor, source: options.source, reason: `@${options.actor} has the role "${options.role || "none"}"; only ${ALLOWING_ROLES.join(" or ")} can allow deletes` }],
+      ignored: [
+        {
+          by: options.actor,
+          source: options.source,
+          reason: `@${options.actor} has the role "${options.role || "none"}"; only ${ALLOWING_ROLES.join(" or ")} can allow deletes`,
+        },
+      ],
     };
   }
-  return { kind: "aks-allow-destroy", version: 1, allowed: pairs.map((p) => ({ ...p, by: options.actor, source: options.source })), ignored: [] };
+  return {
+    kind: "aks-allow-destroy",
+    version: 1,
+    allowed: pairs.map((p) => ({ ...p, by: options.actor, source: options.source })),
+    ignored: [],
+  };
 }
 
 /** Reads an allow list written by `allow-cli`; bad files are usage errors naming the fix. */
@@ -137,13 +154,20 @@ export function readAllowList(file: string): AllowList {
     data = JSON.parse(readFileSync(file, "utf8"));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new PlanReportError(`${file}: ${e.code === "ENOENT" ? "no such file" : `not JSON (${e.message})`}; give the output of \`allow-cli\`.`);
+    throw new PlanReportError(
+      `${file}: ${e.code === "ENOENT" ? "no such file" : `not JSON (${e.message})`}; give the output of \`allow-cli\`.`,
+    );
   }
   const d = data as Partial<AllowList>;
   const valid =
     d.kind === "aks-allow-destroy" &&
     Array.isArray(d.allowed) &&
-    d.allowed.every((a) => a && typeof a.stack === "string" && typeof a.address === "string" && typeof a.by === "string" && !/[*?]/.test(a.address));
-  if (!valid) throw new PlanReportError(`${file}: not an allow list (kind "aks-allow-destroy", exact stack and address per entry); give the output of \`allow-cli\`.`);
+    d.allowed.every(
+      (a) => a && typeof a.stack === "string" && typeof a.address === "string" && typeof a.by === "string" && !/[*?]/.test(a.address),
+    );
+  if (!valid)
+    throw new PlanReportError(
+      `${file}: not an allow list (kind "aks-allow-destroy", exact stack and address per entry); give the output of \`allow-cli\`.`,
+    );
   return { kind: "aks-allow-destroy", version: 1, allowed: d.allowed ?? [], ignored: d.ignored ?? [] };
 }

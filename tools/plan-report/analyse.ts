@@ -128,7 +128,9 @@ function changedAttributes(rc: PlanResourceChange): string[] {
 /** Summarises one resource change (no values, only names and paths). */
 export function summariseChange(rc: PlanResourceChange, file: string): ResourceChangeSummary {
   if (!rc || typeof rc.address !== "string" || !rc.change || !Array.isArray(rc.change.actions)) {
-    throw new PlanReportError(`${file}: a resource change has no address or actions; the file is damaged. Re-run \`terraform show -json\`.`);
+    throw new PlanReportError(
+      `${file}: a resource change has no address or actions; the file is damaged. Re-run \`terraform show -json\`.`,
+    );
   }
   const action = actionOf(rc.change.actions, `${file}: ${rc.address}`);
   return {

@@ -96,9 +96,20 @@ export async function cli(argv: string[]): Promise<number> {
     const times: Record<"markdown" | "json", number[]> = { markdown: [], json: [] };
     for (const format of ["markdown", "json"] as const) {
       for (let i = 0; i <= runs; i++) {
-        const args = [join(root, "tools", "run.js"), "plan-report", ...(format === "json" ? ["--json"] : []), "--out", join(dir, `report.${format}`), planFile];
+        const args = [
+          join(root, "tools", "run.js"),
+          "plan-report",
+          ...(format === "json" ? ["--json"] : []),
+          "--out",
+          join(dir, `report.${format}`),
+          planFile,
+        ];
         const start = process.hrtime.bigint();
-        const r = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8", env: { ...process.env, PLAN_REPORT_ALLOW_DESTROY: "" } });
+        const r = spawnSync(process.execPath, args, {
+          cwd: root,
+          encoding: "utf8",
+          env: { ...process.env, PLAN_REPORT_ALLOW_DESTROY: "" },
+        });
         const ms = Number(process.hrtime.bigint() - start) / 1e6;
         // Exit 1 is expected: the replicated plan replaces identities and deletes role assignments.
         if (r.status !== 0 && r.status !== 1) throw new Error(`plan-report exited ${r.status}: ${r.stderr.trim()}`);

@@ -198,7 +198,9 @@ export async function cli(argv: string[]): Promise<number> {
       process.stdout.write(text);
     }
     if (report.blocked) {
-      const blocked = report.stacks.flatMap((s) => s.protectedChanges.filter((p) => !p.allowedBy).map((p) => `${s.stack}: ${p.action} ${p.address}`));
+      const blocked = report.stacks.flatMap((s) =>
+        s.protectedChanges.filter((p) => !p.allowedBy).map((p) => `${s.stack}: ${p.action} ${p.address}`),
+      );
       process.stderr.write(
         `plan-report: blocked: ${blocked.length} protected change(s) (${blocked.slice(0, 5).join("; ")}${blocked.length > 5 ? "; …" : ""}). ` +
           `Allow reviewed changes with a "/allow-destroy <stack> <address>" comment on the pull request (CI), or --allow-destroy <address glob> (local).\n`,

@@ -43,7 +43,10 @@ export const SHOW_JSON = "`terraform show -json <planfile> > plan.json`";
 export function decodeText(bytes: Uint8Array, file: string, command: string = SHOW_JSON): string {
   const b = bytes;
   const n = b.length;
-  if (n >= 4 && ((b[0] === 0xff && b[1] === 0xfe && b[2] === 0 && b[3] === 0) || (b[0] === 0 && b[1] === 0 && b[2] === 0xfe && b[3] === 0xff))) {
+  if (
+    n >= 4 &&
+    ((b[0] === 0xff && b[1] === 0xfe && b[2] === 0 && b[3] === 0) || (b[0] === 0 && b[1] === 0 && b[2] === 0xfe && b[3] === 0xff))
+  ) {
     throw new PlanReportError(`${file}: is UTF-32 text; write it again as UTF-8 with ${command} ${powershellUtf8(command)}.`);
   }
   if (n >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return utf8(b.subarray(3), file, command);
@@ -77,12 +80,16 @@ function utf8(bytes: Uint8Array, file: string, command: string): string {
 
 function utf16(bytes: Uint8Array, encoding: "utf-16le" | "utf-16be", file: string, command: string): string {
   if (bytes.length % 2 !== 0) {
-    throw new PlanReportError(`${file}: is ${encoding.toUpperCase()} text cut in the middle of a character (odd length); the file is damaged. Write it again with ${command} ${powershellUtf8(command)}.`);
+    throw new PlanReportError(
+      `${file}: is ${encoding.toUpperCase()} text cut in the middle of a character (odd length); the file is damaged. Write it again with ${command} ${powershellUtf8(command)}.`,
+    );
   }
   try {
     return new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
-    throw new PlanReportError(`${file}: is not valid ${encoding.toUpperCase()} text; the file is damaged. Write it again with ${command} ${powershellUtf8(command)}.`);
+    throw new PlanReportError(
+      `${file}: is not valid ${encoding.toUpperCase()} text; the file is damaged. Write it again with ${command} ${powershellUtf8(command)}.`,
+    );
   }
 }
 
@@ -112,7 +119,11 @@ function notJson(text: string, file: string, err: unknown): PlanReportError {
   const detail = err instanceof Error ? err.message : String(err);
   const brace = plain.indexOf("{");
   if (brace > 0 && !plain.startsWith("{")) {
-    const first = plain.slice(0, brace).split(/\r?\n/).find((l) => l.trim() !== "") ?? "";
+    const first =
+      plain
+        .slice(0, brace)
+        .split(/\r?\n/)
+        .find((l) => l.trim() !== "") ?? "";
     return new PlanReportError(
       `${file}: has text before the JSON (it starts "${first.trim().slice(0, 80)}"): terraform's warnings or other output went into the file. Redirect only standard output: ${SHOW_JSON} (not \`2>&1\`, \`&>\` or \`*>\`).`,
     );
@@ -146,10 +157,14 @@ export function parseInput(text: string, file: string): LoadedInput {
   }
   if (data.kind === "aks-plan-report") {
     if (data.version !== 1) {
-      throw new PlanReportError(`${file}: plan report JSON version ${String(data.version)} is not supported (expected 1); re-run the report with this tool's version.`);
+      throw new PlanReportError(
+        `${file}: plan report JSON version ${String(data.version)} is not supported (expected 1); re-run the report with this tool's version.`,
+      );
     }
     if (!isPlanReport(data)) {
-      throw new PlanReportError(`${file}: not a plan report as \`--json\` writes it (each of "stacks" needs stack, changes, access and protectedChanges); the file is damaged. Re-run the report.`);
+      throw new PlanReportError(
+        `${file}: not a plan report as \`--json\` writes it (each of "stacks" needs stack, changes, access and protectedChanges); the file is damaged. Re-run the report.`,
+      );
     }
     return { kind: "report", file, report: data };
   }
@@ -235,7 +250,14 @@ function isPlanReport(v: Record<string, unknown>): v is Record<string, unknown> 
     v.kind === "aks-plan-report" &&
     v.version === 1 &&
     Array.isArray(v.stacks) &&
-    v.stacks.every((s) => isObject(s) && typeof s.stack === "string" && Array.isArray(s.changes) && Array.isArray(s.access) && Array.isArray(s.protectedChanges)) &&
+    v.stacks.every(
+      (s) =>
+        isObject(s) &&
+        typeof s.stack === "string" &&
+        Array.isArray(s.changes) &&
+        Array.isArray(s.access) &&
+        Array.isArray(s.protectedChanges),
+    ) &&
     (v.checks === undefined || Array.isArray(v.checks)) &&
     (v.withoutPlan === undefined || Array.isArray(v.withoutPlan))
   );

@@ -4,7 +4,6 @@ import { AccessChange, Action, PlanReport, ProtectedChange, ResourceChangeSummar
 /** Hidden marker that identifies the sticky pull-request comment. */
 export const COMMENT_MARKER = "<!-- aks-plan-report -->";
 
-
 export interface MarkdownOptions {
   /** Changed-resource rows per stack before the table is cut. @default 50 */
   readonly maxRows?: number;
@@ -64,9 +63,7 @@ function protectedTable(all: readonly { stack: string; p: ProtectedChange }[], a
   ];
   for (const { stack, p } of rows) {
     const why = p.replacePaths.length > 0 ? `forced by ${p.replacePaths.map(code).join(", ")}` : cell(p.reason ?? "");
-    out.push(
-      `> | ${code(stack)} | **${p.action}** | ${code(p.address)} | ${why} |${allowed ? ` ${code(p.allowedBy ?? "")} |` : ""}`,
-    );
+    out.push(`> | ${code(stack)} | **${p.action}** | ${code(p.address)} | ${why} |${allowed ? ` ${code(p.allowedBy ?? "")} |` : ""}`);
   }
   if (all.length > rows.length) out.push(">", `> …and ${all.length - rows.length} more (all in \`--json\` output).`);
   return out;
@@ -118,10 +115,7 @@ const WITHOUT_PLAN_TEXT: Readonly<Record<StackWithoutPlan["status"], string>> = 
 
 function overview(report: PlanReport): string[] {
   if (report.stacks.length === 0 && report.withoutPlan.length === 0) return [];
-  const out = [
-    "| stack | create | update | delete | replace | read | forget | no-op | |",
-    "|---|--:|--:|--:|--:|--:|--:|--:|---|",
-  ];
+  const out = ["| stack | create | update | delete | replace | read | forget | no-op | |", "|---|--:|--:|--:|--:|--:|--:|--:|---|"];
   for (const s of report.stacks) {
     const c = s.counts;
     const blocked = s.protectedChanges.some((p) => !p.allowedBy);
@@ -180,14 +174,10 @@ export function accessGraph(access: readonly AccessChange[]): string[] {
 function accessSection(access: readonly AccessChange[], maxRows: number): string[] {
   if (access.length === 0) return [];
   const shown = access.slice(0, maxRows);
-  const out = [
-    "#### Access changes",
-    "",
-    "| change | principal | role / permissions | scope | resource |",
-    "|---|---|---|---|---|",
-  ];
+  const out = ["#### Access changes", "", "| change | principal | role / permissions | scope | resource |", "|---|---|---|---|---|"];
   for (const a of shown) {
-    const grant = a.previousGrant !== undefined && a.previousGrant !== a.grant ? `${cell(a.previousGrant)} → ${cell(a.grant)}` : cell(a.grant);
+    const grant =
+      a.previousGrant !== undefined && a.previousGrant !== a.grant ? `${cell(a.previousGrant)} → ${cell(a.grant)}` : cell(a.grant);
     const change = a.change === "removed" ? "**removed**" : a.change;
     out.push(`| ${change} | ${code(a.principal)} | ${grant} | ${code(a.scope)} | ${code(a.address)} |`);
   }

@@ -26,7 +26,9 @@ export function buildReport(inputs: readonly NamedInput[], options: BuildOptions
   const add = (s: StackReport): void => {
     const other = seen.get(s.stack);
     if (other !== undefined) {
-      throw new PlanReportError(`stack "${s.stack}" comes from two files (${other}, ${s.source}): name them with --stack <name> before each file.`);
+      throw new PlanReportError(
+        `stack "${s.stack}" comes from two files (${other}, ${s.source}): name them with --stack <name> before each file.`,
+      );
     }
     seen.set(s.stack, s.source);
     stacks.push(s);

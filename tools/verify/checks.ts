@@ -119,11 +119,22 @@ export function usesWorkloadIdentity(team: AppTeamConfig): boolean {
 
 function hintFrom(id: FindingId, values: FindingValues, env: EnvironmentConfig, team: AppTeamConfig): Hint {
   const e = explain(id, values, { env, team });
-  return { findingId: id, guideStep: e.guideStep, construct: e.fix.construct, config: e.fix.config, text: `${e.rootCause} Fix: ${e.fix.text}` };
+  return {
+    findingId: id,
+    guideStep: e.guideStep,
+    construct: e.fix.construct,
+    config: e.fix.config,
+    text: `${e.rootCause} Fix: ${e.fix.text}`,
+  };
 }
 
 function summarise(findings: readonly ReportFinding[]): CheckItem["findings"] {
-  return findings.map((f) => ({ id: f.id, count: f.count, whatFailed: f.explanation.whatFailed, fix: `${f.explanation.fix.construct}: ${f.explanation.fix.text}` }));
+  return findings.map((f) => ({
+    id: f.id,
+    count: f.count,
+    whatFailed: f.explanation.whatFailed,
+    fix: `${f.explanation.fix.construct}: ${f.explanation.fix.text}`,
+  }));
 }
 
 /** Live pods: not finished, not being deleted. */
@@ -147,7 +158,14 @@ function fetchedSkip(team: AppTeamConfig, id: CheckId, title: string, f: Fetched
 
 function checkNamespace(env: EnvironmentConfig, team: AppTeamConfig, s: TeamSnapshot): CheckItem {
   const title = `namespace ${team.namespace} exists`;
-  if (s.namespace.state === "ok") return { id: "namespace", team: team.name, title, status: "pass", detail: s.namespace.value.status?.phase ? `phase ${s.namespace.value.status.phase}` : undefined };
+  if (s.namespace.state === "ok")
+    return {
+      id: "namespace",
+      team: team.name,
+      title,
+      status: "pass",
+      detail: s.namespace.value.status?.phase ? `phase ${s.namespace.value.status.phase}` : undefined,
+    };
   const skip = fetchedSkip(team, "namespace", title, s.namespace);
   if (skip) return skip;
   return {
@@ -175,7 +193,15 @@ function checkAzureIdentity(env: EnvironmentConfig, team: AppTeamConfig, s: Team
   const skip = fetchedSkip(team, "azure-identity", title, s.azureIdentities);
   if (skip) return skip;
   const f = s.azureIdentities as Exclude<Fetched<KubeList<AzureIdentity>>, { state: "skipped" }>;
-  if (f.state === "crd-missing") return { id: "azure-identity", team: team.name, title, status: "fail", detail: f.message, hint: crdMissingHint(env, team, AadPodIdentityKinds.AzureIdentity.kind) };
+  if (f.state === "crd-missing")
+    return {
+      id: "azure-identity",
+      team: team.name,
+      title,
+      status: "fail",
+      detail: f.message,
+      hint: crdMissingHint(env, team, AadPodIdentityKinds.AzureIdentity.kind),
+    };
   const items = f.state === "ok" ? f.value.items : [];
   const found = items.find((i) => i.metadata.name === name);
   const podIdHint = hintFrom("identity-not-assigned", { namespace: [team.namespace], state: ["CREATED"] }, env, team);
@@ -187,20 +213,35 @@ function checkAzureIdentity(env: EnvironmentConfig, team: AppTeamConfig, s: Team
       title,
       status: "fail",
       detail: `no AzureIdentity ${name} in ${team.namespace}${others.length ? ` (found: ${others.join(", ")})` : ""}`,
-      hint: { ...podIdHint, construct: "PodIdentityBinding", config: [`teams[${team.name}].podIdentity.azureIdentityName`], text: `PodIdentityBinding (stack ${appStackName(env, team)}) creates AzureIdentity ${name}; deploy it, or fix podIdentity.azureIdentityName. ${podIdHint.text}` },
+      hint: {
+        ...podIdHint,
+        construct: "PodIdentityBinding",
+        config: [`teams[${team.name}].podIdentity.azureIdentityName`],
+        text: `PodIdentityBinding (stack ${appStackName(env, team)}) creates AzureIdentity ${name}; deploy it, or fix podIdentity.azureIdentityName. ${podIdHint.text}`,
+      },
     };
   }
   const spec = found.spec ?? {};
   const problems: string[] = [];
   const miscased = Object.keys(spec).filter((k) => MISCASED_IDENTITY_KEYS.includes(k));
   const expectedId = userAssignedIdentityId(env.appSubscriptionId, team.identity.resourceGroupName, team.identity.name);
-  if (typeof spec.resourceID !== "string" || spec.resourceID === "") problems.push(`resourceID is empty${miscased.length ? ` (mis-cased ${miscased.join(", ")} present)` : " (pruned: was it written as ResourceID?)"}`);
-  else if (spec.resourceID.toLowerCase() !== expectedId.toLowerCase()) problems.push(`resourceID is ${spec.resourceID}, expected ${expectedId}`);
+  if (typeof spec.resourceID !== "string" || spec.resourceID === "")
+    problems.push(
+      `resourceID is empty${miscased.length ? ` (mis-cased ${miscased.join(", ")} present)` : " (pruned: was it written as ResourceID?)"}`,
+    );
+  else if (spec.resourceID.toLowerCase() !== expectedId.toLowerCase())
+    problems.push(`resourceID is ${spec.resourceID}, expected ${expectedId}`);
   if (typeof spec.clientID !== "string" || spec.clientID === "") problems.push("clientID is empty");
   else if (!isGuid(spec.clientID)) problems.push(`clientID ${spec.clientID} is not a GUID`);
   if (spec.type !== 0) problems.push(`type is ${spec.type === undefined ? "missing" : spec.type}, expected 0 (user-assigned identity)`);
   if (problems.length === 0) {
-    return { id: "azure-identity", team: team.name, title, status: "pass", detail: `resourceID ${spec.resourceID}, clientID ${spec.clientID}` };
+    return {
+      id: "azure-identity",
+      team: team.name,
+      title,
+      status: "pass",
+      detail: `resourceID ${spec.resourceID}, clientID ${spec.clientID}`,
+    };
   }
   const pruned = problems.some((p) => p.startsWith("resourceID is empty") || p === "clientID is empty") || miscased.length > 0;
   return {
@@ -227,18 +268,35 @@ function checkBinding(env: EnvironmentConfig, team: AppTeamConfig, s: TeamSnapsh
   const skip = fetchedSkip(team, "azure-identity-binding", title, s.bindings);
   if (skip) return skip;
   const f = s.bindings as Exclude<Fetched<KubeList<AzureIdentityBinding>>, { state: "skipped" }>;
-  if (f.state === "crd-missing") return { id: "azure-identity-binding", team: team.name, title, status: "fail", detail: f.message, hint: crdMissingHint(env, team, AadPodIdentityKinds.AzureIdentityBinding.kind) };
+  if (f.state === "crd-missing")
+    return {
+      id: "azure-identity-binding",
+      team: team.name,
+      title,
+      status: "fail",
+      detail: f.message,
+      hint: crdMissingHint(env, team, AadPodIdentityKinds.AzureIdentityBinding.kind),
+    };
   const items = f.state === "ok" ? f.value.items : [];
   const found = items.find((i) => i.metadata.name === name);
   const hint = hintFrom("identity-not-assigned", { namespace: [team.namespace], state: ["CREATED"] }, env, team);
   if (!found) {
     const others = items.map((i) => `${i.metadata.name} (selector ${i.spec?.selector ?? "none"})`);
-    return { id: "azure-identity-binding", team: team.name, title, status: "fail", detail: `no AzureIdentityBinding ${name} in ${team.namespace}${others.length ? `; found: ${others.join(", ")}` : ""}`, hint };
+    return {
+      id: "azure-identity-binding",
+      team: team.name,
+      title,
+      status: "fail",
+      detail: `no AzureIdentityBinding ${name} in ${team.namespace}${others.length ? `; found: ${others.join(", ")}` : ""}`,
+      hint,
+    };
   }
   const spec = found.spec ?? {};
   const problems: string[] = [];
-  if (spec.azureIdentity !== pi?.azureIdentityName) problems.push(`azureIdentity is ${spec.azureIdentity ? `"${spec.azureIdentity}"` : "empty"}, expected "${pi?.azureIdentityName}"`);
-  if (spec.selector !== pi?.selector) problems.push(`selector is ${spec.selector ? `"${spec.selector}"` : "empty"}, expected "${pi?.selector}"`);
+  if (spec.azureIdentity !== pi?.azureIdentityName)
+    problems.push(`azureIdentity is ${spec.azureIdentity ? `"${spec.azureIdentity}"` : "empty"}, expected "${pi?.azureIdentityName}"`);
+  if (spec.selector !== pi?.selector)
+    problems.push(`selector is ${spec.selector ? `"${spec.selector}"` : "empty"}, expected "${pi?.selector}"`);
   const miscased = Object.keys(spec).filter((k) => MISCASED_BINDING_KEYS.includes(k));
   if (problems.length === 0) return { id: "azure-identity-binding", team: team.name, title, status: "pass" };
   return {
@@ -247,7 +305,10 @@ function checkBinding(env: EnvironmentConfig, team: AppTeamConfig, s: TeamSnapsh
     title,
     status: "fail",
     detail: problems.join("; ") + (miscased.length ? ` (mis-cased ${miscased.join(", ")} present)` : ""),
-    hint: miscased.length || !spec.azureIdentity || !spec.selector ? hintFrom("pruned-crd-fields", { azureIdentity: [`${team.namespace}/${pi?.azureIdentityName}`] }, env, team) : hint,
+    hint:
+      miscased.length || !spec.azureIdentity || !spec.selector
+        ? hintFrom("pruned-crd-fields", { azureIdentity: [`${team.namespace}/${pi?.azureIdentityName}`] }, env, team)
+        : hint,
   };
 }
 
@@ -261,7 +322,12 @@ function checkPodsLabelled(env: EnvironmentConfig, team: AppTeamConfig, s: TeamS
   const workload = team.workload ? workloadPods(pods, team.workload.name) : [];
   const unlabelled = workload.filter((p) => p.metadata.labels?.[POD_IDENTITY_LABEL] !== selector);
   const describe = (p: Pod): string => `${p.metadata.name} (${POD_IDENTITY_LABEL}=${p.metadata.labels?.[POD_IDENTITY_LABEL] ?? "none"})`;
-  const hint = hintFrom("identity-not-assigned", { namespace: [team.namespace], state: ["CREATED"], pod: unlabelled.map((p) => `${team.namespace}/${p.metadata.name}`) }, env, team);
+  const hint = hintFrom(
+    "identity-not-assigned",
+    { namespace: [team.namespace], state: ["CREATED"], pod: unlabelled.map((p) => `${team.namespace}/${p.metadata.name}`) },
+    env,
+    team,
+  );
   if (bound.length === 0) {
     return {
       bound,
@@ -270,15 +336,30 @@ function checkPodsLabelled(env: EnvironmentConfig, team: AppTeamConfig, s: TeamS
         team: team.name,
         title,
         status: "fail",
-        detail: workload.length ? `no pod carries the selector; pods of ${team.workload?.name}: ${workload.map(describe).join(", ")}` : `no pod carries the selector${team.workload ? ` and no pod of ${team.workload.name} runs` : ""}`,
+        detail: workload.length
+          ? `no pod carries the selector; pods of ${team.workload?.name}: ${workload.map(describe).join(", ")}`
+          : `no pod carries the selector${team.workload ? ` and no pod of ${team.workload.name} runs` : ""}`,
         hint,
       },
     };
   }
   if (unlabelled.length > 0) {
-    return { bound, item: { id: "pods-labelled", team: team.name, title, status: "fail", detail: `pods of ${team.workload?.name} without the selector: ${unlabelled.map(describe).join(", ")}`, hint } };
+    return {
+      bound,
+      item: {
+        id: "pods-labelled",
+        team: team.name,
+        title,
+        status: "fail",
+        detail: `pods of ${team.workload?.name} without the selector: ${unlabelled.map(describe).join(", ")}`,
+        hint,
+      },
+    };
   }
-  return { bound, item: { id: "pods-labelled", team: team.name, title, status: "pass", detail: bound.map((p) => p.metadata.name).join(", ") } };
+  return {
+    bound,
+    item: { id: "pods-labelled", team: team.name, title, status: "pass", detail: bound.map((p) => p.metadata.name).join(", ") },
+  };
 }
 
 function relevantMicFindings(mic: MicLog | undefined, team: AppTeamConfig): readonly ReportFinding[] {
@@ -291,16 +372,34 @@ function relevantMicFindings(mic: MicLog | undefined, team: AppTeamConfig): read
   });
 }
 
-function checkAssigned(env: EnvironmentConfig, team: AppTeamConfig, s: TeamSnapshot, bound: readonly Pod[], mic: MicLog | undefined): CheckItem[] {
+function checkAssigned(
+  env: EnvironmentConfig,
+  team: AppTeamConfig,
+  s: TeamSnapshot,
+  bound: readonly Pod[],
+  mic: MicLog | undefined,
+): CheckItem[] {
   const name = team.podIdentity?.azureIdentityName;
   const titleFor = (pod: string): string => `AzureAssignedIdentity for pod ${team.namespace}/${pod} is Assigned`;
   if (bound.length === 0) {
-    return [{ id: "assigned-identity", team: team.name, title: titleFor("<labelled pods>"), status: "skip", detail: "no labelled pod to check" }];
+    return [
+      { id: "assigned-identity", team: team.name, title: titleFor("<labelled pods>"), status: "skip", detail: "no labelled pod to check" },
+    ];
   }
   const skip = fetchedSkip(team, "assigned-identity", titleFor("*"), s.assignedIdentities);
   if (skip) return [skip];
   const f = s.assignedIdentities as Exclude<Fetched<KubeList<AzureAssignedIdentity>>, { state: "skipped" }>;
-  if (f.state === "crd-missing") return [{ id: "assigned-identity", team: team.name, title: titleFor("*"), status: "fail", detail: f.message, hint: crdMissingHint(env, team, AadPodIdentityKinds.AzureAssignedIdentity.kind) }];
+  if (f.state === "crd-missing")
+    return [
+      {
+        id: "assigned-identity",
+        team: team.name,
+        title: titleFor("*"),
+        status: "fail",
+        detail: f.message,
+        hint: crdMissingHint(env, team, AadPodIdentityKinds.AzureAssignedIdentity.kind),
+      },
+    ];
   const all = f.state === "ok" ? f.value.items : [];
   const mics = relevantMicFindings(mic, team);
   return bound.map((pod): CheckItem => {
@@ -310,7 +409,13 @@ function checkAssigned(env: EnvironmentConfig, team: AppTeamConfig, s: TeamSnaps
     const forIdentity = mine.filter((a) => !name || a.spec?.azureIdentityRef?.metadata?.name === name);
     const assigned = forIdentity.find((a) => a.status?.status === "Assigned");
     if (assigned) {
-      return { id: "assigned-identity", team: team.name, title, status: "pass", detail: `${assigned.metadata.namespace}/${assigned.metadata.name} on node ${assigned.spec?.nodename ?? "?"}` };
+      return {
+        id: "assigned-identity",
+        team: team.name,
+        title,
+        status: "pass",
+        detail: `${assigned.metadata.namespace}/${assigned.metadata.name} on node ${assigned.spec?.nodename ?? "?"}`,
+      };
     }
     const values: FindingValues = { pod: [`${team.namespace}/${podName}`], namespace: [team.namespace] };
     if (forIdentity.length > 0) {
@@ -331,7 +436,9 @@ function checkAssigned(env: EnvironmentConfig, team: AppTeamConfig, s: TeamSnaps
       team: team.name,
       title,
       status: "fail",
-      detail: other.length ? `only AzureAssignedIdentities for other identities (${other.join(", ")})` : "no AzureAssignedIdentity for this pod: MIC has not matched it to a binding",
+      detail: other.length
+        ? `only AzureAssignedIdentities for other identities (${other.join(", ")})`
+        : "no AzureAssignedIdentity for this pod: MIC has not matched it to a binding",
       hint: hintFrom("identity-not-assigned", { ...values, state: ["CREATED"] }, env, team),
       findings: summarise(mics),
     };
@@ -351,12 +458,26 @@ function checkServiceAccount(env: EnvironmentConfig, team: AppTeamConfig, s: Tea
   const sa = team.workloadIdentity?.serviceAccountName ?? "<workloadIdentity.serviceAccountName>";
   const title = `ServiceAccount ${team.namespace}/${sa} has annotation ${WI_CLIENT_ID_ANNOTATION}`;
   if (!team.workloadIdentity) {
-    return { id: "service-account", team: team.name, title, status: "fail", detail: `identityMode is ${modeOf(team)} but workloadIdentity is not configured`, hint: wiHint(env, team, "Add workloadIdentity { serviceAccountName } to the team.") };
+    return {
+      id: "service-account",
+      team: team.name,
+      title,
+      status: "fail",
+      detail: `identityMode is ${modeOf(team)} but workloadIdentity is not configured`,
+      hint: wiHint(env, team, "Add workloadIdentity { serviceAccountName } to the team."),
+    };
   }
   const skip = fetchedSkip(team, "service-account", title, s.serviceAccount);
   if (skip) return skip;
   if (s.serviceAccount?.state !== "ok") {
-    return { id: "service-account", team: team.name, title, status: "fail", detail: `ServiceAccount ${sa} not found in ${team.namespace}`, hint: wiHint(env, team, "Deploy the team's apps stack.") };
+    return {
+      id: "service-account",
+      team: team.name,
+      title,
+      status: "fail",
+      detail: `ServiceAccount ${sa} not found in ${team.namespace}`,
+      hint: wiHint(env, team, "Deploy the team's apps stack."),
+    };
   }
   const clientId = s.serviceAccount.value.metadata.annotations?.[WI_CLIENT_ID_ANNOTATION];
   if (!clientId || !isGuid(clientId)) {
@@ -365,12 +486,17 @@ function checkServiceAccount(env: EnvironmentConfig, team: AppTeamConfig, s: Tea
       team: team.name,
       title,
       status: "fail",
-      detail: clientId ? `annotation ${WI_CLIENT_ID_ANNOTATION} is "${clientId}", not a GUID` : `annotation ${WI_CLIENT_ID_ANNOTATION} is missing`,
+      detail: clientId
+        ? `annotation ${WI_CLIENT_ID_ANNOTATION} is "${clientId}", not a GUID`
+        : `annotation ${WI_CLIENT_ID_ANNOTATION} is missing`,
       hint: wiHint(env, team, "The ServiceAccount must carry the identity's client ID."),
     };
   }
   // In "both" mode the AzureIdentity holds the same identity's client ID.
-  const azId = s.azureIdentities?.state === "ok" ? s.azureIdentities.value.items.find((i) => i.metadata.name === team.podIdentity?.azureIdentityName) : undefined;
+  const azId =
+    s.azureIdentities?.state === "ok"
+      ? s.azureIdentities.value.items.find((i) => i.metadata.name === team.podIdentity?.azureIdentityName)
+      : undefined;
   const other = azId?.spec?.clientID;
   if (typeof other === "string" && isGuid(other) && other.toLowerCase() !== clientId.toLowerCase()) {
     return {
@@ -396,7 +522,14 @@ function checkWorkloadIdentityPods(env: EnvironmentConfig, team: AppTeamConfig, 
   const subjects = team.workload ? workloadPods(pods, team.workload.name) : pods.filter((p) => p.spec?.serviceAccountName === sa);
   if (subjects.length === 0) {
     return team.workload
-      ? { id: "workload-identity-pods", team: team.name, title, status: "fail", detail: `no pod of ${team.workload.name} runs in ${team.namespace}`, hint: wiHint(env, team, `Deploy the workload ${team.workload.name} (KeyVaultReaderWorkload).`) }
+      ? {
+          id: "workload-identity-pods",
+          team: team.name,
+          title,
+          status: "fail",
+          detail: `no pod of ${team.workload.name} runs in ${team.namespace}`,
+          hint: wiHint(env, team, `Deploy the workload ${team.workload.name} (KeyVaultReaderWorkload).`),
+        }
       : { id: "workload-identity-pods", team: team.name, title, status: "skip", detail: `no workload configured and no pod runs as ${sa}` };
   }
   const bad = subjects
@@ -407,7 +540,14 @@ function checkWorkloadIdentityPods(env: EnvironmentConfig, team: AppTeamConfig, 
       return why.length ? `${p.metadata.name} (${why.join(", ")})` : undefined;
     })
     .filter((x): x is string => x !== undefined);
-  if (bad.length === 0) return { id: "workload-identity-pods", team: team.name, title, status: "pass", detail: subjects.map((p) => p.metadata.name).join(", ") };
+  if (bad.length === 0)
+    return {
+      id: "workload-identity-pods",
+      team: team.name,
+      title,
+      status: "pass",
+      detail: subjects.map((p) => p.metadata.name).join(", "),
+    };
   return {
     id: "workload-identity-pods",
     team: team.name,
@@ -434,7 +574,13 @@ function checkFederatedCredential(env: EnvironmentConfig, team: AppTeamConfig, s
   const bySubject = creds.filter((c) => c.subject === subject);
   const good = bySubject.find((c) => (c.audiences ?? []).includes(WI_AUDIENCE) && (!issuer || norm(c.issuer) === norm(issuer)));
   if (good) {
-    return { id: "federated-credential", team: team.name, title, status: "pass", detail: `${good.name}: issuer ${good.issuer}${issuer ? "" : " (not compared: config has no cluster.oidcIssuerUrl)"}` };
+    return {
+      id: "federated-credential",
+      team: team.name,
+      title,
+      status: "pass",
+      detail: `${good.name}: issuer ${good.issuer}${issuer ? "" : " (not compared: config has no cluster.oidcIssuerUrl)"}`,
+    };
   }
   const found = creds.map((c) => `${c.name} (subject ${c.subject}, issuer ${c.issuer}, audiences ${(c.audiences ?? []).join(" ")})`);
   const values: FindingValues = { subject: [subject], errorCode: [bySubject.length ? "AADSTS700211" : "AADSTS700213"] };
@@ -457,7 +603,8 @@ function checkProbe(env: EnvironmentConfig, team: AppTeamConfig, s: TeamSnapshot
   const title = `reader test pod returns secret ${secret} from ${team.keyVault.name}`;
   const p = s.probe;
   if (p.state === "skipped") return { id: "probe", team: team.name, title, status: "skip", detail: p.reason };
-  if (p.state === "ok") return { id: "probe", team: team.name, title, status: "pass", detail: `pod ${p.pod} returned ${p.bytes} bytes (value not shown)` };
+  if (p.state === "ok")
+    return { id: "probe", team: team.name, title, status: "pass", detail: `pod ${p.pod} returned ${p.bytes} bytes (value not shown)` };
   const first = p.findings[0];
   return {
     id: "probe",
@@ -466,8 +613,19 @@ function checkProbe(env: EnvironmentConfig, team: AppTeamConfig, s: TeamSnapshot
     status: "fail",
     detail: `pod ${p.pod}: ${p.message}`,
     hint: first
-      ? { findingId: first.id, guideStep: first.explanation.guideStep, construct: first.explanation.fix.construct, config: first.explanation.fix.config, text: `${first.explanation.rootCause} Fix: ${first.explanation.fix.text}` }
-      : hintFrom(team.keyVault.rbacAuthorization ? "missing-keyvault-rbac-role" : "missing-keyvault-secret-permission", { vaultName: [team.keyVault.name] }, env, team),
+      ? {
+          findingId: first.id,
+          guideStep: first.explanation.guideStep,
+          construct: first.explanation.fix.construct,
+          config: first.explanation.fix.config,
+          text: `${first.explanation.rootCause} Fix: ${first.explanation.fix.text}`,
+        }
+      : hintFrom(
+          team.keyVault.rbacAuthorization ? "missing-keyvault-rbac-role" : "missing-keyvault-secret-permission",
+          { vaultName: [team.keyVault.name] },
+          env,
+          team,
+        ),
     findings: summarise(p.findings),
   };
 }
@@ -489,7 +647,12 @@ export function checkTeam(env: EnvironmentConfig, team: AppTeamConfig, s: TeamSn
   return items;
 }
 
-const POD_IDENTITY_CHECKS: ReadonlySet<CheckId> = new Set(["azure-identity", "azure-identity-binding", "pods-labelled", "assigned-identity"]);
+const POD_IDENTITY_CHECKS: ReadonlySet<CheckId> = new Set([
+  "azure-identity",
+  "azure-identity-binding",
+  "pods-labelled",
+  "assigned-identity",
+]);
 
 /** The environment-wide MIC log item (only when some team uses pod identity). */
 export function checkMicLog(mic: MicLog, teamItems: readonly CheckItem[]): CheckItem {
@@ -500,14 +663,24 @@ export function checkMicLog(mic: MicLog, teamItems: readonly CheckItem[]): Check
   const podIdentityFailed = teamItems.some((i) => POD_IDENTITY_CHECKS.has(i.id) && i.status === "fail");
   const assignedPassed = teamItems.some((i) => i.id === "assigned-identity" && i.status === "pass");
   const first = mic.findings[0];
-  const note = podIdentityFailed ? "" : assignedPassed ? "; every checked pod is Assigned, so these may be history" : "; no pod-identity check failed";
+  const note = podIdentityFailed
+    ? ""
+    : assignedPassed
+      ? "; every checked pod is Assigned, so these may be history"
+      : "; no pod-identity check failed";
   return {
     id: "mic-log",
     title,
     // Old errors in a log are history once the pods are Assigned: a warning then, not a failure.
     status: podIdentityFailed ? "fail" : "warn",
     detail: `${mic.findings.length} finding(s) (${where}): ${mic.findings.map((f) => `${f.id} ×${f.count}`).join(", ")}${note}`,
-    hint: { findingId: first.id, guideStep: first.explanation.guideStep, construct: first.explanation.fix.construct, config: first.explanation.fix.config, text: `${first.explanation.rootCause} Fix: ${first.explanation.fix.text}` },
+    hint: {
+      findingId: first.id,
+      guideStep: first.explanation.guideStep,
+      construct: first.explanation.fix.construct,
+      config: first.explanation.fix.config,
+      text: `${first.explanation.rootCause} Fix: ${first.explanation.fix.text}`,
+    },
     findings: summarise(mic.findings),
   };
 }

@@ -65,7 +65,10 @@ function parseArgs(argv: readonly string[]): Options | "help" {
     return v;
   };
   for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].startsWith("--") && argv[i].includes("=") ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)] : [argv[i], undefined];
+    const [flag, inline] =
+      argv[i].startsWith("--") && argv[i].includes("=")
+        ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)]
+        : [argv[i], undefined];
     const take = (): string => inline ?? value(++i, flag);
     if (flag === "--help" || flag === "-h") return "help";
     else if (flag === "--env") envName = take();
@@ -106,7 +109,13 @@ export async function cli(argv: string[], io: VerifyIo = {}): Promise<number> {
   }
   const kubectl = new Kubectl({ context: opts.context, program: io.kubectl, env: io.env });
   try {
-    const g = await gather(opts.env, kubectl, { probe: opts.probe, micTail: opts.micTail, az: io.az, env: io.env, platform: opts.platform });
+    const g = await gather(opts.env, kubectl, {
+      probe: opts.probe,
+      micTail: opts.micTail,
+      az: io.az,
+      env: io.env,
+      platform: opts.platform,
+    });
     const report = buildVerifyReport(opts.env, g.context, g.teams, g.mic);
     stdout.write(opts.json ? renderVerifyJson(report) : renderVerifyText(report, opts.env));
     return anyFailed(report.items) ? EXIT.failed : EXIT.ok;

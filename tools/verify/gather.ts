@@ -4,10 +4,33 @@
  * federated credentials; optionally the `--probe`; and the MIC log, fed through doctor.
  */
 import type { AppTeamConfig, EnvironmentConfig, PlatformConfig } from "../../config/types";
-import { AAD_POD_IDENTITY_GROUP, AadPodIdentityKinds, POD_IDENTITY_LABEL, SECRETS_MOUNT_PATH, sidecarSecretUrl } from "../../constructs/facts";
+import {
+  AAD_POD_IDENTITY_GROUP,
+  AadPodIdentityKinds,
+  POD_IDENTITY_LABEL,
+  SECRETS_MOUNT_PATH,
+  sidecarSecretUrl,
+} from "../../constructs/facts";
 import { Analyzer, buildReport, type ReportFinding } from "../doctor";
-import { usesPodIdentity, usesWorkloadIdentity, workloadPods, type Fetched, type MicLog, type ProbeResult, type TeamSnapshot } from "./checks";
-import type { AzureAssignedIdentity, AzureIdentity, AzureIdentityBinding, FederatedCredential, KubeList, Namespace, Pod, ServiceAccount } from "./k8s-types";
+import {
+  usesPodIdentity,
+  usesWorkloadIdentity,
+  workloadPods,
+  type Fetched,
+  type MicLog,
+  type ProbeResult,
+  type TeamSnapshot,
+} from "./checks";
+import type {
+  AzureAssignedIdentity,
+  AzureIdentity,
+  AzureIdentityBinding,
+  FederatedCredential,
+  KubeList,
+  Namespace,
+  Pod,
+  ServiceAccount,
+} from "./k8s-types";
 import { azJson, classifyKubectlError, type Kubectl } from "./kubectl";
 
 /**
@@ -51,7 +74,10 @@ export interface Gathered {
   readonly mic?: MicLog;
 }
 
-function mergeLists<T extends { metadata: { namespace?: string; name?: string } }>(a: Fetched<KubeList<T>>, b: Fetched<KubeList<T>>): Fetched<KubeList<T>> {
+function mergeLists<T extends { metadata: { namespace?: string; name?: string } }>(
+  a: Fetched<KubeList<T>>,
+  b: Fetched<KubeList<T>>,
+): Fetched<KubeList<T>> {
   if (a.state === "crd-missing") return a;
   if (b.state === "crd-missing") return b;
   const items = new Map<string, T>();
@@ -59,13 +85,24 @@ function mergeLists<T extends { metadata: { namespace?: string; name?: string } 
   return { state: "ok", value: { items: [...items.values()] } };
 }
 
-function doctorFindings(text: string, source: string, env: EnvironmentConfig, platform: PlatformConfig): { lines: number; findings: readonly ReportFinding[] } {
+function doctorFindings(
+  text: string,
+  source: string,
+  env: EnvironmentConfig,
+  platform: PlatformConfig,
+): { lines: number; findings: readonly ReportFinding[] } {
   const a = new Analyzer();
   a.text(text, source);
   return { lines: a.stats.lines, findings: buildReport(a.findings(), a.stats, env, platform).findings };
 }
 
-async function probe(kubectl: Kubectl, env: EnvironmentConfig, platform: PlatformConfig, team: AppTeamConfig, pods: Fetched<KubeList<Pod>>): Promise<ProbeResult> {
+async function probe(
+  kubectl: Kubectl,
+  env: EnvironmentConfig,
+  platform: PlatformConfig,
+  team: AppTeamConfig,
+  pods: Fetched<KubeList<Pod>>,
+): Promise<ProbeResult> {
   if (!team.workload) return { state: "skipped", reason: "no workload configured for the team" };
   if (pods.state !== "ok") return { state: "skipped", reason: "pods could not be listed" };
   const candidates = usesPodIdentity(team)
@@ -75,14 +112,29 @@ async function probe(kubectl: Kubectl, env: EnvironmentConfig, platform: Platfor
   if (!pod?.metadata.name) return { state: "skipped", reason: `no running pod of ${team.workload.name} to probe` };
   const containers = pod.spec?.containers ?? [];
   const viaSidecar = containers.some((c) => /az-keyvault-reader/.test(c.name) || /az-keyvault-reader/.test(c.image ?? ""));
-  const container = containers.find((c) => c.name === "busybox") ?? containers.find((c) => !/sidecar|az-keyvault-reader/.test(c.name)) ?? containers[0];
+  const container =
+    containers.find((c) => c.name === "busybox") ?? containers.find((c) => !/sidecar|az-keyvault-reader/.test(c.name)) ?? containers[0];
   const where = viaSidecar ? sidecarSecretUrl(team.workload.secretName) : `${SECRETS_MOUNT_PATH}/${team.workload.secretName}`;
-  const r = await kubectl.run(["exec", "-n", team.namespace, pod.metadata.name, ...(container ? ["-c", container.name] : []), "--", ...probeCommand(team.workload.secretName, viaSidecar)], false);
+  const r = await kubectl.run(
+    [
+      "exec",
+      "-n",
+      team.namespace,
+      pod.metadata.name,
+      ...(container ? ["-c", container.name] : []),
+      "--",
+      ...probeCommand(team.workload.secretName, viaSidecar),
+    ],
+    false,
+  );
   const podRef = `${team.namespace}/${pod.metadata.name}`;
   const bytes = Number.parseInt(r.stdout.trim(), 10);
   if (r.code === 0 && bytes > 0) return { state: "ok", pod: podRef, bytes };
   if (r.code !== 0 && classifyKubectlError(r.stderr) === "rbac-denied") throw kubectl.fatal(`exec into ${podRef} (--probe)`, r);
-  const message = r.code === 0 ? `${where} is empty` : `reading ${where} failed: ${(r.stderr.split("\n").find((l) => l.trim()) ?? `exit ${r.code}`).trim()}`;
+  const message =
+    r.code === 0
+      ? `${where} is empty`
+      : `reading ${where} failed: ${(r.stderr.split("\n").find((l) => l.trim()) ?? `exit ${r.code}`).trim()}`;
   // Why: the pod's own output (reader sidecar, app) through doctor.
   const logs = await kubectl.run(["logs", "-n", team.namespace, pod.metadata.name, "--all-containers", "--tail=500"]);
   const findings = logs.code === 0 ? doctorFindings(logs.stdout, `logs ${podRef}`, env, platform).findings : [];
@@ -98,14 +150,38 @@ async function gatherTeam(kubectl: Kubectl, env: EnvironmentConfig, team: AppTea
   const [pods, azureIdentities, bindings, aaiTeam, aaiDefault, serviceAccount, federatedCredentials] = await Promise.all([
     kubectl.getJson<KubeList<Pod>>(["pods", "-n", ns], `pods in ${ns}`),
     pi ? kubectl.getJson<KubeList<AzureIdentity>>([crd("AzureIdentity"), "-n", ns], `AzureIdentities in ${ns}`) : undefined,
-    pi ? kubectl.getJson<KubeList<AzureIdentityBinding>>([crd("AzureIdentityBinding"), "-n", ns], `AzureIdentityBindings in ${ns}`) : undefined,
-    pi ? kubectl.getJson<KubeList<AzureAssignedIdentity>>([crd("AzureAssignedIdentity"), "-n", ns], `AzureAssignedIdentities in ${ns}`) : undefined,
+    pi
+      ? kubectl.getJson<KubeList<AzureIdentityBinding>>([crd("AzureIdentityBinding"), "-n", ns], `AzureIdentityBindings in ${ns}`)
+      : undefined,
+    pi
+      ? kubectl.getJson<KubeList<AzureAssignedIdentity>>([crd("AzureAssignedIdentity"), "-n", ns], `AzureAssignedIdentities in ${ns}`)
+      : undefined,
     // MIC writes AzureAssignedIdentities to "default" unless the identity is namespaced.
-    pi && ns !== "default" ? kubectl.getJson<KubeList<AzureAssignedIdentity>>([crd("AzureAssignedIdentity"), "-n", "default"], "AzureAssignedIdentities in default") : undefined,
-    wi && team.workloadIdentity ? kubectl.getJson<ServiceAccount>(["serviceaccount", "-n", ns, team.workloadIdentity.serviceAccountName], `ServiceAccount ${ns}/${team.workloadIdentity.serviceAccountName}`) : undefined,
+    pi && ns !== "default"
+      ? kubectl.getJson<KubeList<AzureAssignedIdentity>>(
+          [crd("AzureAssignedIdentity"), "-n", "default"],
+          "AzureAssignedIdentities in default",
+        )
+      : undefined,
+    wi && team.workloadIdentity
+      ? kubectl.getJson<ServiceAccount>(
+          ["serviceaccount", "-n", ns, team.workloadIdentity.serviceAccountName],
+          `ServiceAccount ${ns}/${team.workloadIdentity.serviceAccountName}`,
+        )
+      : undefined,
     wi
       ? azJson<FederatedCredential[]>(
-          ["identity", "federated-credential", "list", "--identity-name", team.identity.name, "--resource-group", team.identity.resourceGroupName, "--subscription", env.appSubscriptionId],
+          [
+            "identity",
+            "federated-credential",
+            "list",
+            "--identity-name",
+            team.identity.name,
+            "--resource-group",
+            team.identity.resourceGroupName,
+            "--subscription",
+            env.appSubscriptionId,
+          ],
           `federated credentials of ${team.identity.name}`,
           options.az,
           options.env,
@@ -114,7 +190,9 @@ async function gatherTeam(kubectl: Kubectl, env: EnvironmentConfig, team: AppTea
   ]);
   const assignedIdentities = aaiTeam && aaiDefault ? mergeLists(aaiTeam, aaiDefault) : aaiTeam;
   const snapshot: TeamSnapshot = { namespace, pods, azureIdentities, bindings, assignedIdentities, serviceAccount, federatedCredentials };
-  return options.probe ? { ...snapshot, probe: await probe(kubectl, env, options.platform ?? { environments: [env] }, team, pods) } : snapshot;
+  return options.probe
+    ? { ...snapshot, probe: await probe(kubectl, env, options.platform ?? { environments: [env] }, team, pods) }
+    : snapshot;
 }
 
 async function gatherMic(kubectl: Kubectl, env: EnvironmentConfig, platform: PlatformConfig, tail: number): Promise<MicLog> {
@@ -150,6 +228,8 @@ export async function gather(env: EnvironmentConfig, kubectl: Kubectl, options: 
   await kubectl.ping();
   const teams = new Map<string, TeamSnapshot>();
   for (const team of env.teams) teams.set(team.name, await gatherTeam(kubectl, env, team, options));
-  const mic = env.teams.some(usesPodIdentity) ? await gatherMic(kubectl, env, options.platform ?? { environments: [env] }, options.micTail ?? 5000) : undefined;
+  const mic = env.teams.some(usesPodIdentity)
+    ? await gatherMic(kubectl, env, options.platform ?? { environments: [env] }, options.micTail ?? 5000)
+    : undefined;
   return { context, teams, mic };
 }

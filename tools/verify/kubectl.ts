@@ -27,7 +27,11 @@ export interface CommandResult {
 }
 
 /** Runs a command; rejects with `ENOENT` as `{ code: "ENOENT" }` when the program is missing. */
-export function runCommand(program: string, args: readonly string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CommandResult> {
+export function runCommand(
+  program: string,
+  args: readonly string[],
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     let child;
     try {
@@ -49,7 +53,11 @@ export function runCommand(program: string, args: readonly string[], options: { 
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
       const stderr = Buffer.concat(err).toString("utf8");
-      resolve({ code: code ?? (signal ? 124 : 1), stdout: Buffer.concat(out).toString("utf8"), stderr: signal && !stderr ? `killed by ${signal} (timeout)` : stderr });
+      resolve({
+        code: code ?? (signal ? 124 : 1),
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: signal && !stderr ? `killed by ${signal} (timeout)` : stderr,
+      });
     });
   });
 }
@@ -108,7 +116,8 @@ export class Kubectl {
       return await runCommand(this.program, full, { timeoutMs: (this.timeout + 10) * 1000, env: this.options.env });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") throw new FatalError("kubectl-missing", `kubectl not found on PATH (${this.program}): install kubectl, or put it on PATH`);
+      if (code === "ENOENT")
+        throw new FatalError("kubectl-missing", `kubectl not found on PATH (${this.program}): install kubectl, or put it on PATH`);
       if (code === "EACCES") throw new FatalError("kubectl-missing", `kubectl (${this.program}) is not executable`);
       throw new FatalError("kubectl-failed", `cannot run kubectl: ${(e as Error).message}`);
     }
@@ -119,7 +128,11 @@ export class Kubectl {
     const kind = classifyKubectlError(r.stderr);
     const line = firstLine(r.stderr) || `exit ${r.code}`;
     const ctx = this.options.context ? `context "${this.options.context}"` : "the current context";
-    if (kind === "rbac-denied") return new FatalError("rbac-denied", `RBAC denied ${what}: ${line} (verify needs read access to the teams' namespaces, the aad-pod-identity CRs and pods; guide step 8 is for cluster admins)`);
+    if (kind === "rbac-denied")
+      return new FatalError(
+        "rbac-denied",
+        `RBAC denied ${what}: ${line} (verify needs read access to the teams' namespaces, the aad-pod-identity CRs and pods; guide step 8 is for cluster admins)`,
+      );
     if (kind === "no-cluster-access") return new FatalError("no-cluster-access", `no access to the cluster through ${ctx}: ${line}`);
     return new FatalError("kubectl-failed", `kubectl failed on ${what}: ${line}`);
   }
@@ -134,7 +147,8 @@ export class Kubectl {
   async currentContext(): Promise<string | undefined> {
     if (this.options.context) return this.options.context;
     const r = await this.run(["config", "current-context"], false);
-    if (r.code !== 0) throw new FatalError("no-cluster-access", `no kubectl context: ${firstLine(r.stderr)} (give --context, or set KUBECONFIG)`);
+    if (r.code !== 0)
+      throw new FatalError("no-cluster-access", `no kubectl context: ${firstLine(r.stderr)} (give --context, or set KUBECONFIG)`);
     return r.stdout.trim() || undefined;
   }
 
@@ -166,7 +180,10 @@ export async function azJson<T>(args: readonly string[], what: string, program =
     r = await runCommand(program, [...args, "-o", "json"], { timeoutMs: 60_000, env });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { state: "skipped", reason: code === "ENOENT" ? `az CLI not found on PATH: cannot list ${what}` : `cannot run az: ${(e as Error).message}` };
+    return {
+      state: "skipped",
+      reason: code === "ENOENT" ? `az CLI not found on PATH: cannot list ${what}` : `cannot run az: ${(e as Error).message}`,
+    };
   }
   if (r.code !== 0) return { state: "skipped", reason: `az failed listing ${what}: ${firstLine(r.stderr) || `exit ${r.code}`}` };
   try {

@@ -17,7 +17,12 @@ export interface VerifyReport {
 }
 
 /** Runs every check over what was gathered. */
-export function buildVerifyReport(env: EnvironmentConfig, context: string | undefined, teams: ReadonlyMap<string, TeamSnapshot>, mic: MicLog | undefined): VerifyReport {
+export function buildVerifyReport(
+  env: EnvironmentConfig,
+  context: string | undefined,
+  teams: ReadonlyMap<string, TeamSnapshot>,
+  mic: MicLog | undefined,
+): VerifyReport {
   const items: CheckItem[] = [];
   for (const team of env.teams) {
     const snap = teams.get(team.name);
@@ -58,7 +63,9 @@ export function renderVerifyText(r: VerifyReport, env: EnvironmentConfig): strin
     }
     out.push(`  ${MARK[i.status]} ${i.title}${i.detail ? `: ${i.detail}` : ""}`);
     if (i.hint && (i.status === "fail" || i.status === "warn")) {
-      const step = i.hint.guideStep ? ` (guide ${i.hint.guideStep.step === null ? i.hint.guideStep.title : `step ${i.hint.guideStep.step}`})` : "";
+      const step = i.hint.guideStep
+        ? ` (guide ${i.hint.guideStep.step === null ? i.hint.guideStep.title : `step ${i.hint.guideStep.step}`})`
+        : "";
       out.push(`      hint${i.hint.findingId ? ` [${i.hint.findingId}]` : ""}${step}: ${i.hint.construct}`);
       out.push(`      ${i.hint.text}`);
       out.push(`      config: ${i.hint.config.join(", ")}`);
