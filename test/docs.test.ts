@@ -94,7 +94,8 @@ function parse(text: string): Parsed {
     }
     paragraph = paragraph ? { text: `${paragraph.text} ${raw.trim()}`, line: paragraph.line } : { text: raw.trim(), line: n };
     const outsideCode = raw.replace(/(`+)[\s\S]*?\1/g, "");
-    for (const m of outsideCode.matchAll(/!?\[(?:[^\]]|\\\])*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) links.push({ target: m[1], line: n });
+    for (const m of outsideCode.matchAll(/!?\[(?:[^\]]|\\\])*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g))
+      links.push({ target: m[1], line: n });
   });
   return { headings, links, codeLines };
 }
@@ -134,7 +135,16 @@ const parsed = new Map(files.map((f) => [f, parse(fs.readFileSync(path.join(root
 
 describe("slug rules (GitHub)", () => {
   test("GIVEN headings with code, punctuation, dashes and duplicates WHEN slugged THEN they match GitHub's anchors", () => {
-    const hs = ["Saved plans and `TF_PLAN_ENCRYPTION_KEY`", "allow-destroy: reviewed, exact allowances", "1. `adopt: true` on the team", "Issue 13: what was removed", "A — B", "Usage", "Usage", "[Link](x.md) text"];
+    const hs = [
+      "Saved plans and `TF_PLAN_ENCRYPTION_KEY`",
+      "allow-destroy: reviewed, exact allowances",
+      "1. `adopt: true` on the team",
+      "Issue 13: what was removed",
+      "A — B",
+      "Usage",
+      "Usage",
+      "[Link](x.md) text",
+    ];
     expect([...anchors(hs.map((text, line) => ({ level: 2, text, line })))]).toEqual([
       "saved-plans-and-tf_plan_encryption_key",
       "allow-destroy-reviewed-exact-allowances",
@@ -148,7 +158,24 @@ describe("slug rules (GitHub)", () => {
   });
 
   test("GIVEN a heading inside a fence or an indented example WHEN parsed THEN it is not in the outline", () => {
-    const p = parse(["# Title", "", "```text", "## not a heading", "```", "", "    ## nor this", "", "## Real", "", "````md", "```", "# still code", "````"].join("\n"));
+    const p = parse(
+      [
+        "# Title",
+        "",
+        "```text",
+        "## not a heading",
+        "```",
+        "",
+        "    ## nor this",
+        "",
+        "## Real",
+        "",
+        "````md",
+        "```",
+        "# still code",
+        "````",
+      ].join("\n"),
+    );
     expect(p.headings.map((h) => h.text)).toEqual(["Title", "Real"]);
     expect(p.codeLines).toEqual([4, 7, 13]);
   });
@@ -176,10 +203,12 @@ describe.each(files)("%s", (file) => {
 
   test("GIVEN its outline WHEN read THEN one H1 at the top, no level skipped", () => {
     const problems: string[] = [];
-    if (headings[0]?.level !== 1 || headings[0].line !== 1) problems.push(`line 1 is not the H1 (first heading: ${JSON.stringify(headings[0])})`);
+    if (headings[0]?.level !== 1 || headings[0].line !== 1)
+      problems.push(`line 1 is not the H1 (first heading: ${JSON.stringify(headings[0])})`);
     headings.slice(1).forEach((h, i) => {
       if (h.level === 1) problems.push(`line ${h.line}: a second H1 "${h.text}"`);
-      if (h.level > headings[i].level + 1) problems.push(`line ${h.line}: "${h.text}" is H${h.level} after H${headings[i].level} (line ${headings[i].line})`);
+      if (h.level > headings[i].level + 1)
+        problems.push(`line ${h.line}: "${h.text}" is H${h.level} after H${headings[i].level} (line ${headings[i].line})`);
     });
     expect(problems).toEqual([]);
   });
@@ -195,9 +224,11 @@ describe.each(files)("%s", (file) => {
         continue;
       }
       if (anchor === undefined) continue;
-      const targetParsed = parsed.get(resolved) ?? (resolved.endsWith(".md") ? parse(fs.readFileSync(path.join(root, resolved), "utf8")) : undefined);
+      const targetParsed =
+        parsed.get(resolved) ?? (resolved.endsWith(".md") ? parse(fs.readFileSync(path.join(root, resolved), "utf8")) : undefined);
       if (!targetParsed) continue; // an anchor into source (#L10) is not a heading
-      if (!anchors(targetParsed.headings).has(decodeURIComponent(anchor))) problems.push(`line ${line}: ${target}: no heading "#${anchor}" in ${resolved}`);
+      if (!anchors(targetParsed.headings).has(decodeURIComponent(anchor)))
+        problems.push(`line ${line}: ${target}: no heading "#${anchor}" in ${resolved}`);
     }
     expect(problems).toEqual([]);
   });
