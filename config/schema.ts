@@ -15,8 +15,8 @@
  * `zod/v3` (the zod 3 API of the pinned zod 4 package) is the lightest entry point to load.
  */
 import { z } from "zod/v3";
-import type { ValidationIssue } from "../constructs/validation";
-import { POD_IDENTITY_LABEL } from "../constructs/facts";
+import { Rules, type Rule, type ValidationIssue } from "../constructs/validation";
+import { KEY_VAULT_NAME_LENGTH, POD_IDENTITY_LABEL } from "../constructs/facts";
 import type { PlatformConfig } from "./types";
 
 /** `${` → `$${` and `%{` → `%%{`: Terraform then reads the text literally. */
@@ -27,6 +27,12 @@ export function escapeTerraformTemplate(text: string): string {
 /** Free text that Terraform must read literally: escaped, never refused. */
 const literalText = () => z.string().transform(escapeTerraformTemplate);
 
+/** A required string: an empty one is reported as missing, with the same fix. */
+const text = (fix: string) => z.string().min(1).describe(fix);
+
+/** A number checked by `rule` (config/validate.ts applies it); a wrong type is fixed as the rule says. */
+const ruled = (r: Rule<number>) => z.number().describe(r.fix);
+
 /** One of a few strings; the problem reads `is invalid: "a" or "b"` / `is invalid: one of a, b, c`. */
 function oneOf<U extends string, T extends [U, ...U[]]>(values: T, fix: string) {
   return z.enum(values).describe(fix);
@@ -34,8 +40,8 @@ function oneOf<U extends string, T extends [U, ...U[]]>(values: T, fix: string) 
 
 const agentPool = z
   .object({
-    identityName: z.string().describe("set the agent-pool identity name, e.g. aks-xcEwmVSi-agentpool"),
-    nodeResourceGroupName: z.string().describe("set the node resource group (MC_…)"),
+    identityName: text("set the agent-pool identity name, e.g. aks-xcEwmVSi-agentpool"),
+    nodeResourceGroupName: text("set the node resource group (MC_…)"),
     principalId: z.string().optional().describe("copy it from `az identity show -n <pool> -g <MC_ group> --query principalId`"),
   })
   .strict();
@@ -46,7 +52,7 @@ const kubernetes = z
     z
       .object({
         kind: z.literal("kubeconfig"),
-        configPath: z.string().describe("set the kubeconfig path, e.g. ~/.kube/config"),
+        configPath: text("set the kubeconfig path, e.g. ~/.kube/config"),
         context: z.string().optional(),
       })
       .strict(),
@@ -64,11 +70,11 @@ const kubernetes = z
 
 const cluster = z
   .object({
-    subscriptionId: z.string().describe("set the subscription of the cluster"),
+    subscriptionId: text("set the subscription of the cluster"),
     lookup: z
       .object({
-        name: z.string().describe("set the AKS cluster name"),
-        resourceGroupName: z.string().describe("set the cluster's resource group"),
+        name: text("set the AKS cluster name"),
+        resourceGroupName: text("set the cluster's resource group"),
       })
       .strict()
       .optional(),
@@ -81,24 +87,24 @@ const cluster = z
 
 const secret = z
   .object({
-    name: z.string().describe("name the secret"),
+    name: text("name the secret"),
     source: oneOf(
       ["variable", "external"],
       'use "variable" (TF_VAR_…, write-only) or "external" (set with az keyvault secret set)',
     ).optional(),
     contentType: literalText().optional(),
     expirationDate: z.string().optional().describe("write the expiry as YYYY-MM-DDThh:mm:ssZ"),
-    valueVersion: z.number().optional().describe("start at 1 and bump it by one to rewrite the value"),
+    valueVersion: ruled(Rules.secretValueVersion).optional(),
   })
   .strict();
 
 const keyVault = z
   .object({
-    name: z.string().describe("name the vault (3–24 characters, globally unique)"),
-    resourceGroupName: z.string().describe("set the vault's resource group"),
+    name: text(`name the vault (${KEY_VAULT_NAME_LENGTH.min}–${KEY_VAULT_NAME_LENGTH.max} characters, globally unique)`),
+    resourceGroupName: text("set the vault's resource group"),
     existing: z.boolean().optional(),
     rbacAuthorization: z.boolean().optional(),
-    softDeleteRetentionDays: z.number().optional().describe("use 90"),
+    softDeleteRetentionDays: ruled(Rules.softDeleteRetentionDays).optional(),
     purgeProtection: z.boolean().optional(),
     network: z
       .object({
@@ -110,11 +116,11 @@ const keyVault = z
           .union([
             z
               .object({
-                subnetId: z.string().describe("set the ARM ID of the endpoint's subnet"),
-                privateDnsZoneId: z.string().describe("set the ARM ID of the privatelink.vaultcore.azure.net zone"),
+                subnetId: text("set the ARM ID of the endpoint's subnet"),
+                privateDnsZoneId: text("set the ARM ID of the privatelink.vaultcore.azure.net zone"),
               })
               .strict(),
-            z.object({ existingId: z.string().describe("set the ARM ID of the existing private endpoint") }).strict(),
+            z.object({ existingId: text("set the ARM ID of the existing private endpoint") }).strict(),
           ])
           .optional()
           .describe("give { subnetId, privateDnsZoneId } to create one, or { existingId } of an existing private endpoint"),
@@ -127,9 +133,9 @@ const keyVault = z
       .optional(),
     rbacPropagationWait: z
       .string()
-      .regex(/^\d+(\.\d+)?(s|m|h)$/, 'a duration such as "120s" or "3m" (seconds, minutes or hours)')
+      .refine((v) => Rules.duration.test(v), Rules.duration.requirement)
       .optional()
-      .describe('use "120s"'),
+      .describe(Rules.duration.fix),
     secrets: z.array(secret).describe("list the vault's secrets (may be empty)"),
   })
   .strict()
@@ -137,13 +143,13 @@ const keyVault = z
 
 const team = z
   .object({
-    name: z.string().describe('name the team, e.g. "payments"'),
-    namespace: z.string().describe("set the Kubernetes namespace of the app"),
+    name: text('name the team, e.g. "payments"'),
+    namespace: text("set the Kubernetes namespace of the app"),
     createNamespace: z.boolean().optional(),
     identity: z
       .object({
-        name: z.string().describe("name the managed identity"),
-        resourceGroupName: z.string().describe("set the identity's resource group"),
+        name: text("name the managed identity"),
+        resourceGroupName: text("set the identity's resource group"),
         existing: z.boolean().optional(),
       })
       .strict()
@@ -155,22 +161,22 @@ const team = z
     ).optional(),
     podIdentity: z
       .object({
-        azureIdentityName: z.string().describe("name the AzureIdentity"),
-        bindingName: z.string().describe("name the AzureIdentityBinding"),
-        selector: z.string().describe(`set the selector pods carry as label ${POD_IDENTITY_LABEL}`),
+        azureIdentityName: text("name the AzureIdentity"),
+        bindingName: text("name the AzureIdentityBinding"),
+        selector: text(`set the selector pods carry as label ${POD_IDENTITY_LABEL}`),
       })
       .strict()
       .optional(),
     workloadIdentity: z
-      .object({ serviceAccountName: z.string().describe("name the ServiceAccount the pods run as") })
+      .object({ serviceAccountName: text("name the ServiceAccount the pods run as") })
       .strict()
       .optional(),
     workload: z
       .object({
-        name: z.string().describe("name the Deployment"),
-        secretName: z.string().describe("name the secret the test reads"),
+        name: text("name the Deployment"),
+        secretName: text("name the secret the test reads"),
         reader: oneOf(["sidecar", "csi-driver"], 'use "sidecar" with pod identity, "csi-driver" with workload identity').optional(),
-        replicas: z.number().optional().describe("use 1"),
+        replicas: ruled(Rules.replicas).optional(),
         images: z.object({ reader: z.string().optional(), sidecar: z.string().optional() }).strict().optional(),
       })
       .strict()
@@ -181,7 +187,7 @@ const team = z
         z
           .object({
             ruleId: z.string().describe("name the policy rule, e.g. AKSID-KV-005"),
-            reason: z.string().describe("say in a sentence why the risk is accepted"),
+            reason: z.string().describe(Rules.suppressionReason.fix),
           })
           .strict(),
       )
@@ -196,9 +202,9 @@ const backend = z
       .object({
         kind: z.literal("azurerm"),
         subscriptionId: z.string().optional(),
-        resourceGroupName: z.string().describe("set the state storage account's resource group"),
-        storageAccountName: z.string().describe("set the state storage account's name"),
-        containerName: z.string().describe('set the blob container, e.g. "tfstate"'),
+        resourceGroupName: text("set the state storage account's resource group"),
+        storageAccountName: text("set the state storage account's name"),
+        containerName: text('set the blob container, e.g. "tfstate"'),
         keyPrefix: z.string().optional(),
       })
       .strict(),
@@ -207,10 +213,10 @@ const backend = z
 
 const environment = z
   .object({
-    name: z.string().describe('name the environment, e.g. "dev-test"'),
-    location: z.string().describe('set the Azure region, e.g. "westus2"'),
-    tenantId: z.string().describe("set the Entra ID tenant (az account show --query tenantId)"),
-    appSubscriptionId: z.string().describe("set the subscription of the app identities and vaults"),
+    name: text('name the environment, e.g. "dev-test"'),
+    location: text('set the Azure region, e.g. "westus2"'),
+    tenantId: text("set the Entra ID tenant (az account show --query tenantId)"),
+    appSubscriptionId: text("set the subscription of the app identities and vaults"),
     cluster,
     teams: z.array(team).describe("list the app teams (an empty list is allowed)"),
     dataProtection: z
@@ -223,7 +229,7 @@ const environment = z
       .describe("set { preventDestroy, purgeOnDestroy, requirePurgeProtection } (Prod: true, false, true)"),
     secretWriter: z
       .object({
-        objectId: z.string().describe("set the object ID of the identity that applies: az ad sp show --id <client id> --query id -o tsv"),
+        objectId: text("set the object ID of the identity that applies: az ad sp show --id <client id> --query id -o tsv"),
         principalType: oneOf(["ServicePrincipal", "User", "Group"], 'use "ServicePrincipal" for a workflow identity').optional(),
       })
       .strict()
@@ -335,6 +341,10 @@ function toIssues(raw: unknown, i: z.ZodIssue): ValidationIssue[] {
         return issueAt(raw, [...path, k], valueAt(raw, [...path, k]), "is not a known field", fix);
       });
     }
+    case "too_small":
+      // text(): an empty required string reads like a missing one.
+      if (i.type === "string" && i.minimum === 1) return [issueAt(raw, path, undefined, "is missing", hint ?? "fill it in")];
+      return [issueAt(raw, path, valueAt(raw, path), `is invalid: ${i.message}`, hint ?? "see config/types.ts for the expected shape")];
     case "invalid_enum_value":
     case "invalid_union_discriminator": {
       const options = (i.options as readonly unknown[]).map(String);

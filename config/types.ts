@@ -18,98 +18,41 @@ import type {
   WorkloadIdentityOptions,
 } from "../constructs/app-identity";
 import type { PolicySuppressionEntry } from "../constructs/policy";
+import type { IdentityVaultIdentityOptions, IdentityVaultKeyVaultOptions } from "../constructs/identity-vault";
+import type { DeployerAccess, KeyVaultNetworkProps, SecretProps } from "../constructs/key-vault";
+import type { IPrincipal } from "../constructs/principal";
 
 /** The AKS cluster of an environment and its kubelet (agent-pool) identity (the same shape AppIdentityStack takes). */
 export type ClusterConfig = ClusterReference;
 
 /**
- * Network rules of a Key Vault. `kind` is the explicit choice of how Terraform and the pods
- * reach the vault (see `KeyVaultNetworkKind` in constructs/key-vault.ts): `public` (the
- * guide's public endpoint), `firewall` (Deny + `subnetIds` of the AKS node subnets with the
- * `Microsoft.KeyVault` service endpoint + `ipRules` with the deployer's egress CIDRs), or
- * `private-endpoint` (`privateEndpoint`). A Deny firewall that allows nothing, without a
- * private endpoint, is an error.
+ * Network rules of a Key Vault: the construct's own props. `kind` is the explicit choice of how
+ * Terraform and the pods reach the vault (see `KeyVaultNetworkKind` in constructs/key-vault.ts):
+ * `public` (the guide's public endpoint), `firewall` (Deny + `subnetIds` of the AKS node subnets
+ * with the `Microsoft.KeyVault` service endpoint + `ipRules` with the deployer's egress CIDRs), or
+ * `private-endpoint` (`privateEndpoint`). A Deny firewall that allows nothing, without a private
+ * endpoint, is an error.
  */
-export interface KeyVaultNetworkConfig {
-  /** @default - "firewall" (Deny), which then needs ipRules or subnetIds: set it explicitly */
-  readonly kind?: "public" | "firewall" | "private-endpoint";
-  /**
-   * With kind `private-endpoint`: create one (`subnetId`, `privateDnsZoneId` of
-   * privatelink.vaultcore.azure.net) or use an existing one (`existingId`).
-   * @default - none
-   */
-  readonly privateEndpoint?: { readonly subnetId: string; readonly privateDnsZoneId: string } | { readonly existingId: string };
-  /** @default "Deny" ("Allow" with kind public) */
-  readonly defaultAction?: "Allow" | "Deny";
-  /** Public IPs or CIDR ranges allowed through the firewall. @default [] */
-  readonly ipRules?: readonly string[];
-  /** Subnet resource IDs allowed through the firewall. @default [] */
-  readonly subnetIds?: readonly string[];
-  /** Let trusted Azure services through. @default true */
-  readonly bypassAzureServices?: boolean;
-}
+export type KeyVaultNetworkConfig = KeyVaultNetworkProps;
 
 /**
- * A Key Vault secret. Its value never enters `cdk.tf.json` or Terraform state:
+ * A Key Vault secret: the construct's props without `variableName` (the stacks derive it).
+ * Its value never enters `cdk.tf.json` or Terraform state:
  * - `source: "variable"` writes it through the write-only `value_wo`, fed by a sensitive,
  *   ephemeral Terraform variable (`TF_VAR_<variableName>` at plan and apply);
  * - `source: "external"` means the secret is set out of band (`az keyvault secret set`);
  *   Terraform only records that the workload reads it.
  */
-export interface SecretConfig {
-  /** Secret name in the vault. */
-  readonly name: string;
-  /** @default "variable" */
-  readonly source?: "variable" | "external";
-  /** MIME-ish description of the value (CKV_AZURE_114). @default "text/plain" */
-  readonly contentType?: string;
-  /** RFC 3339 expiry (CKV_AZURE_41), e.g. `2027-06-30T00:00:00Z`. */
-  readonly expirationDate?: string;
-  /** Bump to rewrite the value from the variable. @default 1 */
-  readonly valueVersion?: number;
-}
+export type SecretConfig = Omit<SecretProps, "variableName">;
 
-/** The Key Vault of an app team. */
-export interface KeyVaultConfig {
-  /** Globally unique vault name, 3–24 characters. */
-  readonly name: string;
-  readonly resourceGroupName: string;
-  /**
-   * Use an existing vault instead of creating one.
-   * @default false
-   */
-  readonly existing?: boolean;
-  /**
-   * RBAC authorization (grant *Key Vault Secrets User*) instead of access policies (the guide's way).
-   * @default false
-   */
-  readonly rbacAuthorization?: boolean;
-  /** @default 90 */
-  readonly softDeleteRetentionDays?: number;
-  /** @default true */
-  readonly purgeProtection?: boolean;
-  /** @default { defaultAction: "Deny" }: an error unless ipRules/subnetIds are given; set kind explicitly */
-  readonly network?: KeyVaultNetworkConfig;
-  /**
-   * RBAC vaults: the wait (`time_sleep`, e.g. "120s", "3m") between the Key Vault Secrets
-   * Officer grant of the secret writer and the first secret write (ForbiddenByRbac until it propagates).
-   * @default "120s"
-   */
-  readonly rbacPropagationWait?: string;
+/** The Key Vault of an app team: the IdentityVault's vault props, plus the secret writer's RBAC wait. */
+export interface KeyVaultConfig extends Omit<IdentityVaultKeyVaultOptions, "secrets">, Pick<DeployerAccess, "rbacPropagationWait"> {
   /** Secrets the vault holds. */
   readonly secrets: readonly SecretConfig[];
 }
 
-/** The user-assigned managed identity of an app team. */
-export interface IdentityConfig {
-  readonly name: string;
-  readonly resourceGroupName: string;
-  /**
-   * Use an existing identity instead of creating one.
-   * @default false
-   */
-  readonly existing?: boolean;
-}
+/** The user-assigned managed identity of an app team (the IdentityVault's identity props). */
+export type IdentityConfig = IdentityVaultIdentityOptions;
 
 /** aad-pod-identity objects (guide step 5): the construct's own props. */
 export type PodIdentityConfig = PodIdentityOptions;
@@ -161,7 +104,7 @@ export interface SecretWriterConfig {
   /** Object ID (Entra ID) of that identity: `az ad sp show --id <client id> --query id -o tsv`. */
   readonly objectId: string;
   /** @default "ServicePrincipal" */
-  readonly principalType?: "ServicePrincipal" | "User" | "Group";
+  readonly principalType?: IPrincipal["principalType"];
 }
 
 /** One environment: a cluster and the app teams on it. */

@@ -1,13 +1,10 @@
 import { Checker, Rules, type ValidationIssue } from "../constructs/validation";
-import { POLICY_RULES } from "../constructs/policy";
-import { MAX_FEDERATED_CREDENTIALS_PER_IDENTITY, POD_IDENTITY_LABEL } from "../constructs/facts";
+import { POLICY_RULES, policyRuleIdFix } from "../constructs/policy";
+import { KEY_VAULT_NAME_LENGTH, MAX_FEDERATED_CREDENTIALS_PER_IDENTITY } from "../constructs/facts";
 import type { AppTeamConfig, EnvironmentConfig, PlatformConfig } from "./types";
 import { appStackName, clusterAdminStackName } from "./stack-names";
 import { vaultNetworkProblem } from "../constructs/key-vault";
 import { parseConfig } from "./schema";
-
-const MODES = ["pod-identity", "workload-identity", "both"] as const;
-const KUBE_KINDS = ["cluster-credentials", "kubeconfig", "exec"] as const;
 
 /**
  * Reads the platform config: its shape and types first (config/schema.ts: null, wrong types,
@@ -49,7 +46,10 @@ function selectionIssues(raw: unknown, selected: readonly string[] | undefined, 
   return [...cli.issues];
 }
 
-/** The value rules, on a config whose shape and types are right. */
+/**
+ * The value rules, on a config whose shape and types are right: config/schema.ts has already
+ * reported missing and empty fields, wrong types and values outside an enum.
+ */
 function validateValues(config: PlatformConfig): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const envs = config.environments;
@@ -112,7 +112,7 @@ function validateValues(config: PlatformConfig): ValidationIssue[] {
           field: "keyVault.name",
           value: kv.name,
           problem: `is also created by ${other}: Key Vault names are global, so two environments cannot both create it`,
-          fix: `give this environment its own vault name, e.g. "${kv.name.slice(0, 24 - env.name.length - 1)}-${env.name}"`,
+          fix: `give this environment its own vault name, e.g. "${kv.name.slice(0, KEY_VAULT_NAME_LENGTH.max - env.name.length - 1)}-${env.name}"`,
         });
       } else if (!other) vaultOwners.set(key, where);
     }
@@ -131,55 +131,16 @@ function safeStackNames(env: EnvironmentConfig): [string, string][] {
 }
 
 function validateEnvironment(env: EnvironmentConfig): ValidationIssue[] {
-  const c = new Checker(env.name || "(unnamed environment)");
-  if (c.required("name", env.name, 'name the environment, e.g. "dev-test"')) c.check("name", env.name, Rules.environmentName);
-  if (c.required("location", env.location, 'set the Azure region, e.g. "westus2"')) c.check("location", env.location, Rules.location);
-  if (c.required("tenantId", env.tenantId, "set the Entra ID tenant (az account show --query tenantId)"))
-    c.check("tenantId", env.tenantId, Rules.guid);
-  if (c.required("appSubscriptionId", env.appSubscriptionId, "set the subscription of the app identities and vaults")) {
-    c.check("appSubscriptionId", env.appSubscriptionId, Rules.guid);
-  }
-  if (!env.dataProtection) {
-    c.required("dataProtection", undefined, "set { preventDestroy, purgeOnDestroy, requirePurgeProtection } (Prod: true, false, true)");
-  } else {
-    // Required, not defaulted: a forgotten preventDestroy must not silently mean "unprotected".
-    for (const [flag, prod] of [
-      ["preventDestroy", true],
-      ["purgeOnDestroy", false],
-      ["requirePurgeProtection", true],
-    ] as const) {
-      const v = env.dataProtection[flag];
-      if (typeof v !== "boolean") c.add(`dataProtection.${flag}`, v, "is missing or not true/false", `set it explicitly (Prod: ${prod})`);
-    }
-  }
-  if (env.stackLayout !== undefined && env.stackLayout !== "shared" && env.stackLayout !== "per-team") {
-    c.add("stackLayout", env.stackLayout, 'is invalid: "shared" or "per-team"', 'use "shared" (one apps stack) or "per-team"');
-  }
+  const c = new Checker(env.name);
+  c.check("name", env.name, Rules.environmentName);
+  c.check("location", env.location, Rules.location);
+  c.check("tenantId", env.tenantId, Rules.guid);
+  c.check("appSubscriptionId", env.appSubscriptionId, Rules.guid);
   validateCluster(env, c);
   validateBackend(env, c);
-  if (env.secretWriter !== undefined) {
-    if (
-      c.required(
-        "secretWriter.objectId",
-        env.secretWriter.objectId,
-        "set the object ID of the identity that applies (az ad sp show --id <client id> --query id -o tsv)",
-      )
-    ) {
-      c.check("secretWriter.objectId", env.secretWriter.objectId, Rules.guid);
-    }
-    const t = env.secretWriter.principalType;
-    if (t !== undefined && t !== "ServicePrincipal" && t !== "User" && t !== "Group") {
-      c.add(
-        "secretWriter.principalType",
-        t,
-        'is invalid: "ServicePrincipal", "User" or "Group"',
-        'use "ServicePrincipal" for a workflow identity',
-      );
-    }
-  }
+  c.check("secretWriter.objectId", env.secretWriter?.objectId, Rules.guid);
 
-  const teams = env.teams ?? [];
-  if (!Array.isArray(env.teams)) c.required("teams", undefined, "list the app teams (an empty list is allowed)");
+  const teams = env.teams;
   const issues: ValidationIssue[] = [...c.issues];
   const seen = {
     team: new Map<string, number>(),
@@ -191,7 +152,7 @@ function validateEnvironment(env: EnvironmentConfig): ValidationIssue[] {
   };
   const federations = new Map<string, number>();
   for (const team of teams) {
-    const t = new Checker(`${env.name} / team "${team.name ?? "(unnamed)"}"`);
+    const t = new Checker(`${env.name} / team "${team.name}"`);
     validateTeam(env, team, t);
     seen.team.set(team.name, (seen.team.get(team.name) ?? 0) + 1);
     if (seen.team.get(team.name) === 2) t.add("name", team.name, "is used by two teams in this environment", "give each team its own name");
@@ -284,12 +245,7 @@ function unique(
 
 function validateCluster(env: EnvironmentConfig, c: Checker): void {
   const cl = env.cluster;
-  if (!cl) {
-    c.required("cluster", undefined, "describe the AKS cluster: subscriptionId, lookup or agentPool, kubernetes");
-    return;
-  }
-  if (c.required("cluster.subscriptionId", cl.subscriptionId, "set the subscription of the cluster"))
-    c.check("cluster.subscriptionId", cl.subscriptionId, Rules.guid);
+  c.check("cluster.subscriptionId", cl.subscriptionId, Rules.guid);
   if (!cl.lookup && !cl.agentPool) {
     c.add(
       "cluster",
@@ -298,186 +254,81 @@ function validateCluster(env: EnvironmentConfig, c: Checker): void {
       "set cluster.lookup { name, resourceGroupName } or cluster.agentPool { identityName, nodeResourceGroupName } (the guide's table)",
     );
   }
-  if (cl.lookup) {
-    c.required("cluster.lookup.name", cl.lookup.name, "set the AKS cluster name");
-    if (c.required("cluster.lookup.resourceGroupName", cl.lookup.resourceGroupName, "set the cluster's resource group")) {
-      c.check("cluster.lookup.resourceGroupName", cl.lookup.resourceGroupName, Rules.resourceGroupName);
-    }
-  }
+  c.check("cluster.lookup.resourceGroupName", cl.lookup?.resourceGroupName, Rules.resourceGroupName);
   if (cl.agentPool) {
-    if (
-      c.required(
-        "cluster.agentPool.identityName",
-        cl.agentPool.identityName,
-        "set the agent-pool identity name, e.g. aks-xcEwmVSi-agentpool",
-      )
-    ) {
-      c.check("cluster.agentPool.identityName", cl.agentPool.identityName, Rules.identityName);
-    }
-    if (c.required("cluster.agentPool.nodeResourceGroupName", cl.agentPool.nodeResourceGroupName, "set the node resource group (MC_…)")) {
-      c.check("cluster.agentPool.nodeResourceGroupName", cl.agentPool.nodeResourceGroupName, Rules.resourceGroupName);
-    }
+    c.check("cluster.agentPool.identityName", cl.agentPool.identityName, Rules.identityName);
+    c.check("cluster.agentPool.nodeResourceGroupName", cl.agentPool.nodeResourceGroupName, Rules.resourceGroupName);
     c.check("cluster.agentPool.principalId", cl.agentPool.principalId, Rules.guid);
   }
   c.check("cluster.oidcIssuerUrl", cl.oidcIssuerUrl, Rules.httpsUrl);
   const k = cl.kubernetes;
-  if (!k) {
-    c.required(
-      "cluster.kubernetes",
-      undefined,
-      'say how Terraform reaches the API server, e.g. { kind: "kubeconfig", configPath: "~/.kube/config" }',
-    );
-  } else if (!KUBE_KINDS.includes(k.kind)) {
-    c.add(
-      "cluster.kubernetes.kind",
-      k.kind,
-      `is invalid: one of ${KUBE_KINDS.join(", ")}`,
-      'use "kubeconfig" for a kubeconfig context, "exec" for kubelogin',
-    );
-  } else if (k.kind !== "kubeconfig" && !cl.lookup) {
+  if (k.kind !== "kubeconfig" && !cl.lookup) {
     c.add(
       "cluster.kubernetes.kind",
       k.kind,
       "needs the cluster's API server and CA, which only cluster.lookup gives",
       'set cluster.lookup, or use kind "kubeconfig"',
     );
-  } else if (k.kind === "kubeconfig") {
-    c.required("cluster.kubernetes.configPath", k.configPath, "set the kubeconfig path, e.g. ~/.kube/config");
   }
 }
 
 function validateBackend(env: EnvironmentConfig, c: Checker): void {
   const b = env.backend;
   if (!b || b.kind === "local") return;
-  if (b.kind !== "azurerm") {
-    c.add(
-      "backend.kind",
-      (b as { kind: unknown }).kind,
-      'is invalid: "local" or "azurerm"',
-      'use "azurerm" for shared state, "local" offline',
-    );
-    return;
-  }
-  if (c.required("backend.storageAccountName", b.storageAccountName, "set the state storage account's name")) {
-    c.check("backend.storageAccountName", b.storageAccountName, Rules.storageAccountName);
-  }
-  if (c.required("backend.resourceGroupName", b.resourceGroupName, "set the state storage account's resource group")) {
-    c.check("backend.resourceGroupName", b.resourceGroupName, Rules.resourceGroupName);
-  }
-  if (c.required("backend.containerName", b.containerName, 'set the blob container, e.g. "tfstate"'))
-    c.check("backend.containerName", b.containerName, Rules.storageContainerName);
+  c.check("backend.storageAccountName", b.storageAccountName, Rules.storageAccountName);
+  c.check("backend.resourceGroupName", b.resourceGroupName, Rules.resourceGroupName);
+  c.check("backend.containerName", b.containerName, Rules.storageContainerName);
   c.check("backend.subscriptionId", b.subscriptionId, Rules.guid);
 }
 
 function validateTeam(env: EnvironmentConfig, team: AppTeamConfig, c: Checker): void {
-  if (c.required("name", team.name, 'name the team, e.g. "payments"')) c.check("name", team.name, Rules.teamName);
-  if (c.required("namespace", team.namespace, "set the Kubernetes namespace of the app"))
-    c.check("namespace", team.namespace, Rules.namespace);
-
-  if (!team.identity) c.required("identity", undefined, "set identity { name, resourceGroupName }");
-  else {
-    if (c.required("identity.name", team.identity.name, "name the managed identity"))
-      c.check("identity.name", team.identity.name, Rules.identityName);
-    if (c.required("identity.resourceGroupName", team.identity.resourceGroupName, "set the identity's resource group")) {
-      c.check("identity.resourceGroupName", team.identity.resourceGroupName, Rules.resourceGroupName);
-    }
-  }
+  c.check("name", team.name, Rules.teamName);
+  c.check("namespace", team.namespace, Rules.namespace);
+  c.check("identity.name", team.identity.name, Rules.identityName);
+  c.check("identity.resourceGroupName", team.identity.resourceGroupName, Rules.resourceGroupName);
 
   const kv = team.keyVault;
   const secretNames = new Set<string>();
-  if (!kv) c.required("keyVault", undefined, "set keyVault { name, resourceGroupName, secrets }");
-  else {
-    if (c.required("keyVault.name", kv.name, "name the vault (3–24 characters, globally unique)"))
-      c.check("keyVault.name", kv.name, Rules.keyVaultName);
-    if (c.required("keyVault.resourceGroupName", kv.resourceGroupName, "set the vault's resource group")) {
-      c.check("keyVault.resourceGroupName", kv.resourceGroupName, Rules.resourceGroupName);
-    }
-    const days = kv.softDeleteRetentionDays;
-    if (days !== undefined && (!Number.isInteger(days) || days < 7 || days > 90)) {
-      c.add("keyVault.softDeleteRetentionDays", days, "is invalid: a whole number of days from 7 to 90", "use 90");
-    }
-    if (kv.network?.defaultAction !== undefined && kv.network.defaultAction !== "Deny" && kv.network.defaultAction !== "Allow") {
-      c.add(
-        "keyVault.network.defaultAction",
-        kv.network.defaultAction,
-        'is invalid: "Deny" or "Allow"',
-        'use "Deny" and list allowed networks',
-      );
-    }
-    (kv.network?.ipRules ?? []).forEach((ip, i) => c.check(`keyVault.network.ipRules[${i}]`, ip, Rules.cidrOrIp));
-    const kinds = ["public", "firewall", "private-endpoint"];
-    if (kv.network?.kind !== undefined && !kinds.includes(kv.network.kind)) {
-      c.add(
-        "keyVault.network.kind",
-        kv.network.kind,
-        `is invalid: one of ${kinds.join(", ")}`,
-        'use "public" (the guide), "firewall" or "private-endpoint"',
-      );
-    } else if (!kv.existing) {
-      const unreachable = vaultNetworkProblem(kv.network);
-      if (unreachable) c.add(`keyVault.${unreachable.field}`, unreachable.value, unreachable.problem, unreachable.fix);
-    }
-    if (kv.rbacPropagationWait !== undefined && !/^\d+(\.\d+)?(s|m|h)$/.test(kv.rbacPropagationWait)) {
-      c.add("keyVault.rbacPropagationWait", kv.rbacPropagationWait, 'is invalid: a Go duration such as "120s" or "3m"', 'use "120s"');
-    }
-    if (team.adopt && !kv.existing && typeof kv.purgeProtection !== "boolean") {
-      c.add(
-        "keyVault.purgeProtection",
-        kv.purgeProtection,
-        "is not set on a vault to adopt: the default (true) would switch purge protection on, irreversibly",
-        "set it to the vault's current value: az keyvault show -n <vault> --query properties.enablePurgeProtection",
-      );
-    }
-    if (!Array.isArray(kv.secrets)) c.required("keyVault.secrets", undefined, "list the vault's secrets (may be empty)");
-    (kv.secrets ?? []).forEach((s, i) => {
-      const f = `keyVault.secrets[${i}]`;
-      if (c.required(`${f}.name`, s.name, "name the secret")) c.check(`${f}.name`, s.name, Rules.secretName);
-      c.check(`${f}.expirationDate`, s.expirationDate, Rules.rfc3339);
-      if (s.source !== undefined && s.source !== "variable" && s.source !== "external") {
-        c.add(
-          `${f}.source`,
-          s.source,
-          'is invalid: "variable" or "external"',
-          'use "variable" (TF_VAR_…, write-only) or "external" (set with az keyvault secret set)',
-        );
-      }
-      if (s.valueVersion !== undefined && (!Number.isInteger(s.valueVersion) || s.valueVersion < 1)) {
-        c.add(`${f}.valueVersion`, s.valueVersion, "is invalid: a whole number ≥ 1", "start at 1 and bump it by one to rewrite the value");
-      }
-      if (s.name && secretNames.has(s.name)) c.add(`${f}.name`, s.name, "is listed twice", "remove the duplicate");
-      if (s.name) secretNames.add(s.name);
-    });
+  c.check("keyVault.name", kv.name, Rules.keyVaultName);
+  c.check("keyVault.resourceGroupName", kv.resourceGroupName, Rules.resourceGroupName);
+  c.check("keyVault.softDeleteRetentionDays", kv.softDeleteRetentionDays, Rules.softDeleteRetentionDays);
+  (kv.network?.ipRules ?? []).forEach((ip, i) => c.check(`keyVault.network.ipRules[${i}]`, ip, Rules.cidrOrIp));
+  if (!kv.existing) {
+    const unreachable = vaultNetworkProblem(kv.network);
+    if (unreachable) c.add(`keyVault.${unreachable.field}`, unreachable.value, unreachable.problem, unreachable.fix);
   }
+  if (team.adopt && !kv.existing && typeof kv.purgeProtection !== "boolean") {
+    c.add(
+      "keyVault.purgeProtection",
+      kv.purgeProtection,
+      "is not set on a vault to adopt: the default (true) would switch purge protection on, irreversibly",
+      "set it to the vault's current value: az keyvault show -n <vault> --query properties.enablePurgeProtection",
+    );
+  }
+  kv.secrets.forEach((s, i) => {
+    const f = `keyVault.secrets[${i}]`;
+    c.check(`${f}.name`, s.name, Rules.secretName);
+    c.check(`${f}.expirationDate`, s.expirationDate, Rules.rfc3339);
+    c.check(`${f}.valueVersion`, s.valueVersion, Rules.secretValueVersion);
+    if (secretNames.has(s.name)) c.add(`${f}.name`, s.name, "is listed twice", "remove the duplicate");
+    secretNames.add(s.name);
+  });
 
   const mode = team.identityMode ?? "pod-identity";
-  if (!MODES.includes(mode)) {
-    c.add(
-      "identityMode",
-      mode,
-      `is invalid: one of ${MODES.join(", ")}`,
-      'use "pod-identity" (the guide), "both" while migrating, then "workload-identity"',
-    );
-    return;
-  }
   if (mode !== "workload-identity") {
     const p = team.podIdentity;
     if (!p) c.required("podIdentity", undefined, `identityMode "${mode}" needs podIdentity { azureIdentityName, bindingName, selector }`);
     else {
-      if (c.required("podIdentity.azureIdentityName", p.azureIdentityName, "name the AzureIdentity"))
-        c.check("podIdentity.azureIdentityName", p.azureIdentityName, Rules.objectName);
-      if (c.required("podIdentity.bindingName", p.bindingName, "name the AzureIdentityBinding"))
-        c.check("podIdentity.bindingName", p.bindingName, Rules.objectName);
-      if (c.required("podIdentity.selector", p.selector, `set the selector pods carry as label ${POD_IDENTITY_LABEL}`))
-        c.check("podIdentity.selector", p.selector, Rules.labelValue);
+      c.check("podIdentity.azureIdentityName", p.azureIdentityName, Rules.objectName);
+      c.check("podIdentity.bindingName", p.bindingName, Rules.objectName);
+      c.check("podIdentity.selector", p.selector, Rules.labelValue);
     }
   }
   if (mode !== "pod-identity") {
     const w = team.workloadIdentity;
     if (!w) c.required("workloadIdentity", undefined, `identityMode "${mode}" needs workloadIdentity { serviceAccountName }`);
-    else if (c.required("workloadIdentity.serviceAccountName", w.serviceAccountName, "name the ServiceAccount the pods run as")) {
-      c.check("workloadIdentity.serviceAccountName", w.serviceAccountName, Rules.objectName);
-    }
-    if (env.cluster && !env.cluster.lookup && !env.cluster.oidcIssuerUrl) {
+    else c.check("workloadIdentity.serviceAccountName", w.serviceAccountName, Rules.objectName);
+    if (!env.cluster.lookup && !env.cluster.oidcIssuerUrl) {
       c.add(
         "identityMode",
         mode,
@@ -489,10 +340,9 @@ function validateTeam(env: EnvironmentConfig, team: AppTeamConfig, c: Checker): 
 
   const w = team.workload;
   if (w) {
-    // The name is also the pod label value app=<name>, so it must be a label value too (≤ 63).
-    if (c.required("workload.name", w.name, "name the Deployment") && c.check("workload.name", w.name, Rules.objectName))
-      c.check("workload.name", w.name, Rules.labelValue);
-    if (c.required("workload.secretName", w.secretName, "name the secret the test reads") && kv && !secretNames.has(w.secretName)) {
+    // The name is also the pod label value app=<name>, so it must be a label value too.
+    if (c.check("workload.name", w.name, Rules.objectName)) c.check("workload.name", w.name, Rules.labelValue);
+    if (!secretNames.has(w.secretName)) {
       c.add(
         "workload.secretName",
         w.secretName,
@@ -501,14 +351,7 @@ function validateTeam(env: EnvironmentConfig, team: AppTeamConfig, c: Checker): 
       );
     }
     const reader = w.reader ?? "sidecar";
-    if (reader !== "sidecar" && reader !== "csi-driver") {
-      c.add(
-        "workload.reader",
-        w.reader,
-        'is invalid: "sidecar" or "csi-driver"',
-        'use "sidecar" with pod identity, "csi-driver" with workload identity',
-      );
-    } else if (reader === "sidecar" && mode === "workload-identity") {
+    if (reader === "sidecar" && mode === "workload-identity") {
       c.add(
         "workload.reader",
         reader,
@@ -523,24 +366,17 @@ function validateTeam(env: EnvironmentConfig, team: AppTeamConfig, c: Checker): 
         'set identityMode "both" or "workload-identity", or keep reader "sidecar"',
       );
     }
-    if (w.replicas !== undefined && (!Number.isInteger(w.replicas) || w.replicas < 0))
-      c.add("workload.replicas", w.replicas, "is invalid: a whole number ≥ 0", "use 1");
+    c.check("workload.replicas", w.replicas, Rules.replicas);
     for (const [k, img] of Object.entries(w.images ?? {})) {
-      if (img !== undefined && (!img || /:latest$/.test(img) || !/[:@]/.test(img.split("/").pop() ?? ""))) {
-        c.add(
-          `workload.images.${k}`,
-          img,
-          "is not pinned: it has no tag, or the tag is latest",
-          "pin a version tag or a digest (image@sha256:…)",
-        );
+      if (img !== undefined && !Rules.pinnedImage.test(img)) {
+        c.add(`workload.images.${k}`, img, "is not pinned: it has no tag, or the tag is latest", Rules.pinnedImage.fix);
       }
     }
   }
 
   (team.suppressions ?? []).forEach((s, i) => {
     if (!POLICY_RULES.some((r) => r.id === s.ruleId))
-      c.add(`suppressions[${i}].ruleId`, s.ruleId, "is not a policy rule", `use one of ${POLICY_RULES.map((r) => r.id).join(", ")}`);
-    if (!s.reason || s.reason.trim().length < 10)
-      c.add(`suppressions[${i}].reason`, s.reason, "is missing or too short", "say in a sentence why the risk is accepted");
+      c.add(`suppressions[${i}].ruleId`, s.ruleId, "is not a policy rule", policyRuleIdFix());
+    c.check(`suppressions[${i}].reason`, s.reason, Rules.suppressionReason);
   });
 }

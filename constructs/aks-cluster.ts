@@ -90,7 +90,7 @@ export interface AgentPoolIdentityProps {
  */
 export class AksCluster extends Construct implements IAksCluster {
   /** Looks the cluster up by name (data source `azurerm_kubernetes_cluster`). */
-  public static fromClusterName(scope: Construct, id: string, props: AksClusterLookupProps): AksCluster {
+  public static fromClusterName(scope: Construct, id: string, props: AksClusterLookupProps): IAksCluster {
     const check = new Checker(`${scope.node.path}/${id}`);
     check.check("resourceGroupName", props.resourceGroupName, Rules.resourceGroupName);
     check.check("subscriptionId", props.subscriptionId, Rules.guid);
@@ -100,7 +100,7 @@ export class AksCluster extends Construct implements IAksCluster {
   }
 
   /** References the agent-pool identity by name and node resource group (the guide's table). */
-  public static fromAgentPoolIdentity(scope: Construct, id: string, props: AgentPoolIdentityProps): AksCluster {
+  public static fromAgentPoolIdentity(scope: Construct, id: string, props: AgentPoolIdentityProps): IAksCluster {
     const check = new Checker(`${scope.node.path}/${id}`);
     check.check("identityName", props.identityName, Rules.identityName);
     check.check("nodeResourceGroupName", props.nodeResourceGroupName, Rules.resourceGroupName);

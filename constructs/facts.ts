@@ -64,6 +64,18 @@ export function userAssignedIdentityId(subscriptionId: string, resourceGroupName
 }
 
 // ---------------------------------------------------------------------------------------------
+// Azure and Kubernetes limits (the rules in constructs/validation.ts and the policy use them).
+
+/** Key Vault soft-delete retention in days: Azure allows 7–90, and 90 is its default and ours. */
+export const KEY_VAULT_SOFT_DELETE_RETENTION_DAYS = { min: 7, max: 90, default: 90 } as const;
+/** Key Vault names: 3–24 characters (they are global, so an environment suffix must fit in). */
+export const KEY_VAULT_NAME_LENGTH = { min: 3, max: 24 } as const;
+/** Kubernetes label values: at most 63 characters. */
+export const LABEL_VALUE_MAX_LENGTH = 63;
+/** Federated identity credential names: 3–120 letters, digits, '-' and '_'. */
+export const FEDERATED_CREDENTIAL_NAME_MAX_LENGTH = 120;
+
+// ---------------------------------------------------------------------------------------------
 // aad-pod-identity (v1 CRDs, github.com/Azure/aad-pod-identity).
 
 /** aad-pod-identity CRD group. */

@@ -1,7 +1,24 @@
 import { Construct } from "constructs";
 import type { ITerraformDependable, TerraformProvider } from "cdktf";
-import { type IManagedIdentity, ManagedIdentity } from "./managed-identity";
-import { type DeployerAccess, type IKeyVault, KeyVault, type KeyVaultNetworkProps, type SecretProps } from "./key-vault";
+import { type IManagedIdentity, ManagedIdentity, type ManagedIdentityProps } from "./managed-identity";
+import { type DeployerAccess, type IKeyVault, KeyVault, type KeyVaultProps, type SecretProps } from "./key-vault";
+
+/** The identity of an {@link IdentityVault}: the {@link ManagedIdentity} props it does not take from the IdentityVault. */
+export interface IdentityVaultIdentityOptions extends Pick<ManagedIdentityProps, "name" | "resourceGroupName"> {
+  /** Import the existing identity instead of creating it. @default false */
+  readonly existing?: boolean;
+}
+
+/** The vault of an {@link IdentityVault}: the {@link KeyVault} props it does not take from the IdentityVault. */
+export interface IdentityVaultKeyVaultOptions extends Pick<
+  KeyVaultProps,
+  "name" | "resourceGroupName" | "rbacAuthorization" | "softDeleteRetentionDays" | "purgeProtection" | "network"
+> {
+  /** Import the existing vault instead of creating it. @default false */
+  readonly existing?: boolean;
+  /** Secrets to create (`source: "variable"`) or that exist already (`source: "external"`). */
+  readonly secrets: readonly SecretProps[];
+}
 
 /** Props of {@link IdentityVault}. */
 export interface IdentityVaultProps {
@@ -11,23 +28,9 @@ export interface IdentityVaultProps {
   /** Subscription of the identity and vault. */
   readonly subscriptionId: string;
   /** The identity; `existing: true` imports it instead of creating it. */
-  readonly identity: { readonly name: string; readonly resourceGroupName: string; readonly existing?: boolean };
+  readonly identity: IdentityVaultIdentityOptions;
   /** The vault; `existing: true` imports it instead of creating it. */
-  readonly keyVault: {
-    readonly name: string;
-    readonly resourceGroupName: string;
-    readonly existing?: boolean;
-    /** @default false */
-    readonly rbacAuthorization?: boolean;
-    /** @default 90 */
-    readonly softDeleteRetentionDays?: number;
-    /** @default true */
-    readonly purgeProtection?: boolean;
-    /** @default { defaultAction: "Deny" } */
-    readonly network?: KeyVaultNetworkProps;
-    /** Secrets to create (`source: "variable"`) or that exist already (`source: "external"`). */
-    readonly secrets: readonly SecretProps[];
-  };
+  readonly keyVault: IdentityVaultKeyVaultOptions;
   /** @default {} */
   readonly tags?: Readonly<Record<string, string>>;
   /** `prevent_destroy` on identity, vault and secrets. @default false */

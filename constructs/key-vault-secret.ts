@@ -57,18 +57,9 @@ export class VaultSecret extends Construct {
     const check = new Checker(this.node.path);
     check.check("name", props.name, Rules.secretName);
     check.check("expirationDate", props.expirationDate, Rules.rfc3339);
-    if (props.valueVersion !== undefined && (!Number.isInteger(props.valueVersion) || props.valueVersion < 1)) {
-      check.add("valueVersion", props.valueVersion, "is invalid: a whole number ≥ 1", "bump it by one to rewrite the value");
-    }
+    check.check("valueVersion", props.valueVersion, Rules.secretValueVersion);
     const variableName = props.variableName ?? `secret_${props.name.replace(/-/g, "_")}`;
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variableName)) {
-      check.add(
-        "variableName",
-        variableName,
-        "is invalid: letters, digits and underscores, not starting with a digit",
-        "choose a Terraform variable name",
-      );
-    }
+    check.check("variableName", variableName, Rules.terraformVariableName);
     const external = (props.source ?? "variable") === "external";
     const stack = TerraformStack.of(this);
     const used = VARIABLES_BY_STACK.get(stack) ?? new Map<string, string>();

@@ -9,7 +9,7 @@ import { KeyVaultPrivateEndpoint, type KeyVaultPrivateEndpointProps } from "./ke
 import { suppressPolicy } from "./policy";
 import type { IPrincipal } from "./principal";
 import { BuiltInRoleAssignment } from "./role-assignment";
-import { BuiltInRoles } from "./facts";
+import { BuiltInRoles, KEY_VAULT_SOFT_DELETE_RETENTION_DAYS } from "./facts";
 import { VaultSecret, type VaultSecretProps } from "./key-vault-secret";
 import { Checker, Rules, requireArgument, MISSING_PROP_FIXES as FIX } from "./validation";
 
@@ -330,15 +330,8 @@ export class KeyVault extends KeyVaultBase {
     check.check("location", props.location, Rules.location);
     check.check("tenantId", props.tenantId, Rules.guid);
     check.check("subscriptionId", props.subscriptionId, Rules.guid);
-    const retention = props.softDeleteRetentionDays ?? 90;
-    if (!Number.isInteger(retention) || retention < 7 || retention > 90) {
-      check.add(
-        "softDeleteRetentionDays",
-        retention,
-        "is invalid: a whole number of days from 7 to 90",
-        "use 90 (the maximum) unless a policy says otherwise",
-      );
-    }
+    const retention = props.softDeleteRetentionDays ?? KEY_VAULT_SOFT_DELETE_RETENTION_DAYS.default;
+    check.check("softDeleteRetentionDays", retention, Rules.softDeleteRetentionDays);
     (props.network?.ipRules ?? []).forEach((ip, i) => check.check(`network.ipRules[${i}]`, ip, Rules.cidrOrIp));
     // A Deny firewall that allows nothing is reported by the config validator and by policy
     // rule AKSID-KV-006 (an error at synth); contradictions in the choice are caught here.

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { type ITerraformDependable, type TerraformProvider, Token } from "cdktf";
+import { type ITerraformDependable, type TerraformProvider } from "cdktf";
 import { DeploymentV1, type DeploymentV1SpecTemplateSpecContainer } from "@cdktf/provider-kubernetes/lib/deployment-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import type { IKeyVault } from "./key-vault";
@@ -148,15 +148,8 @@ function serviceAccountsOf(identities: readonly IPodIdentitySource[]): string[] 
 /** Every problem with the props, thrown together. */
 function validateProps(path: string, props: KeyVaultReaderWorkloadProps): void {
   const check = new Checker(path);
-  if (check.check("name", props.name, Rules.objectName) && !Token.isUnresolved(props.name) && props.name.length > 63) {
-    // The name is also the pods' `app` label (and the selector), and label values stop at 63 characters.
-    check.add(
-      "name",
-      props.name,
-      "is too long: it is also the pods' app label, and label values are at most 63 characters",
-      "shorten it to 63 characters or fewer",
-    );
-  }
+  // The name is also the pods' `app` label (and the selector), so it must be a label value too.
+  if (check.check("name", props.name, Rules.objectName)) check.check("name", props.name, Rules.labelValue);
   check.check("namespace", props.namespace, Rules.namespace);
   check.check("secretName", props.secretName, Rules.secretName);
   if (!props.keyVault.secretNames.includes(props.secretName)) {
@@ -198,10 +191,7 @@ function validateProps(path: string, props: KeyVaultReaderWorkloadProps): void {
       "create the SecretProviderClass for this workload's namespace and secret",
     );
   }
-  const replicas = props.replicas ?? 1;
-  if (!Number.isInteger(replicas) || replicas < 0) {
-    check.add("replicas", replicas, "is invalid: a whole number ≥ 0", "use 1 for the guide's test");
-  }
+  check.check("replicas", props.replicas, Rules.replicas);
   check.throwIfAny();
 }
 

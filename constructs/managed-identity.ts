@@ -64,53 +64,33 @@ export interface ExistingManagedIdentityProps {
   readonly provider?: TerraformProvider;
 }
 
-/** What every identity reference exposes (IDs are tokens until deploy time, except by attributes). */
-interface IdentityValues {
-  readonly provider?: TerraformProvider;
-  readonly name: string;
-  readonly resourceGroupName: string;
-  readonly subscriptionId: string;
-  readonly identityId: string;
-  readonly clientId: string;
-  readonly principalId: string;
-  readonly tenantId: string;
-}
-
 /** Checks the name, group and subscription of a created or looked-up identity. */
 function checkNameGroupSubscription(
-  check: Checker,
+  path: string,
   props: { name: string; resourceGroupName: string; subscriptionId: string; location?: string },
 ): void {
+  const check = new Checker(path);
   check.check("name", props.name, Rules.identityName);
   check.check("resourceGroupName", props.resourceGroupName, Rules.resourceGroupName);
   if ("location" in props) check.check("location", props.location, Rules.location);
   check.check("subscriptionId", props.subscriptionId, Rules.guid);
+  check.throwIfAny();
 }
 
+/**
+ * What created, looked-up and by-attribute identities share: the grants. Each subclass sets the
+ * abstract members in its constructor, once its props are checked (the same pattern as KeyVault).
+ */
 abstract class ManagedIdentityBase extends Construct implements IManagedIdentity {
-  public readonly name: string;
-  public readonly resourceGroupName: string;
-  public readonly subscriptionId: string;
-  public readonly identityId: string;
-  public readonly clientId: string;
-  public readonly principalId: string;
-  public readonly tenantId: string;
-  public readonly provider?: TerraformProvider;
+  public abstract readonly name: string;
+  public abstract readonly resourceGroupName: string;
+  public abstract readonly subscriptionId: string;
+  public abstract readonly identityId: string;
+  public abstract readonly clientId: string;
+  public abstract readonly principalId: string;
+  public abstract readonly tenantId: string;
+  public abstract readonly provider?: TerraformProvider;
   public readonly principalType = "ServicePrincipal" as const;
-
-  /** `values` is called once the subclass's checks passed and its resources exist. */
-  protected constructor(scope: Construct, id: string, values: (self: Construct) => IdentityValues) {
-    super(scope, id);
-    const v = values(this);
-    this.name = v.name;
-    this.resourceGroupName = v.resourceGroupName;
-    this.subscriptionId = v.subscriptionId;
-    this.identityId = v.identityId;
-    this.clientId = v.clientId;
-    this.principalId = v.principalId;
-    this.tenantId = v.tenantId;
-    this.provider = v.provider;
-  }
 
   public get grantScope(): IConstruct {
     return this;
@@ -137,61 +117,94 @@ export class ManagedIdentity extends ManagedIdentityBase {
     return new IdentityFromAttributes(scope, id, attrs);
   }
 
+  public readonly name: string;
+  public readonly resourceGroupName: string;
+  public readonly subscriptionId: string;
+  public readonly identityId: string;
+  public readonly clientId: string;
+  public readonly principalId: string;
+  public readonly tenantId: string;
+  public readonly provider?: TerraformProvider;
   /** The azurerm_user_assigned_identity. */
   public readonly resource: UserAssignedIdentity;
 
   constructor(scope: Construct, id: string, props: ManagedIdentityProps) {
-    let resource!: UserAssignedIdentity;
-    super(scope, id, (self) => {
-      const check = new Checker(self.node.path);
-      checkNameGroupSubscription(check, props);
-      check.throwIfAny();
-      resource = new UserAssignedIdentity(self, "Resource", {
-        name: props.name,
-        resourceGroupName: props.resourceGroupName,
-        location: props.location,
-        tags: props.tags ? { ...props.tags } : undefined,
-        provider: props.provider,
-        lifecycle: props.preventDestroy ? { preventDestroy: true } : undefined,
-      });
-      const { name, resourceGroupName, subscriptionId, provider } = props;
-      const { id: identityId, clientId, principalId, tenantId } = resource;
-      return { name, resourceGroupName, subscriptionId, identityId, clientId, principalId, tenantId, provider };
+    super(scope, id);
+    checkNameGroupSubscription(this.node.path, props);
+    this.resource = new UserAssignedIdentity(this, "Resource", {
+      name: props.name,
+      resourceGroupName: props.resourceGroupName,
+      location: props.location,
+      tags: props.tags ? { ...props.tags } : undefined,
+      provider: props.provider,
+      lifecycle: props.preventDestroy ? { preventDestroy: true } : undefined,
     });
-    this.resource = resource;
+    this.name = props.name;
+    this.resourceGroupName = props.resourceGroupName;
+    this.subscriptionId = props.subscriptionId;
+    this.provider = props.provider;
+    this.identityId = this.resource.id;
+    this.clientId = this.resource.clientId;
+    this.principalId = this.resource.principalId;
+    this.tenantId = this.resource.tenantId;
   }
 }
 
 class ExistingManagedIdentity extends ManagedIdentityBase {
+  public readonly name: string;
+  public readonly resourceGroupName: string;
+  public readonly subscriptionId: string;
+  public readonly identityId: string;
+  public readonly clientId: string;
+  public readonly principalId: string;
+  public readonly tenantId: string;
+  public readonly provider?: TerraformProvider;
+
   constructor(scope: Construct, id: string, props: ExistingManagedIdentityProps) {
-    super(scope, id, (self) => {
-      const check = new Checker(self.node.path);
-      checkNameGroupSubscription(check, props);
-      check.throwIfAny();
-      const data = new DataAzurermUserAssignedIdentity(self, "Lookup", {
-        name: props.name,
-        resourceGroupName: props.resourceGroupName,
-        provider: props.provider,
-      });
-      const { name, resourceGroupName, subscriptionId, provider } = props;
-      const { id: identityId, clientId, principalId, tenantId } = data;
-      return { name, resourceGroupName, subscriptionId, identityId, clientId, principalId, tenantId, provider };
+    super(scope, id);
+    checkNameGroupSubscription(this.node.path, props);
+    const data = new DataAzurermUserAssignedIdentity(this, "Lookup", {
+      name: props.name,
+      resourceGroupName: props.resourceGroupName,
+      provider: props.provider,
     });
+    this.name = props.name;
+    this.resourceGroupName = props.resourceGroupName;
+    this.subscriptionId = props.subscriptionId;
+    this.provider = props.provider;
+    this.identityId = data.id;
+    this.clientId = data.clientId;
+    this.principalId = data.principalId;
+    this.tenantId = data.tenantId;
   }
 }
 
 class IdentityFromAttributes extends ManagedIdentityBase {
+  public readonly name: string;
+  public readonly resourceGroupName: string;
+  public readonly subscriptionId: string;
+  public readonly identityId: string;
+  public readonly clientId: string;
+  public readonly principalId: string;
+  public readonly tenantId: string;
+  public readonly provider?: TerraformProvider = undefined;
+
   constructor(scope: Construct, id: string, attrs: ManagedIdentityAttributes) {
-    super(scope, id, (self) => {
-      const check = new Checker(self.node.path);
-      check.check("identityId", attrs.identityId, Rules.identityResourceId);
-      check.check("clientId", attrs.clientId, Rules.guid);
-      check.check("principalId", attrs.principalId, Rules.guid);
-      check.check("tenantId", attrs.tenantId, Rules.guid);
-      check.throwIfAny();
-      // /subscriptions/<sub>/resourcegroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>
-      const parts = attrs.identityId.split("/");
-      return { ...attrs, subscriptionId: parts[2], resourceGroupName: parts[4], name: parts[8] };
-    });
+    super(scope, id);
+    const check = new Checker(this.node.path);
+    check.check("identityId", attrs.identityId, Rules.identityResourceId);
+    check.check("clientId", attrs.clientId, Rules.guid);
+    check.check("principalId", attrs.principalId, Rules.guid);
+    check.check("tenantId", attrs.tenantId, Rules.guid);
+    check.throwIfAny();
+    // /subscriptions/<sub>/resourcegroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>
+    const parts = attrs.identityId.split("/");
+    this.subscriptionId = parts[2];
+    this.resourceGroupName = parts[4];
+    this.name = parts[8];
+    this.identityId = attrs.identityId;
+    this.clientId = attrs.clientId;
+    this.principalId = attrs.principalId;
+    this.tenantId = attrs.tenantId;
   }
 }

@@ -1,4 +1,5 @@
 import { BuiltInRoles, ForbiddenRoles, roleByDefinitionId } from "./facts";
+import { Rules } from "./validation";
 import type { Attrs, PolicyRule } from "./policy-schema";
 
 /**
@@ -54,10 +55,13 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     resourceTypes: [KEY_VAULT],
     reads: ["soft_delete_retention_days"],
     severity: "error",
-    requirement: "Key Vault soft-delete retention of 7–90 days",
+    requirement: `Key Vault soft-delete retention: ${Rules.softDeleteRetentionDays.requirement}`,
     check: (a) => {
       const d = a.soft_delete_retention_days;
-      return typeof d === "number" && d >= 7 && d <= 90 ? [] : [`soft_delete_retention_days is ${JSON.stringify(d)}, not 7–90`];
+      const r = Rules.softDeleteRetentionDays;
+      return typeof d === "number" && r.test(d)
+        ? []
+        : [`soft_delete_retention_days is ${JSON.stringify(d)}, not ${r.requirement}. Fix: ${r.fix}`];
     },
   },
   {
@@ -187,8 +191,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     check: (a) =>
       containersOf(a).flatMap(({ name, c }) => {
         const image = String(c.image ?? "");
-        const tagged = /@sha256:[0-9a-f]{64}$/.test(image) || /:[^/:]+$/.test(image);
-        return !image || !tagged || /:latest$/.test(image)
+        return !Rules.pinnedImage.test(image)
           ? [`container "${name}" image ${JSON.stringify(image)} is not pinned to a tag other than latest`]
           : [];
       }),
@@ -309,10 +312,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     check: (a) => {
       if (roleByDefinitionId(String(a.role_definition_id ?? "")) !== BuiltInRoles.ManagedIdentityOperator) return [];
       const s = a.scope;
-      const single =
-        isRef(s, IDENTITY) ||
-        (typeof s === "string" &&
-          /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+$/i.test(s));
+      const single = isRef(s, IDENTITY) || (typeof s === "string" && Rules.identityResourceId.test(s));
       return single ? [] : [`Managed Identity Operator scope ${JSON.stringify(s)} is not a single identity`];
     },
   },

@@ -1,9 +1,15 @@
 import type { IConstruct } from "constructs";
 import { POLICY_RULES } from "./policy-rules";
+import { Rules } from "./validation";
 
 /** Suppressions: a rule switched off for a construct and its subtree, with a written reason. */
 
 const SUPPRESS_KEY = "aksid:policy-suppression";
+
+/** The fix for an unknown rule id (the config validator gives the same). */
+export function policyRuleIdFix(): string {
+  return `use one of ${POLICY_RULES.map((r) => r.id).join(", ")}`;
+}
 
 /** A rule switched off for a construct and everything below it. */
 export interface PolicySuppressionEntry {
@@ -17,12 +23,11 @@ export interface PolicySuppressionEntry {
  */
 export function suppressPolicy(scope: IConstruct, ruleId: string, reason: string): void {
   if (!POLICY_RULES.some((r) => r.id === ruleId)) {
-    throw new Error(`${scope.node.path}: unknown policy rule "${ruleId}". Fix: use one of ${POLICY_RULES.map((r) => r.id).join(", ")}.`);
+    throw new Error(`${scope.node.path}: unknown policy rule "${ruleId}". Fix: ${policyRuleIdFix()}.`);
   }
-  if (!reason || reason.trim().length < 10) {
-    throw new Error(
-      `${scope.node.path}: suppression of ${ruleId} needs a written reason (at least 10 characters). Fix: say why the risk is accepted.`,
-    );
+  if (!reason || !Rules.suppressionReason.test(reason)) {
+    const r = Rules.suppressionReason;
+    throw new Error(`${scope.node.path}: suppression of ${ruleId} needs ${r.requirement}. Fix: ${r.fix}.`);
   }
   scope.node.addMetadata(SUPPRESS_KEY, { ruleId, reason: reason.trim() } satisfies PolicySuppressionEntry);
 }

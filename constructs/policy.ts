@@ -18,7 +18,7 @@ import { suppressionFor } from "./policy-suppression";
 // The public API, importable from here as before: schema, rule table, suppressions.
 export type { Attrs, PolicyOptions, PolicyRule, RuleContext, Severity } from "./policy-schema";
 export { POLICY_RULES } from "./policy-rules";
-export { suppressPolicy, type PolicySuppressionEntry } from "./policy-suppression";
+export { policyRuleIdFix, suppressPolicy, type PolicySuppressionEntry } from "./policy-suppression";
 
 /** One rule outcome on one resource. */
 export interface PolicyFinding {

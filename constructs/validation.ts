@@ -1,5 +1,10 @@
 import { Token } from "cdktf";
-import { isGuid } from "./facts";
+import {
+  isGuid,
+  KEY_VAULT_NAME_LENGTH as KV_NAME,
+  KEY_VAULT_SOFT_DELETE_RETENTION_DAYS as RETENTION,
+  LABEL_VALUE_MAX_LENGTH,
+} from "./facts";
 
 /**
  * Input rules shared by the constructs (which throw on bad props) and the config
@@ -7,19 +12,22 @@ import { isGuid } from "./facts";
  * Values still unknown at synth time (tokens) are never checked.
  */
 
-/** One naming or format rule: what it requires and how to fix a bad value. */
-export interface Rule {
+/** One naming, format or range rule: what it requires and how to fix a bad value. */
+export interface Rule<T extends string | number = string> {
   /** What a valid value looks like, e.g. `3–24 characters of letters, digits and hyphens`. */
   readonly requirement: string;
   /** How to fix a bad value. */
   readonly fix: string;
   /** True when the value is valid. */
-  test(value: string): boolean;
+  test(value: T): boolean;
 }
 
-function rule(requirement: string, fix: string, test: (v: string) => boolean): Rule {
+function rule<T extends string | number = string>(requirement: string, fix: string, test: (v: T) => boolean): Rule<T> {
   return { requirement, fix, test };
 }
+
+/** The minimum length of a policy suppression's reason. */
+const MIN_SUPPRESSION_REASON = 10;
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -28,9 +36,9 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 /** The rules, by what they name. */
 export const Rules = {
   keyVaultName: rule(
-    "3–24 characters of letters, digits and hyphens, starting with a letter, ending with a letter or digit, no consecutive hyphens",
+    `${KV_NAME.min}–${KV_NAME.max} characters of letters, digits and hyphens, starting with a letter, ending with a letter or digit, no consecutive hyphens`,
     "pick a name such as kv-westus2-aks (Key Vault names are global: each environment needs its own)",
-    (v) => v.length >= 3 && v.length <= 24 && /^[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$/.test(v) && !v.includes("--"),
+    (v) => v.length >= KV_NAME.min && v.length <= KV_NAME.max && /^[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$/.test(v) && !v.includes("--"),
   ),
   identityName: rule(
     "3–128 characters matching ^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
@@ -74,9 +82,9 @@ export const Rules = {
     (v) => v.length <= 253 && DNS1123_SUBDOMAIN.test(v),
   ),
   labelValue: rule(
-    "at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+    `at most ${LABEL_VALUE_MAX_LENGTH} characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit`,
     "shorten it and remove other characters, e.g. bind-user-identity-keyvault",
-    (v) => v.length <= 63 && LABEL_VALUE.test(v),
+    (v) => v.length <= LABEL_VALUE_MAX_LENGTH && LABEL_VALUE.test(v),
   ),
   teamName: rule(
     "1–30 lower-case letters, digits and hyphens, starting with a letter (it becomes part of stack names and construct ids)",
@@ -113,6 +121,33 @@ export const Rules = {
     "3–63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit",
     'use e.g. "tfstate"',
     (v) => /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(v),
+  ),
+  softDeleteRetentionDays: rule<number>(
+    `a whole number of days from ${RETENTION.min} to ${RETENTION.max}`,
+    `use ${RETENTION.max} (the maximum) unless a policy says otherwise`,
+    (v) => Number.isInteger(v) && v >= RETENTION.min && v <= RETENTION.max,
+  ),
+  secretValueVersion: rule<number>(
+    "a whole number ≥ 1",
+    "start at 1 and bump it by one to rewrite the value",
+    (v) => Number.isInteger(v) && v >= 1,
+  ),
+  replicas: rule<number>("a whole number ≥ 0", "use 1 (the guide's test runs one pod)", (v) => Number.isInteger(v) && v >= 0),
+  /** Terraform's duration strings, as `time_sleep.create_duration` takes them. */
+  duration: rule('a duration such as "120s" or "3m" (seconds, minutes or hours)', 'use "120s"', (v) => /^\d+(\.\d+)?(s|m|h)$/.test(v)),
+  terraformVariableName: rule("letters, digits and underscores, not starting with a digit", "choose a Terraform variable name", (v) =>
+    /^[A-Za-z_][A-Za-z0-9_]*$/.test(v),
+  ),
+  /** A container image pinned to a version tag or a digest, never `latest`. */
+  pinnedImage: rule(
+    "pinned: a version tag other than latest, or a digest",
+    "pin a version tag or a digest (image@sha256:…)",
+    (v) => v !== "" && !/:latest$/.test(v) && (/@sha256:[0-9a-f]{64}$/.test(v) || /:[^/:]+$/.test(v)),
+  ),
+  suppressionReason: rule(
+    `a written reason of at least ${MIN_SUPPRESSION_REASON} characters`,
+    "say in a sentence why the risk is accepted",
+    (v) => v.trim().length >= MIN_SUPPRESSION_REASON,
   ),
   httpsUrl: rule("an https:// URL", "copy it from `az aks show --query oidcIssuerProfile.issuerUrl`", (v) => /^https:\/\/[^\s]+$/.test(v)),
 } as const;
@@ -152,7 +187,7 @@ export class Checker {
   constructor(private readonly context: string) {}
 
   /** Checks `value` against `r` unless it is a token. Returns false when an issue was recorded. */
-  check(field: string, value: string | undefined, r: Rule): boolean {
+  check<T extends string | number>(field: string, value: T | undefined, r: Rule<T>): boolean {
     if (value === undefined || Token.isUnresolved(value)) return true;
     if (r.test(value)) return true;
     this.add(field, value, `is invalid: ${r.requirement}`, r.fix);

@@ -66,7 +66,10 @@ interface BadInput {
 }
 
 /** Problem and fix of a value that breaks a naming/format rule. */
-const breaks = (r: Rule): Pick<BadInput, "problem" | "fix"> => ({ problem: `is invalid: ${r.requirement}`, fix: r.fix });
+const breaks = (r: Pick<Rule, "requirement" | "fix">): Pick<BadInput, "problem" | "fix"> => ({
+  problem: `is invalid: ${r.requirement}`,
+  fix: r.fix,
+});
 const PROD = 'prod / team "poc"';
 const DEV = 'dev-test / team "poc"';
 const NS = "aad-pod-identity-poc";
@@ -678,8 +681,7 @@ const BAD_INPUTS: readonly BadInput[] = [
     context: PROD,
     field: "keyVault.softDeleteRetentionDays",
     value: 5,
-    problem: "is invalid: a whole number of days from 7 to 90",
-    fix: "use 90",
+    ...breaks(Rules.softDeleteRetentionDays),
   },
   {
     name: "firewall IP rule with an octet over 255",
@@ -712,8 +714,7 @@ const BAD_INPUTS: readonly BadInput[] = [
     context: PROD,
     field: "keyVault.secrets[0].valueVersion",
     value: 0,
-    problem: "is invalid: a whole number ≥ 1",
-    fix: "start at 1 and bump it by one to rewrite the value",
+    ...breaks(Rules.secretValueVersion),
   },
   {
     name: "unknown identity mode",
@@ -748,8 +749,7 @@ const BAD_INPUTS: readonly BadInput[] = [
     context: PROD,
     field: "workload.replicas",
     value: -1,
-    problem: "is invalid: a whole number ≥ 0",
-    fix: "use 1",
+    ...breaks(Rules.replicas),
   },
   {
     name: "suppression of a Checkov id instead of a rule id",
@@ -767,8 +767,7 @@ const BAD_INPUTS: readonly BadInput[] = [
     context: PROD,
     field: "suppressions[0].reason",
     value: "ok",
-    problem: "is missing or too short",
-    fix: "say in a sentence why the risk is accepted",
+    ...breaks(Rules.suppressionReason),
   },
   {
     name: "environment name in upper case",
@@ -1029,8 +1028,7 @@ describe("GIVEN a construct that rejects its props while the stacks are built", 
         context: "prod-apps/KeyVault",
         field: "softDeleteRetentionDays",
         value: 120,
-        problem: "is invalid: a whole number of days from 7 to 90",
-        fix: "use 90 (the maximum) unless a policy says otherwise",
+        ...breaks(Rules.softDeleteRetentionDays),
       }),
     ]);
     expectNothingLeft(r, dir);

@@ -6,6 +6,7 @@ import type { IManagedIdentity } from "../constructs/managed-identity";
 import { PodIdentityBinding } from "../constructs/pod-identity-binding";
 import { SecretProviderClass } from "../constructs/secret-provider-class";
 import { WorkloadIdentityFederation } from "../constructs/workload-identity-federation";
+import { Rules } from "../constructs/validation";
 import type { AksCluster } from "../constructs/aks-cluster";
 import {
   IDS,
@@ -408,7 +409,9 @@ describe("KeyVaultReaderWorkload (guide step 6)", () => {
       const issue = issueAbout(() => workload(stack, world(stack), { name }), "name");
 
       expect(issue.value).toBe(name);
-      expect(issue.problem).toMatch(/label/);
+      // The app label's rule, the same one the config validator applies to workload.name.
+      expect(issue.problem).toBe(`is invalid: ${Rules.labelValue.requirement}`);
+      expect(issue.fix).toBe(Rules.labelValue.fix);
     });
 
     test("GIVEN a 63-character name THEN it is accepted as name and app label", () => {

@@ -2,7 +2,7 @@ import { Fn, Lazy, Token } from "cdktf";
 import { Checker, formatIssue, type Rule, Rules, ValidationError } from "../constructs/validation";
 
 /** Every rule with values it must accept and values it must reject. */
-const CASES: Record<keyof typeof Rules, { good: string[]; bad: string[] }> = {
+const CASES: Record<keyof typeof Rules, { good: (string | number)[]; bad: (string | number)[] }> = {
   keyVaultName: {
     good: ["kv-westus2-aks", "kv-westus2-aks-prod", "abc", "a".repeat(24), "Kv1", "kv-1-2"],
     bad: ["kv_prod!", "kv--prod", "ab", "a".repeat(25), "1kv", "-kv", "kv-", "kv.prod", "kv prod", ""],
@@ -97,6 +97,19 @@ const CASES: Record<keyof typeof Rules, { good: string[]; bad: string[] }> = {
     good: ["tfstate", "tf-state", "a1b"],
     bad: ["tf--state", "-tfstate", "tfstate-", "TFSTATE", "tf", "t".repeat(64), "tf_state"],
   },
+  softDeleteRetentionDays: { good: [7, 30, 90], bad: [6, 91, 0, -7, 30.5, NaN] },
+  secretValueVersion: { good: [1, 2, 100], bad: [0, -1, 1.5, NaN] },
+  replicas: { good: [0, 1, 3], bad: [-1, 0.5, NaN] },
+  duration: { good: ["120s", "3m", "1h", "1.5m"], bad: ["", "120", "2 m", "3d", "m", "-1s"] },
+  terraformVariableName: { good: ["secret_db_password", "_x", "A1"], bad: ["", "1x", "db-password", "a.b"] },
+  pinnedImage: {
+    good: ["busybox:1.36", "registry.example:5000/busybox:1.36", `busybox@sha256:${"a".repeat(64)}`],
+    bad: ["", "busybox", "busybox:latest", "registry.example:5000/busybox", "registry.example:5000/busybox:latest"],
+  },
+  suppressionReason: {
+    good: ["The vault is recreated nightly in a sandbox.", "ten chars!"],
+    bad: ["", "ok", "because", "          ", "  nine ch  "],
+  },
   httpsUrl: {
     good: ["https://westus2.oic.prod-aks.azure.com/2e319086-9a26-46a3-865f-615bed576786/abc/", "https://x"],
     bad: ["", "http://westus2.oic.prod-aks.azure.com/", "https://", "https://a b", "westus2.oic.prod-aks.azure.com"],
@@ -106,7 +119,7 @@ const CASES: Record<keyof typeof Rules, { good: string[]; bad: string[] }> = {
 describe("Rules", () => {
   test("GIVEN the Rules table THEN every rule has test cases here and a requirement and a fix", () => {
     expect(Object.keys(CASES).sort()).toEqual(Object.keys(Rules).sort());
-    for (const r of Object.values(Rules) as Rule[]) {
+    for (const r of Object.values(Rules) as Rule<string | number>[]) {
       expect(r.requirement.length).toBeGreaterThan(5);
       expect(r.fix.length).toBeGreaterThan(5);
     }
@@ -118,7 +131,8 @@ describe("Rules", () => {
   ]);
 
   test.each(rows)("GIVEN rule %s WHEN testing %j THEN valid is %s", (name, value, valid) => {
-    expect(Rules[name].test(value)).toBe(valid);
+    const rule = Rules[name] as Rule<string | number>;
+    expect(rule.test(value)).toBe(valid);
   });
 });
 

@@ -3,6 +3,8 @@
  * `az identity show`, `az role assignment list` documents and the synthesized stacks.
  */
 
+import { KEY_VAULT_SOFT_DELETE_RETENTION_DAYS } from "../../constructs/facts";
+
 /** Input error: one line with the fix. */
 export class AdoptError extends Error {}
 
@@ -146,7 +148,7 @@ export function adoptionPlan(input: {
   const out = [
     `Vault ${vault.name}: keep it as it is (config/environments.ts, the team's keyVault, with adopt: true on the team):`,
     `  purgeProtection: ${p.enablePurgeProtection === true},${p.enablePurgeProtection === true ? "" : " // off today; true would switch it on for good"}`,
-    `  softDeleteRetentionDays: ${p.softDeleteRetentionInDays ?? 90},`,
+    `  softDeleteRetentionDays: ${p.softDeleteRetentionInDays ?? KEY_VAULT_SOFT_DELETE_RETENTION_DAYS.default},`,
     `  rbacAuthorization: ${p.enableRbacAuthorization === true},`,
     `  network: ${network},`,
   ];
