@@ -235,7 +235,6 @@ export class AppIdentity extends Construct {
         namespace: props.namespace,
         keyVault,
         identity,
-        tenantId: tenantId!,
         secretNames: [w.secretName],
         provider: kubernetes,
       });

@@ -31,6 +31,8 @@ export interface IKeyVault extends IConstruct {
   readonly subscriptionId: string;
   /** RBAC authorization instead of access policies. */
   readonly rbacAuthorization: boolean;
+  /** Entra ID tenant of the vault (a created vault's own prop; an existing vault's, read by its lookup at plan time). */
+  readonly tenantId: string;
   /** Names of the secrets the vault is known to hold. */
   readonly secretNames: readonly string[];
   /** The secrets added through {@link addSecret} (including those given as props). */
@@ -205,7 +207,7 @@ abstract class KeyVaultBase extends Construct implements IKeyVault {
   public abstract readonly vaultId: string;
   public abstract readonly subscriptionId: string;
   public abstract readonly rbacAuthorization: boolean;
-  protected abstract readonly tenantId: string;
+  public abstract readonly tenantId: string;
   protected abstract readonly provider?: TerraformProvider;
   protected abstract readonly preventDestroy: boolean;
   protected abstract readonly deployerAccess: DeployerAccess | false;
@@ -317,7 +319,7 @@ export class KeyVault extends KeyVaultBase {
   public readonly rbacAuthorization: boolean;
   /** The azurerm_key_vault. */
   public readonly resource: KeyVaultResource;
-  protected readonly tenantId: string;
+  public readonly tenantId: string;
   protected readonly provider?: TerraformProvider;
   protected readonly preventDestroy: boolean;
   protected readonly deployerAccess: DeployerAccess | false;
@@ -409,7 +411,7 @@ class ExistingKeyVault extends KeyVaultBase {
   public readonly vaultId: string;
   public readonly subscriptionId: string;
   public readonly rbacAuthorization: boolean;
-  protected readonly tenantId: string;
+  public readonly tenantId: string;
   protected readonly provider?: TerraformProvider;
   protected readonly preventDestroy: boolean;
   protected readonly deployerAccess: DeployerAccess | false;

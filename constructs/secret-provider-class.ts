@@ -15,7 +15,11 @@ export interface SecretProviderClassProps {
   readonly keyVault: IKeyVault;
   /** The identity whose client ID the driver uses (workload identity). */
   readonly identity: IManagedIdentity;
-  readonly tenantId: string;
+  /**
+   * Tenant the driver signs in to.
+   * @default - the vault's tenant (`keyVault.tenantId`): one source of truth
+   */
+  readonly tenantId?: string;
   /** Secrets to mount; each must be in the vault. */
   readonly secretNames: readonly string[];
   /** @default - the stack's default kubernetes provider */
@@ -45,7 +49,8 @@ export class SecretProviderClass extends Construct {
     const check = new Checker(this.node.path);
     check.check("name", props.name, Rules.objectName);
     check.check("namespace", props.namespace, Rules.namespace);
-    check.check("tenantId", props.tenantId, Rules.guid);
+    const tenantId = props.tenantId ?? props.keyVault.tenantId;
+    check.check("tenantId", tenantId, Rules.guid);
     if (props.secretNames.length === 0) check.add("secretNames", [], "is empty", "list the secrets to mount");
     for (const s of props.secretNames) {
       if (!props.keyVault.secretNames.includes(s)) {
@@ -73,7 +78,7 @@ export class SecretProviderClass extends Construct {
             usePodIdentity: "false",
             clientID: props.identity.clientId,
             keyvaultName: props.keyVault.vaultName,
-            tenantId: props.tenantId,
+            tenantId,
             objects,
           },
         },

@@ -17,6 +17,18 @@ function vault(scope: Construct): KeyVault {
 }
 
 describe("SecretProviderClass", () => {
+  test("GIVEN no tenantId WHEN created THEN the tenant is the vault's (one source of truth)", () => {
+    const { stack } = newStack("spc", { kubernetesProvider: true });
+    new SecretProviderClass(stack, "Reader", {
+      name: "reader-keyvault",
+      namespace: "aad-pod-identity-poc",
+      keyVault: vault(stack),
+      identity: appIdentity(stack),
+      secretNames: ["grafana-admin-username-poc"],
+    });
+    expect(onlyResource(synth(stack), "kubernetes_manifest").manifest.spec.parameters.tenantId).toBe(IDS.tenant);
+  });
+
   test("GIVEN a vault, an identity and a secret WHEN created THEN the CSI SecretProviderClass names the vault, the tenant, the identity's clientID and the secret, without pod identity", () => {
     // GIVEN
     const { stack } = newStack("spc", { kubernetesProvider: true });
