@@ -380,8 +380,8 @@ function schemaAt(path: readonly (string | number)[]): z.ZodTypeAny | undefined 
   for (const key of path) {
     node = unwrap(node);
     if (!node) return undefined;
-    if (node instanceof z.ZodArray) node = node.element;
-    else if (node instanceof z.ZodRecord) node = node.valueSchema;
+    if (node instanceof z.ZodArray) node = node.element as z.ZodTypeAny;
+    else if (node instanceof z.ZodRecord) node = node.valueSchema as z.ZodTypeAny;
     else if (node instanceof z.ZodObject) node = (node.shape as Record<string, z.ZodTypeAny>)[String(key)];
     else if (node instanceof z.ZodDiscriminatedUnion) {
       const options = node.options as z.ZodObject<z.ZodRawShape>[];
@@ -393,7 +393,7 @@ function schemaAt(path: readonly (string | number)[]): z.ZodTypeAny | undefined 
 
 function unwrap(node: z.ZodTypeAny | undefined): z.ZodTypeAny | undefined {
   while (node instanceof z.ZodOptional || node instanceof z.ZodEffects) {
-    node = node instanceof z.ZodOptional ? node.unwrap() : node.innerType();
+    node = (node instanceof z.ZodOptional ? node.unwrap() : node.innerType()) as z.ZodTypeAny;
   }
   return node;
 }

@@ -14,8 +14,13 @@ const DEPLOYMENT = "kubernetes_deployment_v1";
 
 /** Terraform JSON gives single blocks either as an object or a one-element list. */
 function one(x: unknown): Record<string, unknown> | undefined {
-  const v = Array.isArray(x) ? x[0] : x;
+  const v: unknown = Array.isArray(x) ? x[0] : x;
   return v && typeof v === "object" ? (v as Record<string, unknown>) : undefined;
+}
+/** An attribute as text: a string as it is, a missing one as "", anything else as JSON (never "[object Object]"). */
+function text(x: unknown): string {
+  if (typeof x === "string") return x;
+  return x === undefined || x === null ? "" : JSON.stringify(x);
 }
 function many(x: unknown): Record<string, unknown>[] {
   if (Array.isArray(x)) return x.filter((v) => v && typeof v === "object") as Record<string, unknown>[];
@@ -186,7 +191,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     requirement: "image tag not latest or empty",
     check: (a) =>
       containersOf(a).flatMap(({ name, c }) => {
-        const image = String(c.image ?? "");
+        const image = text(c.image);
         const tagged = /@sha256:[0-9a-f]{64}$/.test(image) || /:[^/:]+$/.test(image);
         return !image || !tagged || /:latest$/.test(image)
           ? [`container "${name}" image ${JSON.stringify(image)} is not pinned to a tag other than latest`]
@@ -202,7 +207,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     requirement: "image pinned by digest (recommended)",
     check: (a) =>
       containersOf(a)
-        .filter(({ c }) => !/@sha256:[0-9a-f]{64}$/.test(String(c.image ?? "")))
+        .filter(({ c }) => !/@sha256:[0-9a-f]{64}$/.test(text(c.image)))
         .map(({ name, c }) => `container "${name}" image ${JSON.stringify(c.image)} is pinned by tag, not digest`),
   },
   {
@@ -276,7 +281,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     check: (a) => {
       if (a.role_definition_name !== undefined)
         return [`role_definition_name ${JSON.stringify(a.role_definition_name)} is used: refer to built-in roles by GUID`];
-      const role = roleByDefinitionId(String(a.role_definition_id ?? ""));
+      const role = roleByDefinitionId(text(a.role_definition_id));
       if (role && ForbiddenRoles.includes(role)) return [`role "${role.name}" is never granted by this project`];
       return role ? [] : [`role definition ${JSON.stringify(a.role_definition_id)} is not one this project needs`];
     },
@@ -289,7 +294,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     severity: "error",
     requirement: "never subscription or management-group scope",
     check: (a) => {
-      const s = String(a.scope ?? "");
+      const s = text(a.scope);
       const wide =
         /^\/subscriptions\/[^/]+\/?$/i.test(s) ||
         /managementGroups\//i.test(s) ||
@@ -307,7 +312,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     severity: "error",
     requirement: "Managed Identity Operator only on a single user-assigned identity",
     check: (a) => {
-      if (roleByDefinitionId(String(a.role_definition_id ?? "")) !== BuiltInRoles.ManagedIdentityOperator) return [];
+      if (roleByDefinitionId(text(a.role_definition_id)) !== BuiltInRoles.ManagedIdentityOperator) return [];
       const s = a.scope;
       const single =
         isRef(s, IDENTITY) ||
@@ -324,7 +329,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     severity: "error",
     requirement: "Virtual Machine Contributor and Reader only on the cluster's node resource group",
     check: (a, ctx) => {
-      const role = roleByDefinitionId(String(a.role_definition_id ?? ""));
+      const role = roleByDefinitionId(text(a.role_definition_id));
       if (role !== BuiltInRoles.VirtualMachineContributor && role !== BuiltInRoles.Reader) return [];
       return ctx.nodeResourceGroupIds.has(String(a.scope))
         ? []
@@ -339,7 +344,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     severity: "error",
     requirement: "Key Vault Secrets User and Secrets Officer only on a Key Vault",
     check: (a) => {
-      const role = roleByDefinitionId(String(a.role_definition_id ?? ""));
+      const role = roleByDefinitionId(text(a.role_definition_id));
       if (role !== BuiltInRoles.KeyVaultSecretsUser && role !== BuiltInRoles.KeyVaultSecretsOfficer) return [];
       const s = a.scope;
       return isRef(s, KEY_VAULT) ||

@@ -63,10 +63,10 @@ export class SecurityPolicy implements IAspect {
       (node.toTerraform() as { resource: Record<string, Record<string, Attrs>> }).resource[node.terraformResourceType],
     )[0];
     const wanted = new Set(rules.flatMap((r) => r.reads));
-    const attrs = resolveIn(
+    const attrs = resolveIn<Attrs>(
       stack,
       this.options.resolveAll ? raw : Object.fromEntries(Object.entries(raw).filter(([k]) => wanted.has(k))),
-    ) as Attrs;
+    );
     const ctx: RuleContext = {
       nodeResourceGroupIds: this.nodeResourceGroupsOf(stack),
       variables: this.variablesOf(stack),

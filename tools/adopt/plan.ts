@@ -49,7 +49,8 @@ export interface SynthesizedStack {
   readonly json: { readonly resource?: Record<string, Record<string, Record<string, unknown>>> };
 }
 
-const lc = (s: unknown) => String(s ?? "").toLowerCase();
+/** A name, ID or scope from Terraform JSON or az output, lower-cased; "" when absent (never "[object object]"). */
+const lc = (s: unknown): string => (typeof s === "string" ? s.toLowerCase() : "");
 const last = (id: string) => id.split("/").pop()!.toLowerCase();
 /** `${azurerm_x.Name.attr}` → ["azurerm_x", "Name"] */
 const refOf = (v: unknown): [string, string] | undefined => {

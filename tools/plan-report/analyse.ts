@@ -193,7 +193,8 @@ export function analysePlan(plan: TerraformPlan, stack: string, source: string, 
     if (rc.type === "azurerm_role_assignment" || rc.type === "azurerm_key_vault_access_policy") accessRcs.push(rc);
   }
   // Drift (changes made outside Terraform) is shown, never counted as a change of this plan.
-  const drift = (Array.isArray(plan.resource_drift) ? plan.resource_drift : []).filter(
+  const driftRcs: readonly PlanResourceChange[] = Array.isArray(plan.resource_drift) ? plan.resource_drift : [];
+  const drift = driftRcs.filter(
     (rc) => rc && rc.change && Array.isArray(rc.change.actions) && rc.change.actions.join(",") !== "no-op",
   ).length;
   const config: ConfigIndex | undefined = accessRcs.length > 0 ? indexConfiguration(plan) : undefined;

@@ -76,7 +76,7 @@ function flag(argv: readonly string[], name: string, fallback: number): number {
 }
 
 /** Runs the benchmark; returns 0 when the median is within budget. */
-export async function cli(argv: string[]): Promise<number> {
+export function cli(argv: string[]): number {
   const count = flag(argv, "--changes", 10_000);
   const runs = flag(argv, "--runs", 5);
   const budget = flag(argv, "--budget-ms", 2000);
@@ -133,8 +133,4 @@ export async function cli(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  cli(process.argv.slice(2)).then((c) => {
-    process.exitCode = c;
-  });
-}
+if (require.main === module) process.exitCode = cli(process.argv.slice(2));

@@ -164,7 +164,7 @@ function readChangedStacks(file: string): Pick<ChangedStacks, "stacks" | "plan">
 }
 
 /** Runs the tool; returns the exit code (0 ok, 1 blocked, 2 bad input). */
-export async function cli(argv: string[]): Promise<number> {
+export function cli(argv: string[]): number {
   try {
     const args = parseArgs(argv);
     if (args.help) {
@@ -214,8 +214,4 @@ export async function cli(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  cli(process.argv.slice(2)).then((c) => {
-    process.exitCode = c;
-  });
-}
+if (require.main === module) process.exitCode = cli(process.argv.slice(2));

@@ -37,7 +37,7 @@ export function runCommand(
     try {
       child = spawn(program, args, { env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
     } catch (e) {
-      reject(e);
+      reject(e instanceof Error ? e : new Error(String(e)));
       return;
     }
     const out: Buffer[] = [];
