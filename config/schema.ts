@@ -278,7 +278,8 @@ function templateIssues(raw: unknown): ValidationIssue[] {
             raw,
             path,
             v,
-            "looks like a cdktf token: config values are plain text, and a token copied from elsewhere would be resolved into another resource's expression",
+            "looks like a cdktf token: config values are plain text, " +
+              "and a token copied from elsewhere would be resolved into another resource's expression",
             "write the literal value; references between resources are made in the stacks, not in config",
           ),
         );

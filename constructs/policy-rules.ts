@@ -109,7 +109,9 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     reads: ["network_acls", "public_network_access_enabled"],
     severity: "error",
     requirement:
-      "the vault is reachable by Terraform and the pods: a Deny firewall allows the AKS node subnets and the deployer's egress CIDRs, or public network access is off behind a private endpoint (keyVault.network.kind)",
+      "the vault is reachable by Terraform and the pods: " +
+      "a Deny firewall allows the AKS node subnets and the deployer's egress CIDRs, " +
+      "or public network access is off behind a private endpoint (keyVault.network.kind)",
     check: (a) => {
       const acl = one(a.network_acls);
       if (acl?.default_action !== "Deny" || a.public_network_access_enabled === false) return [];
@@ -118,7 +120,8 @@ export const POLICY_RULES: readonly PolicyRule[] = [
       return ips.length || subnets.length
         ? []
         : [
-            'the firewall denies every network and allows none, so Terraform and the pods get 403 ForbiddenByFirewall. Fix: set keyVault.network.kind "public", "firewall" with subnetIds and ipRules, or "private-endpoint"',
+            "the firewall denies every network and allows none, so Terraform and the pods get 403 ForbiddenByFirewall. " +
+              'Fix: set keyVault.network.kind "public", "firewall" with subnetIds and ipRules, or "private-endpoint"',
           ];
     },
   },
@@ -147,7 +150,8 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     reads: ["value", "value_wo"],
     severity: "error",
     requirement:
-      "no secret value in the configuration, state or saved plan: write-only value_wo from a sensitive, ephemeral variable without a default, never value",
+      "no secret value in the configuration, state or saved plan: " +
+      "write-only value_wo from a sensitive, ephemeral variable without a default, never value",
     check: (a, ctx) => {
       const out: string[] = [];
       if (a.value !== undefined) out.push("value is set: it would be stored in cdk.tf.json and in Terraform state in plain text");
@@ -277,7 +281,9 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     reads: ["role_definition_id", "role_definition_name"],
     severity: "error",
     requirement:
-      "only the roles this project needs: Managed Identity Operator, Virtual Machine Contributor, Reader, Key Vault Secrets User (and Key Vault Secrets Officer for Terraform's own principal); never Owner, Contributor or User Access Administrator",
+      "only the roles this project needs: Managed Identity Operator, Virtual Machine Contributor, Reader, " +
+      "Key Vault Secrets User (and Key Vault Secrets Officer for Terraform's own principal); " +
+      "never Owner, Contributor or User Access Administrator",
     check: (a) => {
       if (a.role_definition_name !== undefined)
         return [`role_definition_name ${JSON.stringify(a.role_definition_name)} is used: refer to built-in roles by GUID`];
