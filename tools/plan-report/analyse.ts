@@ -95,7 +95,8 @@ export function actionOf(actions: readonly string[], where: string): Action {
       return "replace";
     default:
       throw new PlanReportError(
-        `${where}: unknown change actions [${actions.join(", ")}]; this plan comes from a newer Terraform than the report knows. Update the plan report tool.`,
+        `${where}: unknown change actions [${actions.join(", ")}]; this plan comes from a newer Terraform than ` +
+          `the report knows. Update the plan report tool.`,
       );
   }
 }

@@ -123,7 +123,8 @@ export function cli(argv: string[]): number {
       const median = sorted[Math.floor(sorted.length / 2)];
       ok = ok && median < budget;
       process.stdout.write(
-        `${format}: median ${median.toFixed(0)} ms, min ${sorted[0].toFixed(0)} ms, max ${sorted[sorted.length - 1].toFixed(0)} ms over ${list.length} runs (budget ${budget} ms)\n`,
+        `${format}: median ${median.toFixed(0)} ms, min ${sorted[0].toFixed(0)} ms, max ${sorted[sorted.length - 1].toFixed(0)} ` +
+          `ms over ${list.length} runs (budget ${budget} ms)\n`,
       );
     }
     process.stdout.write(ok ? "within budget\n" : "OVER BUDGET\n");

@@ -203,7 +203,8 @@ export function cli(argv: string[]): number {
       );
       process.stderr.write(
         `plan-report: blocked: ${blocked.length} protected change(s) (${blocked.slice(0, 5).join("; ")}${blocked.length > 5 ? "; …" : ""}). ` +
-          `Allow reviewed changes with a "/allow-destroy <stack> <address>" comment on the pull request (CI), or --allow-destroy <address glob> (local).\n`,
+          `Allow reviewed changes with a "/allow-destroy <stack> <address>" comment on the pull request (CI), or ` +
+          `--allow-destroy <address glob> (local).\n`,
       );
       return 1;
     }
