@@ -69,7 +69,8 @@ export const devTest: EnvironmentConfig = {
       configPath: "~/.kube/config",
       context: placeholder(
         "aks-poc-container-westus2",
-        "the guide does not name it; az aks get-credentials -n aks-xcEwmVSi -g <rg> names the context after the cluster: kubectl config get-contexts",
+        "the guide does not name it; az aks get-credentials -n aks-xcEwmVSi -g <rg> " +
+          "names the context after the cluster: kubectl config get-contexts",
       ),
     },
   },
@@ -99,7 +100,8 @@ export const prod: EnvironmentConfig = {
       identityName: "aks-zVZRMHRfszDD-agentpool",
       nodeResourceGroupName: placeholder(
         "MC_rg-aks-prod-container-westus2",
-        'az aks show -n aks-zVZRMHRfszDD -g <rg> --query nodeResourceGroup -o tsv, or replace agentPool with cluster.lookup { name: "aks-zVZRMHRfszDD", resourceGroupName } to read it at plan time',
+        "az aks show -n aks-zVZRMHRfszDD -g <rg> --query nodeResourceGroup -o tsv, " +
+          'or replace agentPool with cluster.lookup { name: "aks-zVZRMHRfszDD", resourceGroupName } to read it at plan time',
       ),
     },
     kubernetes: {
@@ -107,7 +109,8 @@ export const prod: EnvironmentConfig = {
       configPath: "~/.kube/config",
       context: placeholder(
         "aks-prod-container-westus2",
-        "the guide does not name it; az aks get-credentials -n aks-zVZRMHRfszDD -g <rg> names the context after the cluster: kubectl config get-contexts",
+        "the guide does not name it; az aks get-credentials -n aks-zVZRMHRfszDD -g <rg> " +
+          "names the context after the cluster: kubectl config get-contexts",
       ),
     },
   },

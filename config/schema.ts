@@ -284,7 +284,8 @@ function templateIssues(raw: unknown): ValidationIssue[] {
             raw,
             path,
             v,
-            "looks like a cdktf token: config values are plain text, and a token copied from elsewhere would be resolved into another resource's expression",
+            "looks like a cdktf token: config values are plain text, " +
+              "and a token copied from elsewhere would be resolved into another resource's expression",
             "write the literal value; references between resources are made in the stacks, not in config",
           ),
         );
@@ -390,8 +391,8 @@ function schemaAt(path: readonly (string | number)[]): z.ZodTypeAny | undefined 
   for (const key of path) {
     node = unwrap(node);
     if (!node) return undefined;
-    if (node instanceof z.ZodArray) node = node.element;
-    else if (node instanceof z.ZodRecord) node = node.valueSchema;
+    if (node instanceof z.ZodArray) node = node.element as z.ZodTypeAny;
+    else if (node instanceof z.ZodRecord) node = node.valueSchema as z.ZodTypeAny;
     else if (node instanceof z.ZodObject) node = (node.shape as Record<string, z.ZodTypeAny>)[String(key)];
     else if (node instanceof z.ZodDiscriminatedUnion) {
       const options = node.options as z.ZodObject<z.ZodRawShape>[];
@@ -403,7 +404,7 @@ function schemaAt(path: readonly (string | number)[]): z.ZodTypeAny | undefined 
 
 function unwrap(node: z.ZodTypeAny | undefined): z.ZodTypeAny | undefined {
   while (node instanceof z.ZodOptional || node instanceof z.ZodEffects) {
-    node = node instanceof z.ZodOptional ? node.unwrap() : node.innerType();
+    node = (node instanceof z.ZodOptional ? node.unwrap() : node.innerType()) as z.ZodTypeAny;
   }
   return node;
 }

@@ -122,7 +122,7 @@ function validateValues(config: PlatformConfig): ValidationIssue[] {
 
 /** Every stack name of an environment, with who produces it (`prod`, or `prod / team "x"` in the per-team layout). */
 function safeStackNames(env: EnvironmentConfig): [string, string][] {
-  const teams = Array.isArray(env.teams) ? env.teams : [];
+  const teams: readonly AppTeamConfig[] = Array.isArray(env.teams) ? env.teams : [];
   const owners: [string, string][] = [[clusterAdminStackName(env), env.name]];
   if (env.stackLayout === "per-team")
     owners.push(...teams.map((t): [string, string] => [appStackName(env, t), `${env.name} / team "${t.name}"`]));

@@ -170,7 +170,12 @@ export class AksCluster extends Construct implements IAksCluster {
               postcondition: [
                 {
                   condition: `\${lower(self.principal_id) == "${props.principalId.toLowerCase()}"}`,
-                  errorMessage: `The agent-pool identity ${props.identityName} in ${props.nodeResourceGroupName} does not have principal ID ${props.principalId} (config cluster.agentPool.principalId): grants would go to the wrong principal. Fix: set it to az identity show -n ${props.identityName} -g ${props.nodeResourceGroupName} --query principalId -o tsv.`,
+                  errorMessage:
+                    `The agent-pool identity ${props.identityName} in ${props.nodeResourceGroupName} ` +
+                    `does not have principal ID ${props.principalId} (config cluster.agentPool.principalId): ` +
+                    `grants would go to the wrong principal. ` +
+                    `Fix: set it to az identity show -n ${props.identityName} ` +
+                    `-g ${props.nodeResourceGroupName} --query principalId -o tsv.`,
                 },
               ],
             },
@@ -216,7 +221,9 @@ export class AksCluster extends Construct implements IAksCluster {
     const kube = cluster.kubeConfig.get(0);
     if (access.kind === "cluster-credentials") {
       Annotations.of(this).addWarning(
-        `Kubernetes access "cluster-credentials" uses the client certificate of ${this.node.id}'s kube_config: it exists only with local accounts and is close to cluster admin. Prefer "exec" (kubelogin) or a kubeconfig context.`,
+        `Kubernetes access "cluster-credentials" uses the client certificate of ${this.node.id}'s kube_config: ` +
+          `it exists only with local accounts and is close to cluster admin. ` +
+          `Prefer "exec" (kubelogin) or a kubeconfig context.`,
       );
       return new KubernetesProvider(scope, id, {
         host: kube.host,

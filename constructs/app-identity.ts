@@ -87,12 +87,16 @@ export interface AppIdentityProps {
   readonly subscriptionId?: string;
   /** Tags on the Azure resources. @default {} */
   readonly tags?: Readonly<Record<string, string>>;
-  /** `prevent_destroy` on identity, vault and secrets. @default - the enclosing AppIdentityStack's dataProtection.preventDestroy, else false */
+  /**
+   * `prevent_destroy` on identity, vault and secrets.
+   * @default - the enclosing AppIdentityStack's dataProtection.preventDestroy, else false
+   */
   readonly preventDestroy?: boolean;
   /**
    * The identity that applies the plan and writes the secret values (see DeployerAccess): give its
    * object ID, never the plan's caller (a saved plan keeps whoever planned).
-   * @default false - no grant: the applying identity must already be allowed to write secrets (a warning says so when a secret is written by Terraform)
+   * @default false - no grant: the applying identity must already be allowed to write secrets
+   * (a warning says so when a secret is written by Terraform)
    */
   readonly deployerAccess?: DeployerAccess | false;
   /**
@@ -185,7 +189,10 @@ export class AppIdentity extends Construct {
     });
     if (!props.deployerAccess && secrets.some((s) => (s.source ?? "variable") === "variable")) {
       Annotations.of(this).addWarning(
-        `no deployerAccess (config: secretWriter): the identity that applies must already be allowed to write secrets in ${props.keyVault.name} (Get, List, Set, Delete, Recover, or Key Vault Secrets Officer), else the write fails with 403. Set it to have the stack grant it.`,
+        `no deployerAccess (config: secretWriter): ` +
+          `the identity that applies must already be allowed to write secrets in ${props.keyVault.name} ` +
+          `(Get, List, Set, Delete, Recover, or Key Vault Secrets Officer), else the write fails with 403. ` +
+          `Set it to have the stack grant it.`,
       );
     }
     const { identity, keyVault } = this.identityVault;

@@ -60,7 +60,10 @@ export function isGuid(s: string): boolean {
  * `/subscriptions/<sub>/resourceGroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>`.
  */
 export function userAssignedIdentityId(subscriptionId: string, resourceGroupName: string, name: string): string {
-  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
+  return (
+    `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}` +
+    `/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

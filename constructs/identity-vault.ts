@@ -75,7 +75,8 @@ export class IdentityVault extends Construct {
       if (props.adopt) {
         const { name, resourceGroupName } = props.identity;
         created.resource.importFrom(
-          `/subscriptions/${props.subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`,
+          `/subscriptions/${props.subscriptionId}/resourceGroups/${resourceGroupName}` +
+            `/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`,
         );
       }
       this.identity = created;

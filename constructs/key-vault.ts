@@ -80,7 +80,9 @@ export interface KeyVaultNetworkProps {
 }
 
 const NETWORK_FIX =
-  'choose keyVault.network.kind: "public" (the guide\'s choice), "firewall" with subnetIds (AKS node subnets with the Microsoft.KeyVault service endpoint) and ipRules (the deployer\'s egress CIDRs), or "private-endpoint" with privateEndpoint';
+  'choose keyVault.network.kind: "public" (the guide\'s choice), ' +
+  '"firewall" with subnetIds (AKS node subnets with the Microsoft.KeyVault service endpoint) ' +
+  'and ipRules (the deployer\'s egress CIDRs), or "private-endpoint" with privateEndpoint';
 
 /**
  * The one definition of "nothing can reach this vault" (used by the config validator and
@@ -144,7 +146,10 @@ export interface KeyVaultProps {
   readonly softDeleteRetentionDays?: number;
   /** Cannot be turned off once on. @default true */
   readonly purgeProtection?: boolean;
-  /** Must let Terraform and the pods through (see {@link vaultNetworkProblem}). @default { defaultAction: "Deny", bypassAzureServices: true }: an error unless IPs or subnets are allowed */
+  /**
+   * Must let Terraform and the pods through (see {@link vaultNetworkProblem}).
+   * @default { defaultAction: "Deny", bypassAzureServices: true }: an error unless IPs or subnets are allowed
+   */
   readonly network?: KeyVaultNetworkProps;
   /** @default [] */
   readonly secrets?: readonly SecretProps[];
@@ -375,11 +380,15 @@ export class KeyVault extends KeyVaultBase {
     this.vaultId = this.resource.id;
     if (props.adopt) {
       this.resource.importFrom(
-        `/subscriptions/${props.subscriptionId}/resourceGroups/${props.resourceGroupName}/providers/Microsoft.KeyVault/vaults/${props.name}`,
+        `/subscriptions/${props.subscriptionId}/resourceGroups/${props.resourceGroupName}` +
+          `/providers/Microsoft.KeyVault/vaults/${props.name}`,
       );
       if (props.purgeProtection ?? true) {
         Annotations.of(this).addWarning(
-          `adopting vault ${props.name} with purge_protection_enabled = true: if the vault has it off today (az keyvault show --query properties.enablePurgeProtection), this apply switches it on, and it can never be switched off. Set keyVault.purgeProtection to the vault's current value unless that is what you want.`,
+          `adopting vault ${props.name} with purge_protection_enabled = true: ` +
+            `if the vault has it off today (az keyvault show --query properties.enablePurgeProtection), ` +
+            `this apply switches it on, and it can never be switched off. ` +
+            `Set keyVault.purgeProtection to the vault's current value unless that is what you want.`,
         );
       }
     }

@@ -204,7 +204,10 @@ function containersOf(props: KeyVaultReaderWorkloadProps): DeploymentV1SpecTempl
   const images = { ...DEFAULT_IMAGES, ...props.images };
   const secretUrl = sidecarSecretUrl(props.secretName);
   const probeLoop = (ok: string, test: string) =>
-    `while true; do if ${test}; then echo "secret ${props.secretName} is readable${ok}"; else echo "secret ${props.secretName} is NOT readable${ok}"; fi; sleep 300; done`;
+    `while true; do if ${test}; ` +
+    `then echo "secret ${props.secretName} is readable${ok}"; ` +
+    `else echo "secret ${props.secretName} is NOT readable${ok}"; ` +
+    `fi; sleep 300; done`;
   const reader = {
     name: "busybox",
     image: images.reader,

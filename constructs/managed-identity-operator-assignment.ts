@@ -35,7 +35,8 @@ export class ManagedIdentityOperatorAssignment extends Construct implements ITer
       principal: props.cluster.kubeletIdentity,
       scope: props.identity.identityId,
       scopeSubscriptionId: props.identity.subscriptionId,
-      description: `aad-pod-identity: kubelet identity of ${props.cluster.node.id} may assign ${props.identity.name} to nodes (guide step 3)`,
+      description:
+        `aad-pod-identity: kubelet identity of ${props.cluster.node.id} ` + `may assign ${props.identity.name} to nodes (guide step 3)`,
       provider: props.identity.provider,
     });
     this.fqn = this.assignment.resource.fqn;

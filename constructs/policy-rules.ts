@@ -15,8 +15,13 @@ const DEPLOYMENT = "kubernetes_deployment_v1";
 
 /** Terraform JSON gives single blocks either as an object or a one-element list. */
 function one(x: unknown): Record<string, unknown> | undefined {
-  const v = Array.isArray(x) ? x[0] : x;
+  const v: unknown = Array.isArray(x) ? x[0] : x;
   return v && typeof v === "object" ? (v as Record<string, unknown>) : undefined;
+}
+/** An attribute as text: a string as it is, a missing one as "", anything else as JSON (never "[object Object]"). */
+function text(x: unknown): string {
+  if (typeof x === "string") return x;
+  return x === undefined || x === null ? "" : JSON.stringify(x);
 }
 function many(x: unknown): Record<string, unknown>[] {
   if (Array.isArray(x)) return x.filter((v) => v && typeof v === "object") as Record<string, unknown>[];
@@ -108,7 +113,9 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     reads: ["network_acls", "public_network_access_enabled"],
     severity: "error",
     requirement:
-      "the vault is reachable by Terraform and the pods: a Deny firewall allows the AKS node subnets and the deployer's egress CIDRs, or public network access is off behind a private endpoint (keyVault.network.kind)",
+      "the vault is reachable by Terraform and the pods: " +
+      "a Deny firewall allows the AKS node subnets and the deployer's egress CIDRs, " +
+      "or public network access is off behind a private endpoint (keyVault.network.kind)",
     check: (a) => {
       const acl = one(a.network_acls);
       if (acl?.default_action !== "Deny" || a.public_network_access_enabled === false) return [];
@@ -117,7 +124,8 @@ export const POLICY_RULES: readonly PolicyRule[] = [
       return ips.length || subnets.length
         ? []
         : [
-            'the firewall denies every network and allows none, so Terraform and the pods get 403 ForbiddenByFirewall. Fix: set keyVault.network.kind "public", "firewall" with subnetIds and ipRules, or "private-endpoint"',
+            "the firewall denies every network and allows none, so Terraform and the pods get 403 ForbiddenByFirewall. " +
+              'Fix: set keyVault.network.kind "public", "firewall" with subnetIds and ipRules, or "private-endpoint"',
           ];
     },
   },
@@ -146,7 +154,8 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     reads: ["value", "value_wo"],
     severity: "error",
     requirement:
-      "no secret value in the configuration, state or saved plan: write-only value_wo from a sensitive, ephemeral variable without a default, never value",
+      "no secret value in the configuration, state or saved plan: " +
+      "write-only value_wo from a sensitive, ephemeral variable without a default, never value",
     check: (a, ctx) => {
       const out: string[] = [];
       if (a.value !== undefined) out.push("value is set: it would be stored in cdk.tf.json and in Terraform state in plain text");
@@ -190,7 +199,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     requirement: "image tag not latest or empty",
     check: (a) =>
       containersOf(a).flatMap(({ name, c }) => {
-        const image = String(c.image ?? "");
+        const image = text(c.image);
         return !Rules.pinnedImage.test(image)
           ? [`container "${name}" image ${JSON.stringify(image)} is not pinned to a tag other than latest`]
           : [];
@@ -205,7 +214,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     requirement: "image pinned by digest (recommended)",
     check: (a) =>
       containersOf(a)
-        .filter(({ c }) => !/@sha256:[0-9a-f]{64}$/.test(String(c.image ?? "")))
+        .filter(({ c }) => !/@sha256:[0-9a-f]{64}$/.test(text(c.image)))
         .map(({ name, c }) => `container "${name}" image ${JSON.stringify(c.image)} is pinned by tag, not digest`),
   },
   {
@@ -275,11 +284,13 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     reads: ["role_definition_id", "role_definition_name"],
     severity: "error",
     requirement:
-      "only the roles this project needs: Managed Identity Operator, Virtual Machine Contributor, Reader, Key Vault Secrets User (and Key Vault Secrets Officer for Terraform's own principal); never Owner, Contributor or User Access Administrator",
+      "only the roles this project needs: Managed Identity Operator, Virtual Machine Contributor, Reader, " +
+      "Key Vault Secrets User (and Key Vault Secrets Officer for Terraform's own principal); " +
+      "never Owner, Contributor or User Access Administrator",
     check: (a) => {
       if (a.role_definition_name !== undefined)
         return [`role_definition_name ${JSON.stringify(a.role_definition_name)} is used: refer to built-in roles by GUID`];
-      const role = roleByDefinitionId(String(a.role_definition_id ?? ""));
+      const role = roleByDefinitionId(text(a.role_definition_id));
       if (role && ForbiddenRoles.includes(role)) return [`role "${role.name}" is never granted by this project`];
       return role ? [] : [`role definition ${JSON.stringify(a.role_definition_id)} is not one this project needs`];
     },
@@ -292,7 +303,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     severity: "error",
     requirement: "never subscription or management-group scope",
     check: (a) => {
-      const s = String(a.scope ?? "");
+      const s = text(a.scope);
       const wide =
         /^\/subscriptions\/[^/]+\/?$/i.test(s) ||
         /managementGroups\//i.test(s) ||
@@ -310,7 +321,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     severity: "error",
     requirement: "Managed Identity Operator only on a single user-assigned identity",
     check: (a) => {
-      if (roleByDefinitionId(String(a.role_definition_id ?? "")) !== BuiltInRoles.ManagedIdentityOperator) return [];
+      if (roleByDefinitionId(text(a.role_definition_id)) !== BuiltInRoles.ManagedIdentityOperator) return [];
       const s = a.scope;
       const single = isRef(s, IDENTITY) || (typeof s === "string" && Rules.identityResourceId.test(s));
       return single ? [] : [`Managed Identity Operator scope ${JSON.stringify(s)} is not a single identity`];
@@ -324,7 +335,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     severity: "error",
     requirement: "Virtual Machine Contributor and Reader only on the cluster's node resource group",
     check: (a, ctx) => {
-      const role = roleByDefinitionId(String(a.role_definition_id ?? ""));
+      const role = roleByDefinitionId(text(a.role_definition_id));
       if (role !== BuiltInRoles.VirtualMachineContributor && role !== BuiltInRoles.Reader) return [];
       return ctx.nodeResourceGroupIds.has(String(a.scope))
         ? []
@@ -339,7 +350,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     severity: "error",
     requirement: "Key Vault Secrets User and Secrets Officer only on a Key Vault",
     check: (a) => {
-      const role = roleByDefinitionId(String(a.role_definition_id ?? ""));
+      const role = roleByDefinitionId(text(a.role_definition_id));
       if (role !== BuiltInRoles.KeyVaultSecretsUser && role !== BuiltInRoles.KeyVaultSecretsOfficer) return [];
       const s = a.scope;
       return isRef(s, KEY_VAULT) ||

@@ -63,10 +63,10 @@ export class SecurityPolicy implements IAspect {
       (node.toTerraform() as { resource: Record<string, Record<string, Attrs>> }).resource[node.terraformResourceType],
     )[0];
     const wanted = new Set(rules.flatMap((r) => r.reads));
-    const attrs = resolveIn(
+    const attrs = resolveIn<Attrs>(
       stack,
       this.options.resolveAll ? raw : Object.fromEntries(Object.entries(raw).filter(([k]) => wanted.has(k))),
-    ) as Attrs;
+    );
     const ctx: RuleContext = {
       nodeResourceGroupIds: this.nodeResourceGroupsOf(stack),
       variables: this.variablesOf(stack),
@@ -77,7 +77,8 @@ export class SecurityPolicy implements IAspect {
       const severity: Severity = rule.severity === "dynamic" ? (this.options.requirePurgeProtection ? "error" : "warning") : rule.severity;
       for (const problem of rule.check(attrs, ctx)) {
         const suppressed = suppressionFor(node, rule.id);
-        const message = `[${rule.id}${rule.cites.length ? ` ${rule.cites.join("/")}` : ""}] ${address}: ${problem}. Required: ${rule.requirement}.`;
+        const cites = rule.cites.length ? ` ${rule.cites.join("/")}` : "";
+        const message = `[${rule.id}${cites}] ${address}: ${problem}. Required: ${rule.requirement}.`;
         this.findings.push({
           ruleId: rule.id,
           severity,

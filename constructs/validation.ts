@@ -33,6 +33,10 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
+/** A user-assigned identity's resource ID with a GUID subscription: the only form MIC accepts (matched case-insensitively). */
+const IDENTITY_RESOURCE_ID =
+  /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+$/i;
+
 /** The rules, by what they name. */
 export const Rules = {
   keyVaultName: rule(
@@ -64,12 +68,10 @@ export const Rules = {
     isGuid,
   ),
   identityResourceId: rule(
-    "/subscriptions/<guid>/resourcegroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name> (the only form MIC accepts)",
+    "/subscriptions/<guid>/resourcegroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name> " +
+      "(the only form MIC accepts)",
     "use the `id` printed by `az identity show`",
-    (v) =>
-      /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+$/i.test(
-        v,
-      ),
+    (v) => IDENTITY_RESOURCE_ID.test(v),
   ),
   namespace: rule(
     "a DNS-1123 label: at most 63 lower-case letters, digits and hyphens, starting and ending with a letter or digit",

@@ -65,7 +65,9 @@ export class WorkloadIdentityFederation extends Construct implements IPodIdentit
 
     if (props.cluster.oidcIssuerEnabled === false) {
       Annotations.of(this).addWarning(
-        `Cluster ${props.cluster.node.id} has its OIDC issuer off: tokens for ${props.serviceAccountName} cannot be federated. Enable oidc_issuer_enabled and workload_identity_enabled on the cluster.`,
+        `Cluster ${props.cluster.node.id} has its OIDC issuer off: ` +
+          `tokens for ${props.serviceAccountName} cannot be federated. ` +
+          `Enable oidc_issuer_enabled and workload_identity_enabled on the cluster.`,
       );
     }
 
@@ -157,7 +159,10 @@ function oidcIssuerPrecondition(
         precondition: [
           {
             condition: enabled,
-            errorMessage: `The cluster's OIDC issuer is off, so workload identity for ${subject} cannot work. Enable oidc_issuer_enabled and workload_identity_enabled on the AKS cluster first (az aks update --enable-oidc-issuer --enable-workload-identity).`,
+            errorMessage:
+              `The cluster's OIDC issuer is off, so workload identity for ${subject} cannot work. ` +
+              `Enable oidc_issuer_enabled and workload_identity_enabled on the AKS cluster first ` +
+              `(az aks update --enable-oidc-issuer --enable-workload-identity).`,
           },
         ],
       }

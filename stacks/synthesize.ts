@@ -45,7 +45,8 @@ export function synthesize(config: unknown, argv: readonly string[], vars: NodeJ
 export function internalError(err: unknown, debug: boolean): string[] {
   const message = (err instanceof Error ? err.message : String(err)).split("\n")[0];
   const lines = [
-    `internal error: ${message} — this is a bug in aks-app-identity, not in your configuration; please report it with the output of \`npm run synth -- --debug\` (or AKS_DEBUG=1)`,
+    `internal error: ${message} — this is a bug in aks-app-identity, not in your configuration; ` +
+      `please report it with the output of \`npm run synth -- --debug\` (or AKS_DEBUG=1)`,
   ];
   if (debug && err instanceof Error && err.stack) lines.push(err.stack);
   return lines;
@@ -116,7 +117,8 @@ function build(
       ...suppressed.map((f) => `  suppressed ${f.stack}: ${f.message} Reason: ${f.suppressedBecause}`),
       ...(marked.length
         ? [
-            `placeholders: ${marked.length} stack(s) refuse to plan or deploy until these are replaced in config/environments.ts (${marked.map(([s]) => s).join(", ")}):`,
+            `placeholders: ${marked.length} stack(s) refuse to plan or deploy ` +
+              `until these are replaced in config/environments.ts (${marked.map(([s]) => s).join(", ")}):`,
             ...marked.flatMap(([s, lines]) => lines.map((l) => `  placeholder ${s}: ${l}`)),
           ]
         : ["placeholders: none"]),

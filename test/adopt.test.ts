@@ -8,6 +8,7 @@ import { Testing } from "cdktf";
 import { platform } from "../config/environments";
 import { buildPlatform } from "../stacks/platform";
 import { adoptionPlan, AdoptError, type SynthesizedStack } from "../tools/adopt/plan";
+import type { Json } from "./support/json";
 
 const ROOT = path.resolve(__dirname, "..");
 const AZ = path.join(__dirname, "fixtures", "az");
@@ -26,8 +27,8 @@ for (const s of stacks) {
   fs.mkdirSync(path.join(dir, "cdktf.out", "stacks", s.name), { recursive: true });
   fs.writeFileSync(path.join(dir, "cdktf.out", "stacks", s.name, "cdk.tf.json"), JSON.stringify(s.json));
 }
-const addressOf = (stack: string, type: string, pred: (r: Record<string, any>) => boolean) =>
-  `${type}.${Object.entries<Record<string, any>>(stacks.find((s) => s.name === stack)!.json.resource![type]).find(([, r]) => pred(r))![0]}`;
+const addressOf = (stack: string, type: string, pred: (r: Json) => boolean) =>
+  `${type}.${Object.entries<Json>(stacks.find((s) => s.name === stack)!.json.resource![type]).find(([, r]) => pred(r))![0]}`;
 
 describe("GIVEN the guide's Dev/Test resources, saved with az … -o json, and the synthesized Dev/Test stacks", () => {
   const out = adoptionPlan({ vault, identity, roles, stacks, synthDir: "cdktf.out" }).join("\n");

@@ -280,7 +280,7 @@ describe("AksCluster.fromAgentPoolIdentity with a known principal ID", () => {
     new NodeResourceGroupRoles(stack, "Roles", { cluster });
     const json = JSON.parse(Testing.synth(stack, true));
     expect(json.data).toBeUndefined();
-    expect(Object.values<any>(json.resource.azurerm_role_assignment).map((r) => r.principal_id)).toEqual([
+    expect(Object.values<Json>(json.resource.azurerm_role_assignment).map((r) => r.principal_id)).toEqual([
       "b9276f33-e80c-4f09-9cdf-24c28c0feea4",
       "b9276f33-e80c-4f09-9cdf-24c28c0feea4",
     ]);
@@ -311,7 +311,7 @@ describe("AksCluster.fromAgentPoolIdentity checks the given principal ID (issue 
       tenantId: "2e319086-9a26-46a3-865f-615bed576786",
     });
     const json = JSON.parse(Testing.synth(stack, true));
-    const [check] = Object.values<any>(json.data.azurerm_user_assigned_identity);
+    const [check] = Object.values<Json>(json.data.azurerm_user_assigned_identity);
     expect(check.name).toBe("aks-xcEwmVSi-agentpool");
     expect(check.resource_group_name).toBe("MC_rg-aks-poc-container-westus2");
     expect(check.lifecycle.postcondition[0].condition).toBe('${lower(self.principal_id) == "b9276f33-e80c-4f09-9cdf-24c28c0feea4"}');

@@ -34,7 +34,7 @@ function newAppStack(): AppIdentityStack {
 }
 
 const byKind = (json: Json, kind: string): Json =>
-  Object.values<Json>(resources(json, "kubernetes_manifest")).find((m) => m.manifest.kind === kind);
+  Object.values<Json>(resources(json, "kubernetes_manifest")).find((m) => m.manifest.kind === kind)!;
 const namespaceRef = (json: Json): string => `kubernetes_namespace_v1.${Object.keys(resources(json, "kubernetes_namespace_v1"))[0]}`;
 
 describe("AppIdentity", () => {

@@ -8,6 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { type ConsumerApp, ok, packAndInstall, PEERS, readmeCodeBlock, ROOT, type Run, run } from "./support/consumer-app";
+import type { Json } from "./support/json";
 
 const BINS = ["aks-doctor", "aks-verify", "aks-plan-report", "aks-changed-stacks"] as const;
 const TSC = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
@@ -46,7 +47,7 @@ async function readmeExample(): Promise<void> {
   fs.cpSync(synthOut, head, { recursive: true });
   const file = path.join(head, "stacks/payments-dev/cdk.tf.json");
   const doc = JSON.parse(fs.readFileSync(file, "utf8"));
-  Object.values<any>(doc.resource.azurerm_key_vault)[0].sku_name = "premium";
+  Object.values<Json>(doc.resource.azurerm_key_vault)[0].sku_name = "premium";
   fs.writeFileSync(file, JSON.stringify(doc, null, 2));
   changedStacks = await run(app.bin("aks-changed-stacks"), ["--json", synthOut, head], { cwd: app.dir });
 }
@@ -135,7 +136,7 @@ test("GIVEN the README example in the app WHEN type-checked and run THEN it synt
       recover_soft_deleted_secrets: true,
     });
   }
-  const labels = Object.values<any>(json.resource.kubernetes_deployment_v1)[0].spec.template.metadata.labels;
+  const labels = Object.values<Json>(json.resource.kubernetes_deployment_v1)[0].spec.template.metadata.labels;
   expect(labels.aadpodidbinding).toBe("payments");
 });
 

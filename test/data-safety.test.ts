@@ -10,8 +10,8 @@ import { execFile, spawnSync } from "child_process";
 import { platform } from "../config/environments";
 import type { PlatformConfig, SecretConfig } from "../config/types";
 import { synthesize } from "../stacks/synthesize";
+import type { Json } from "./support/json";
 
-type Json = Record<string, any>;
 type Draft<T> = T extends readonly (infer U)[] ? Draft<U>[] : T extends object ? { -readonly [K in keyof T]: Draft<T[K]> } : T;
 type Config = Draft<PlatformConfig>;
 const envOf = (c: Config, name: string) => c.environments.find((e) => e.name === name)!;

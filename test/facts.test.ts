@@ -15,7 +15,8 @@ import {
 } from "../constructs/facts";
 import { roleName } from "../tools/plan-report/roles";
 
-const { compile, OUT } = require("../tools/run.js") as { compile(): number; OUT: string };
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- tools/run.js is plain CommonJS without type declarations (it runs before anything is compiled)
+const { compile, OUT } = require("../tools/run.js") as { compile: () => number; OUT: string };
 
 /** Requires `entries` (paths under .build/) in a fresh node process; returns every module file it loaded. */
 function modulesLoadedBy(entries: readonly string[]): string[] {

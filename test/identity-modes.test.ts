@@ -9,8 +9,8 @@ import { AksCluster } from "../constructs/aks-cluster";
 import { synthesize } from "../stacks/synthesize";
 import * as os from "os";
 import * as path from "path";
+import type { Json } from "./support/json";
 
-type Json = Record<string, any>;
 const ISSUER = "https://westus2.oic.prod-aks.azure.com/2e319086-9a26-46a3-865f-615bed576786/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b/";
 
 /** Dev/Test with its guide team moved to `mode` (the migration's config change). */
@@ -257,9 +257,9 @@ describe("identity modes", () => {
 describe("synth output", () => {
   test("GIVEN a cluster whose OIDC issuer is known to be off WHEN synthesized THEN npm run synth's output carries the warning", () => {
     // The agent-pool form knows the issuer is on when a URL is given; force "off" through the instance.
-    const original = AksCluster.fromAgentPoolIdentity;
+    const original = AksCluster.fromAgentPoolIdentity.bind(AksCluster);
     const spy = jest.spyOn(AksCluster, "fromAgentPoolIdentity").mockImplementation((scope, id, props) => {
-      const c = original.call(AksCluster, scope, id, props);
+      const c = original(scope, id, props);
       Object.defineProperty(c, "oidcIssuerEnabled", { value: false });
       return c;
     });

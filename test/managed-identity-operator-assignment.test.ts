@@ -19,6 +19,7 @@ import {
   roleDefinitionIdOf,
   synth,
 } from "./support/synth";
+import type { Json } from "./support/json";
 
 describe("ManagedIdentityOperatorAssignment (guide step 3)", () => {
   test("GIVEN an app identity and a looked-up cluster WHEN the operator role is assigned THEN MIO is on the identity itself, for the kubelet identity", () => {
@@ -119,8 +120,8 @@ describe("provider of the identity's subscription", () => {
     });
     identity.grantOperator(cluster);
     const json = JSON.parse(Testing.synth(stack, true));
-    const [assignment] = Object.values<any>(json.resource.azurerm_role_assignment);
+    const [assignment] = Object.values<Json>(json.resource.azurerm_role_assignment);
     expect(assignment.provider).toBe("azurerm.apps");
-    expect(Object.values<any>(json.resource.azurerm_user_assigned_identity)[0].provider).toBe("azurerm.apps");
+    expect(Object.values<Json>(json.resource.azurerm_user_assigned_identity)[0].provider).toBe("azurerm.apps");
   });
 });

@@ -3,6 +3,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import type { Json } from "./support/json";
 
 const root = path.resolve(__dirname, "..");
 
@@ -20,6 +21,7 @@ test("GIVEN the example app WHEN it runs THEN it synthesizes namespace, identity
   const previous = process.env.CDKTF_OUTDIR;
   process.env.CDKTF_OUTDIR = out;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- isolateModules is synchronous: the example app synthesizes on load, in a fresh module registry
     jest.isolateModules(() => require("../examples/app-team-stack"));
   } finally {
     if (previous === undefined) delete process.env.CDKTF_OUTDIR;
@@ -46,7 +48,7 @@ test("GIVEN the example app WHEN it runs THEN it synthesizes namespace, identity
       recover_soft_deleted_secrets: true,
     });
   }
-  const labels = Object.values<any>(json.resource.kubernetes_deployment_v1)[0].spec.template.metadata.labels;
+  const labels = Object.values<Json>(json.resource.kubernetes_deployment_v1)[0].spec.template.metadata.labels;
   expect(labels.aadpodidbinding).toBe("payments");
   fs.rmSync(out, { recursive: true, force: true });
 });

@@ -10,8 +10,8 @@ import type { PlatformConfig } from "../config/types";
 import { buildPlatform } from "../stacks/platform";
 import { synthesize, type SynthResult } from "../stacks/synthesize";
 import { BuiltInRoles } from "../constructs/facts";
+import type { Json } from "./support/json";
 
-type Json = Record<string, any>;
 type Draft<T> = T extends readonly (infer U)[] ? Draft<U>[] : T extends object ? { -readonly [K in keyof T]: Draft<T[K]> } : T;
 type Config = Draft<PlatformConfig>;
 

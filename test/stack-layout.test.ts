@@ -9,8 +9,7 @@ import { stackNamesOf } from "../config/stack-names";
 import type { PlatformConfig } from "../config/types";
 import { synthesize } from "../stacks/synthesize";
 import { generatePlatform } from "../tools/bench/generate-config";
-
-type Json = Record<string, any>;
+import type { Json } from "./support/json";
 
 interface Synth {
   readonly stacks: string[];

@@ -4,8 +4,7 @@ import { platform, devTest, prod } from "../config/environments";
 import type { EnvironmentConfig } from "../config/types";
 import { buildPlatform } from "../stacks/platform";
 import { BuiltInRoles } from "../constructs/facts";
-
-type Json = Record<string, any>;
+import type { Json } from "./support/json";
 
 function synthAll(): Map<string, Json> {
   const app = Testing.app();

@@ -11,6 +11,7 @@ import { platform } from "../config/environments";
 import { synthesize } from "../stacks/synthesize";
 import { PLACEHOLDER_MARKER } from "../stacks/placeholder-guard";
 import { generatePlatform } from "../tools/bench/generate-config";
+import type { Json } from "./support/json";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "..");
@@ -87,7 +88,7 @@ test("both environments' stacks are there", () => {
  * a remote-state lookup, and outputs. The only output the stacks write themselves is the
  * placeholder guard (stacks/placeholder-guard.ts), which references nothing outside its stack.
  */
-function crossStackParts(json: Record<string, any>): string[] {
+function crossStackParts(json: Json): string[] {
   return [
     ...Object.keys(json.data?.terraform_remote_state ?? {}).map((k) => `data.terraform_remote_state.${k}`),
     ...Object.keys(json.output ?? {})

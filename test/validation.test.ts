@@ -119,7 +119,7 @@ const CASES: Record<keyof typeof Rules, { good: (string | number)[]; bad: (strin
 describe("Rules", () => {
   test("GIVEN the Rules table THEN every rule has test cases here and a requirement and a fix", () => {
     expect(Object.keys(CASES).sort()).toEqual(Object.keys(Rules).sort());
-    for (const r of Object.values(Rules) as Rule<string | number>[]) {
+    for (const r of Object.values<Rule<string | number>>(Rules)) {
       expect(r.requirement.length).toBeGreaterThan(5);
       expect(r.fix.length).toBeGreaterThan(5);
     }

@@ -38,6 +38,7 @@ function readRaw(file: string, abs: string): unknown {
     }
   }
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads the user's --config module (a path known only at run time), synchronously like the JSON branch
     return pickExport(require(abs));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

@@ -87,7 +87,7 @@ function main() {
   compile();
   process.argv = [process.argv[0], path.join(ROOT, entry), ...rest];
   const mod = require(path.join(OUT, entry.replace(/\.ts$/, ".js")));
-  // Tool entries export `cli(argv): Promise<number>`; main.ts runs on load.
+  // Tool entries export `cli(argv)` returning the exit code (or a promise of it); main.ts runs on load.
   if (typeof mod.cli === "function") {
     Promise.resolve()
       .then(() => mod.cli(rest))

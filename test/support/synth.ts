@@ -13,6 +13,7 @@ import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { AksCluster } from "../../constructs/aks-cluster";
 import { ManagedIdentity } from "../../constructs/managed-identity";
 import { ValidationError, type ValidationIssue } from "../../constructs/validation";
+import type { Json } from "./json";
 
 /** IDs shaped like the guide's (identity and cluster in different subscriptions). */
 export const IDS = {
@@ -77,8 +78,7 @@ export function azurermAlias(stack: TerraformStack, alias: string, subscriptionI
 }
 
 /** The synthesized Terraform JSON (loosely typed: tests index into it). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Json = any;
+export type { Json };
 
 /** `Testing.synth(stack, true)` (so construct validations run), parsed. */
 export function synth(stack: TerraformStack): Json {

@@ -29,7 +29,8 @@ const WorkerError: ErrorConstructor = (() => {
 const isError = (v: unknown): boolean => Object.prototype.toString.call(v) === "[object Error]";
 
 Error.prepareStackTrace = (holder: unknown, frames: NodeJS.CallSite[]): unknown => {
-  const jestFormat = WorkerError !== Error ? WorkerError.prepareStackTrace : undefined;
-  if (isError(holder) && typeof jestFormat === "function") return jestFormat(holder as Error, frames);
+  if (isError(holder) && WorkerError !== Error && typeof WorkerError.prepareStackTrace === "function")
+    return WorkerError.prepareStackTrace(holder as Error, frames);
+  // eslint-disable-next-line @typescript-eslint/restrict-template-expressions, @typescript-eslint/no-base-to-string -- V8's CallSite has its own toString (the "at" line's text), which @types/node does not declare
   return `${isError(holder) ? String(holder) : "Error"}${frames.map((f) => `\n    at ${f}`).join("")}`;
 };

@@ -24,7 +24,7 @@ Prints the keyVault config values to keep the vault as it is (purge protection, 
 RBAC mode, network), and one terraform import command per hand-made grant that a stack manages,
 or says that a grant is not managed by these stacks. Exit 0; 2 on unreadable or wrong input.`;
 
-export async function cli(argv: string[]): Promise<number> {
+export function cli(argv: string[]): number {
   try {
     if (argv.length === 0 || argv.includes("--help") || argv.includes("-h")) {
       process.stdout.write(USAGE + "\n");
@@ -81,11 +81,7 @@ function readStacks(dir: string): SynthesizedStack[] {
     .readdirSync(root)
     .filter((s) => fs.existsSync(`${root}/${s}/cdk.tf.json`))
     .sort()
-    .map((name) => ({ name, json: JSON.parse(fs.readFileSync(`${root}/${name}/cdk.tf.json`, "utf8")) }));
+    .map((name) => ({ name, json: JSON.parse(fs.readFileSync(`${root}/${name}/cdk.tf.json`, "utf8")) as SynthesizedStack["json"] }));
 }
 
-if (require.main === module) {
-  void cli(process.argv.slice(2)).then((c) => {
-    process.exitCode = c;
-  });
-}
+if (require.main === module) process.exitCode = cli(process.argv.slice(2));

@@ -51,7 +51,8 @@ export interface SynthesizedStack {
   readonly json: { readonly resource?: Record<string, Record<string, Record<string, unknown>>> };
 }
 
-const lc = (s: unknown) => String(s ?? "").toLowerCase();
+/** A name, ID or scope from Terraform JSON or az output, lower-cased; "" when absent (never "[object object]"). */
+const lc = (s: unknown): string => (typeof s === "string" ? s.toLowerCase() : "");
 const last = (id: string) => id.split("/").pop()!.toLowerCase();
 /** `${azurerm_x.Name.attr}` → ["azurerm_x", "Name"] */
 const refOf = (v: unknown): [string, string] | undefined => {
@@ -131,7 +132,8 @@ export function adoptionPlan(input: {
   }
   if (identity && (typeof identity.principalId !== "string" || typeof identity.id !== "string")) {
     throw new AdoptError(
-      "the --identity file is not az identity show output (no principalId). Fix: az identity show -n <identity> -g <group> -o json > id.json",
+      "the --identity file is not az identity show output (no principalId). Fix: az identity show -n <identity> " +
+        "-g <group> -o json > id.json",
     );
   }
   const p = vault.properties;
@@ -141,10 +143,12 @@ export function adoptionPlan(input: {
   const publicAccess = lc(p.publicNetworkAccess ?? "enabled") !== "disabled";
   const open = !acl || lc(acl.defaultAction) === "allow";
   const network = !publicAccess
-    ? `{ kind: "private-endpoint", privateEndpoint: { existingId: "<az network private-endpoint list --query \\"[?privateLinkServiceConnections[0].privateLinkServiceId=='${vault.id}'].id\\">" } }`
+    ? `{ kind: "private-endpoint", privateEndpoint: { existingId: "<az network private-endpoint list --query ` +
+      `\\"[?privateLinkServiceConnections[0].privateLinkServiceId=='${vault.id}'].id\\">" } }`
     : open
       ? `{ kind: "public" }`
-      : `{ kind: "firewall", ipRules: ${JSON.stringify((acl?.ipRules ?? []).map((r) => r.value))}, subnetIds: ${JSON.stringify((acl?.virtualNetworkRules ?? []).map((r) => r.id))} }`;
+      : `{ kind: "firewall", ipRules: ${JSON.stringify((acl?.ipRules ?? []).map((r) => r.value))}, subnetIds: ` +
+        `${JSON.stringify((acl?.virtualNetworkRules ?? []).map((r) => r.id))} }`;
   const out = [
     `Vault ${vault.name}: keep it as it is (config/environments.ts, the team's keyVault, with adopt: true on the team):`,
     `  purgeProtection: ${p.enablePurgeProtection === true},${p.enablePurgeProtection === true ? "" : " // off today; true would switch it on for good"}`,
@@ -167,7 +171,8 @@ export function adoptionPlan(input: {
     out.push(
       m
         ? `  import: ${ap.objectId}${who}, secrets ${(ap.permissions?.secrets ?? []).join("/")}\n    ${importCmd(dir, m, id)}`
-        : `  not managed by these stacks: ${ap.objectId}${who}, secrets ${(ap.permissions?.secrets ?? []).join("/") || "none"}; leave it, or remove it: az keyvault delete-policy -n ${vault.name} --object-id ${ap.objectId}`,
+        : `  not managed by these stacks: ${ap.objectId}${who}, secrets ${(ap.permissions?.secrets ?? []).join("/") || "none"}; ` +
+            `leave it, or remove it: az keyvault delete-policy -n ${vault.name} --object-id ${ap.objectId}`,
     );
   }
 
@@ -177,7 +182,8 @@ export function adoptionPlan(input: {
     const what = `${a.roleDefinitionName ?? last(a.roleDefinitionId)} for ${a.principalName ?? a.principalId} on ${a.scope}`;
     out.push(
       m
-        ? `  import: ${what}\n    ${importCmd(dir, m, a.id)}\n    then the plan replaces it (the stacks name assignments deterministically): a few seconds without the grant; or delete it just before apply: az role assignment delete --ids ${a.id}`
+        ? `  import: ${what}\n    ${importCmd(dir, m, a.id)}\n    then the plan replaces it (the stacks name assignments ` +
+            `deterministically): a few seconds without the grant; or delete it just before apply: az role assignment delete --ids ${a.id}`
         : stacks.length
           ? `  not managed by these stacks: ${what}; leave it`
           : `  ${what}: ${a.id}`,

@@ -495,7 +495,7 @@ function resultsOf(opts: BenchOptions, loadAvgStart: number[], { defaultApp, def
 }
 
 if (require.main === module) {
-  cli(process.argv.slice(2)).then((c) => {
+  void cli(process.argv.slice(2)).then((c) => {
     process.exitCode = c;
   });
 }

@@ -99,13 +99,16 @@ export function renderMarkdown(r: BenchResults): string {
     // The reference rows against themselves say nothing.
     const q: Ratios = m.id === "template" ? { timeVsFloor: m.ratios.timeVsFloor, memoryVsFloor: m.ratios.memoryVsFloor } : m.ratios;
     out.push(
-      `| ${m.label} | ${code(m.display)} | ${f ?? sec(m.wallMs)} | ${f ? "" : mib(m.rssMiB)} | ${f ? "" : sec(m.cpuMs)} | ${times(q.timeVsTemplate, " faster")} | ${times(q.memoryVsTemplate, " less")} | ${times(q.timeVsFloor)} | ${times(q.memoryVsFloor)} |`,
+      `| ${m.label} | ${code(m.display)} | ${f ?? sec(m.wallMs)} | ${f ? "" : mib(m.rssMiB)} | ${f ? "" : sec(m.cpuMs)} ` +
+        `| ${times(q.timeVsTemplate, " faster")} | ${times(q.memoryVsTemplate, " less")} | ${times(q.timeVsFloor)} ` +
+        `| ${times(q.memoryVsFloor)} |`,
     );
   }
   if (r.teams.length) {
     out.push("", "### Generated configs: N app teams per environment (2 environments)", "");
     out.push(
-      "| teams / env | layout | stacks | resources | resources / stack (min–max) | largest cdk.tf.json | wall | peak RSS, all processes | CPU | time vs floor | time vs template (N = 1) |",
+      "| teams / env | layout | stacks | resources | resources / stack (min–max) | largest cdk.tf.json | wall " +
+        "| peak RSS, all processes | CPU | time vs floor | time vs template (N = 1) |",
     );
     out.push("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const t of r.teams) {

@@ -34,7 +34,7 @@ export function parseSynthEntryArgs(argv: readonly string[]): SynthEntryArgs {
 }
 
 /** Synthesizes the generated config into CDKTF_OUTDIR; returns the exit code. */
-export async function cli(argv: string[]): Promise<number> {
+export function cli(argv: string[]): number {
   const args = parseSynthEntryArgs(argv);
   const config = generatePlatform(platform, args.teams, args.layout);
   const result = synthesize(config, [], process.env, process.env.CDKTF_OUTDIR ?? "cdktf.out");
@@ -44,13 +44,10 @@ export async function cli(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  cli(process.argv.slice(2)).then(
-    (c) => {
-      process.exitCode = c;
-    },
-    (err: unknown) => {
-      process.stderr.write(`synth-entry: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 2;
-    },
-  );
+  try {
+    process.exitCode = cli(process.argv.slice(2));
+  } catch (err: unknown) {
+    process.stderr.write(`synth-entry: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 2;
+  }
 }

@@ -57,7 +57,7 @@ function githubLines(values: { readonly [key: string]: unknown }): string {
 }
 
 /** Runs the tool; returns the exit code. Output goes to stdout, errors to stderr as one line. */
-export async function cli(argv: string[]): Promise<number> {
+export function cli(argv: string[]): number {
   try {
     const args = parseArgs(argv);
     if (args.help) {
@@ -106,8 +106,4 @@ export async function cli(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  cli(process.argv.slice(2)).then((c) => {
-    process.exitCode = c;
-  });
-}
+if (require.main === module) process.exitCode = cli(process.argv.slice(2));

@@ -179,7 +179,8 @@ export function compareSynthOutputs(base: string, head: string, options: Compare
   const baseAvailable = existsSync(stacksDirOf(base));
   if (!baseAvailable && !options.allowMissingBase) {
     throw new ChangedStacksError(
-      `${base}: no synth output of the base branch (no stacks/ directory). Synthesize the base first, or pass --allow-missing-base to plan every stack.`,
+      `${base}: no synth output of the base branch (no stacks/ directory). Synthesize the base first, or pass ` +
+        `--allow-missing-base to plan every stack.`,
     );
   }
   const baseStacks = new Set(baseAvailable ? listStacks(base) : []);

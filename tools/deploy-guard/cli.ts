@@ -18,7 +18,7 @@ Synthesizes (node tools/run.js synth), refuses when a selected stack still conta
 placeholder from config/environments.ts (exit 1, with the list), else runs cdktf deploy with
 the same arguments. --check-only checks an existing cdktf.out and runs nothing.`;
 
-export async function cli(argv: string[]): Promise<number> {
+export function cli(argv: string[]): number {
   try {
     if (argv.includes("--help") || argv.includes("-h")) {
       process.stdout.write(USAGE + "\n");
@@ -70,8 +70,4 @@ function projectRoot(): string {
   return dir;
 }
 
-if (require.main === module) {
-  void cli(process.argv.slice(2)).then((c) => {
-    process.exitCode = c;
-  });
-}
+if (require.main === module) process.exitCode = cli(process.argv.slice(2));

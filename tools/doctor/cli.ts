@@ -136,7 +136,7 @@ export async function cli(argv: string[], io: CliIo = {}): Promise<number> {
 }
 
 if (require.main === module) {
-  cli(process.argv.slice(2)).then((c) => {
+  void cli(process.argv.slice(2)).then((c) => {
     process.exitCode = c;
   });
 }

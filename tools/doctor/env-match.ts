@@ -92,12 +92,16 @@ function checkAgentPool({ id, values, env, platform, checks }: MatchState): void
           ? {
               status: "mismatch",
               field,
-              message: `the client ${principal} in the log is not the agent-pool identity configured for ${env.name}: it is ${other.name}'s agent pool (${other.cluster.agentPool?.identityName}): a wrong cluster or a stale config`,
+              message:
+                `the client ${principal} in the log is not the agent-pool identity configured for ${env.name}: it is ` +
+                `${other.name}'s agent pool (${other.cluster.agentPool?.identityName}): a wrong cluster or a stale config`,
             }
           : {
               status: "unknown",
               field,
-              message: `${env.name} has no cluster.agentPool.principalId: cannot tell whether ${principal} is its agent pool (${pool?.identityName ?? "from the cluster lookup"})`,
+              message:
+                `${env.name} has no cluster.agentPool.principalId: cannot tell whether ${principal} is its agent pool ` +
+                `(${pool?.identityName ?? "from the cluster lookup"})`,
             },
       );
     }
@@ -187,14 +191,18 @@ function checkVault(s: MatchState): void {
       checks.push({
         status: "mismatch",
         field: `teams[${t.name}].keyVault.rbacAuthorization`,
-        message: `the vault answers in RBAC mode, but the config grants through access policies (keyVault.rbacAuthorization is not true): set it to true`,
+        message:
+          `the vault answers in RBAC mode, but the config grants through access policies (keyVault.rbacAuthorization ` +
+          `is not true): set it to true`,
       });
     }
     if (id === "missing-keyvault-secret-permission" && rbac) {
       checks.push({
         status: "mismatch",
         field: `teams[${t.name}].keyVault.rbacAuthorization`,
-        message: `the vault answers with access policies, but the config says keyVault.rbacAuthorization: true: the deployed vault and the config disagree`,
+        message:
+          `the vault answers with access policies, but the config says keyVault.rbacAuthorization: true: the deployed ` +
+          `vault and the config disagree`,
       });
     }
   }
@@ -244,7 +252,8 @@ function checkSubject(s: MatchState): void {
       status: "mismatch",
       field: near ? `teams[${near.name}].workloadIdentity.serviceAccountName` : "teams[].workloadIdentity",
       message: expected
-        ? `the pod presented subject ${subject}, but ${env.name} configures ${expected}: the pod runs as another ServiceAccount or namespace (names are case-sensitive)`
+        ? `the pod presented subject ${subject}, but ${env.name} configures ${expected}: the pod runs as another ` +
+          `ServiceAccount or namespace (names are case-sensitive)`
         : `no team of ${env.name} configures workload identity for ${subject}`,
     });
   }

@@ -9,9 +9,31 @@
  */
 import * as fs from "fs";
 
-const GUIDE_STEP3 = `E1216 00:29:01.522258       1 mic.go:1111] failed to update user-assigned identities on node aks-system-12583646-vmss (add [1], del [0], update[0]), error: failed to update identities for aks-system-12583646-vmss in MC_rg-aks-poc-container-westus2, error: compute.VirtualMachineScaleSetsClient#Update: Failure sending request: StatusCode=0 -- Original Error: Code="LinkedAuthorizationFailed" Message="The client 'b9276f33-e80c-4f09-9cdf-24c28c0feea4' with object id 'b9276f33-e80c-4f09-9cdf-24c28c0feea4' has permission to perform action 'Microsoft.Compute/virtualMachineScaleSets/write' on scope '/subscriptions/7e242177-ef0b-431f-8c76-e40907843aa7/resourceGroups/MC_rg-aks-poc-container-westus2/providers/Microsoft.Compute/virtualMachineScaleSets/aks-system-12583646-vmss'; however, it does not have permission to perform action 'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action' on the linked scope(s) '/subscriptions/99a3af26-911d-4bc5-8fcc-8f9de81e46c5/resourcegroups/rg-westus2-shared/providers/microsoft.managedidentity/userassignedidentities/aks-aad-user-identity' or the linked scope(s) are invalid."`;
-const GUIDE_STEP7 = `E1215 23:46:00.914853       1 mic.go:1111] failed to update user-assigned identities on node aks-system-12583646-vmss (add [1], del [0], update[0]), error: failed to get identity resource, error: failed to get vmss aks-system-12583646-vmss in resource group MC_rg-aks-poc-container-westus2, error: compute.VirtualMachineScaleSetsClient#Get: Failure responding to request: StatusCode=403 -- Original Error: autorest/azure: Service returned an error. Status=403 Code="AuthorizationFailed" Message="The client 'b9276f33-e80c-4f09-9cdf-24c28c0feea4' with object id 'b9276f33-e80c-4f09-9cdf-24c28c0feea4' does not have authorization to perform action 'Microsoft.Compute/virtualMachineScaleSets/read' over scope '/subscriptions/7e242177-ef0b-431f-8c76-e40907843aa7/resourceGroups/MC_rg-aks-poc-container-westus2/providers/Microsoft.Compute/virtualMachineScaleSets/aks-system-12583646-vmss' or the scope is invalid. If access was recently granted, please refresh your credentials."`;
-const GUIDE_STEP4 = `2021/12/16 00:38:19 failed to retrieve Keyvault secret versions: keyvault.BaseClient#GetSecretVersions: Failure responding to request: StatusCode=403 -- Original Error: autorest/azure: Service returned an error. Status=403 Code="Forbidden" Message="The user, group or application 'appid=248b3285-aa4c-436f-b0da-8ab35ba2d14a;oid=bfcf34d4-cde4-48dd-b7d7-6c3db4ff884c;iss=https://sts.windows.net/2e319086-9a26-46a3-865f-615bed576786/' does not have secrets list permission on key vault 'kv-westus2-aks;location=westus2'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287" InnerError={"code":"AccessDenied"}`;
+const GUIDE_STEP3 =
+  `E1216 00:29:01.522258       1 mic.go:1111] failed to update user-assigned identities on node aks-system-12583646-vmss ` +
+  `(add [1], del [0], update[0]), error: failed to update identities for aks-system-12583646-vmss in MC_rg-aks-poc-container-westus2, ` +
+  `error: compute.VirtualMachineScaleSetsClient#Update: Failure sending request: StatusCode=0 -- Original ` +
+  `Error: Code="LinkedAuthorizationFailed" Message="The client 'b9276f33-e80c-4f09-9cdf-24c28c0feea4' with ` +
+  `object id 'b9276f33-e80c-4f09-9cdf-24c28c0feea4' has permission to perform action 'Microsoft.Compute/virtualMachineScaleSets/write' ` +
+  `on scope '/subscriptions/7e242177-ef0b-431f-8c76-e40907843aa7/resourceGroups/MC_rg-aks-poc-container-westus2/providers/Microsoft.Compute/virtualMachineScaleSets/aks-system-12583646-vmss'; ` +
+  `however, it does not have permission to perform action 'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action' ` +
+  `on the linked scope(s) '/subscriptions/99a3af26-911d-4bc5-8fcc-8f9de81e46c5/resourcegroups/rg-westus2-shared/providers/microsoft.managedidentity/userassignedidentities/aks-aad-user-identity' ` +
+  `or the linked scope(s) are invalid."`;
+const GUIDE_STEP7 =
+  `E1215 23:46:00.914853       1 mic.go:1111] failed to update user-assigned identities on node aks-system-12583646-vmss ` +
+  `(add [1], del [0], update[0]), error: failed to get identity resource, error: failed to get vmss aks-system-12583646-vmss ` +
+  `in resource group MC_rg-aks-poc-container-westus2, error: compute.VirtualMachineScaleSetsClient#Get: ` +
+  `Failure responding to request: StatusCode=403 -- Original Error: autorest/azure: Service returned an ` +
+  `error. Status=403 Code="AuthorizationFailed" Message="The client 'b9276f33-e80c-4f09-9cdf-24c28c0feea4' ` +
+  `with object id 'b9276f33-e80c-4f09-9cdf-24c28c0feea4' does not have authorization to perform action ` +
+  `'Microsoft.Compute/virtualMachineScaleSets/read' over scope '/subscriptions/7e242177-ef0b-431f-8c76-e40907843aa7/resourceGroups/MC_rg-aks-poc-container-westus2/providers/Microsoft.Compute/virtualMachineScaleSets/aks-system-12583646-vmss' ` +
+  `or the scope is invalid. If access was recently granted, please refresh your credentials."`;
+const GUIDE_STEP4 =
+  `2021/12/16 00:38:19 failed to retrieve Keyvault secret versions: keyvault.BaseClient#GetSecretVersions: ` +
+  `Failure responding to request: StatusCode=403 -- Original Error: autorest/azure: Service returned an ` +
+  `error. Status=403 Code="Forbidden" Message="The user, group or application 'appid=248b3285-aa4c-436f-b0da-8ab35ba2d14a;oid=bfcf34d4-cde4-48dd-b7d7-6c3db4ff884c;iss=https://sts.windows.net/2e319086-9a26-46a3-865f-615bed576786/' ` +
+  `does not have secrets list permission on key vault 'kv-westus2-aks;location=westus2'. For help resolving ` +
+  `this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287" InnerError={"code":"AccessDenied"}`;
 
 function pad(n: number, w: number): string {
   return String(n).padStart(w, "0");
@@ -34,7 +56,11 @@ export function generatedLine(i: number): string {
     case 31:
       return `${JSON.stringify({ log: `${GUIDE_STEP4}\n`, stream: "stdout", time: `2021-12-16T00:${pad(i % 60, 2)}:19.${pad(i % 1000000, 6)}Z` })}\n`;
     case 43:
-      return `E${t}       1 server.go:375] failed to get matching identities for pod: ${pod}, error: getting assigned identities for pod ${pod} in CREATED state failed after 16 attempts, retry duration [5]s, error: <nil>. Check MIC pod logs for identity assignment errors\n`;
+      return (
+        `E${t}       1 server.go:375] failed to get matching identities for pod: ${pod}, error: getting assigned ` +
+        `identities for pod ${pod} in CREATED state failed after 16 attempts, retry duration [5]s, error: <nil>. ` +
+        `Check MIC pod logs for identity assignment errors\n`
+      );
     default:
       break;
   }
@@ -42,7 +68,10 @@ export function generatedLine(i: number): string {
     case 0:
       return `I${t}       1 mic.go:1023] processing node aks-system-12583646-vmss, add [0], del [0], update [0]\n`;
     case 1:
-      return `I${t}       1 server.go:192] status (200) took ${(i * 31) % 100000000} ns for req.method=GET reg.path=/metadata/identity/oauth2/token req.remote=10.244.${i % 255}.${(i * 7) % 255}\n`;
+      return (
+        `I${t}       1 server.go:192] status (200) took ${(i * 31) % 100000000} ns for req.method=GET reg.path=/metadata/identity/oauth2/token ` +
+        `req.remote=10.244.${i % 255}.${(i * 7) % 255}\n`
+      );
     case 2:
       return `\x1b[36mI${t}\x1b[0m       1 cache.go:${100 + (i % 50)}] \x1b[32msynced\x1b[0m AzureIdentity ${pod}\r\n`;
     case 3:
@@ -54,9 +83,15 @@ export function generatedLine(i: number): string {
     case 6:
       return `│ \x1b[0m  # kubernetes_manifest.apps_poc_identity_${i % 13} will be updated in-place\n`;
     case 7:
-      return `I${t}       1 stats.go:${150 + (i % 30)}] ** stats collected ** total: ${i % 1000}ms, k8s list pods: ${i % 97}ms, cloud get: ${i % 389}ms\n`;
+      return (
+        `I${t}       1 stats.go:${150 + (i % 30)}] ** stats collected ** total: ${i % 1000}ms, k8s list pods: ` +
+        `${i % 97}ms, cloud get: ${i % 389}ms\n`
+      );
     default:
-      return `W${t}       1 reflector.go:441] watch of *v1.Pod ended with: very short watch: Unexpected watch close - watch lasted less than a second and no items received\n`;
+      return (
+        `W${t}       1 reflector.go:441] watch of *v1.Pod ended with: very short watch: Unexpected watch close ` +
+        `- watch lasted less than a second and no items received\n`
+      );
   }
 }
 
@@ -117,7 +152,7 @@ export async function cli(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  cli(process.argv.slice(2)).then((c) => {
+  void cli(process.argv.slice(2)).then((c) => {
     process.exitCode = c;
   });
 }

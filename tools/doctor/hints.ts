@@ -123,39 +123,60 @@ const HINTS: Readonly<Record<FindingId, (values: FindingValues, ctx: HintContext
     const identity = identityDesc(values, ctx);
     const pod = has(values, "pod") ? ` for pod ${list(values, "pod")}` : "";
     return {
-      whatFailed: `MIC could not add identity ${has(values, "identityName") ? one(values, "identityName") : identity} to ${computeDesc(values)} in node resource group ${one(values, "nodeResourceGroup")}${pod}.`,
-      rootCause: `The agent-pool (kubelet) identity ${one(values, "principalId")} lacks Microsoft.ManagedIdentity/userAssignedIdentities/assign/action on ${identity}: it has no Managed Identity Operator role on the app identity.`,
+      whatFailed:
+        `MIC could not add identity ${has(values, "identityName") ? one(values, "identityName") : identity} to ` +
+        `${computeDesc(values)} in node resource group ${one(values, "nodeResourceGroup")}${pod}.`,
+      rootCause:
+        `The agent-pool (kubelet) identity ${one(values, "principalId")} lacks Microsoft.ManagedIdentity/userAssignedIdentities/assign/action ` +
+        `on ${identity}: it has no Managed Identity Operator role on the app identity.`,
       guideStep: step(3),
       fix: {
         construct: "ManagedIdentityOperatorAssignment (identity.grantOperator(cluster))",
         config: [teamPath(ctx, "identity"), "cluster.agentPool"],
-        text: `In stack ${appsStack(ctx)}, call identity.grantOperator(cluster) for the team's identity: ManagedIdentityOperatorAssignment grants Managed Identity Operator (${MIO_GUID}) to principal ${one(values, "principalId")} on ${identity}.`,
+        text:
+          `In stack ${appsStack(ctx)}, call identity.grantOperator(cluster) for the team's identity: ManagedIdentityOperatorAssignment ` +
+          `grants Managed Identity Operator (${MIO_GUID}) to principal ${one(values, "principalId")} on ${identity}.`,
       },
     };
   },
   "malformed-identity-resource-id": (values, ctx) => {
     const linked = one(values, "linkedSubscription");
     return {
-      whatFailed: `MIC could not add an identity to ${computeDesc(values)} in node resource group ${one(values, "nodeResourceGroup")}: ARM found no linked subscription "${linked}".`,
-      rootCause: `The client ${has(values, "principalId") ? one(values, "principalId") : "(the agent-pool identity)"} HAS ${one(values, "action")}, so no role is missing: the AzureIdentity's resourceID is malformed. ARM read "${linked}" where the subscription ID belongs (a missing /subscriptions/<id> segment, a stray or missing slash, or a placeholder left in).`,
+      whatFailed:
+        `MIC could not add an identity to ${computeDesc(values)} in node resource group ${one(values, "nodeResourceGroup")}: ` +
+        `ARM found no linked subscription "${linked}".`,
+      rootCause:
+        `The client ${has(values, "principalId") ? one(values, "principalId") : "(the agent-pool identity)"} ` +
+        `HAS ${one(values, "action")}, so no role is missing: the AzureIdentity's resourceID is malformed. ARM ` +
+        `read "${linked}" where the subscription ID belongs (a missing /subscriptions/<id> segment, a stray or ` +
+        `missing slash, or a placeholder left in).`,
       guideStep: step(5),
       fix: {
         construct: "PodIdentityBinding",
         config: [teamPath(ctx, "identity"), teamPath(ctx, "podIdentity")],
-        text: `Do not add roles. Recreate the AzureIdentity with PodIdentityBinding (stack ${appsStack(ctx)}): it writes resourceID from the identity itself, /subscriptions/<subscription>/resourcegroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>; fix or delete hand-made AzureIdentities whose resourceID has another shape (kubectl get azureidentity -A -o yaml).`,
+        text:
+          `Do not add roles. Recreate the AzureIdentity with PodIdentityBinding (stack ${appsStack(ctx)}): it writes ` +
+          `resourceID from the identity itself, /subscriptions/<subscription>/resourcegroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>; ` +
+          `fix or delete hand-made AzureIdentities whose resourceID has another shape (kubectl get azureidentity -A -o yaml).`,
       },
     };
   },
   "missing-node-resource-group-roles": (values, ctx) => {
     const rg = one(values, "nodeResourceGroup");
     return {
-      whatFailed: `MIC could not ${/write$/i.test(one(values, "action")) ? "update" : "read"} ${computeDesc(values)} in ${rg} (${one(values, "action")}).`,
-      rootCause: `The agent-pool (kubelet) identity ${one(values, "principalId")} has no Reader / Virtual Machine Contributor role on the node resource group ${rg} (subscription ${one(values, "clusterSubscriptionId")}).`,
+      whatFailed:
+        `MIC could not ${/write$/i.test(one(values, "action")) ? "update" : "read"} ${computeDesc(values)} in ` +
+        `${rg} (${one(values, "action")}).`,
+      rootCause:
+        `The agent-pool (kubelet) identity ${one(values, "principalId")} has no Reader / Virtual Machine Contributor ` +
+        `role on the node resource group ${rg} (subscription ${one(values, "clusterSubscriptionId")}).`,
       guideStep: step(7),
       fix: {
         construct: "NodeResourceGroupRoles",
         config: ["cluster.agentPool.nodeResourceGroupName", "cluster.agentPool.identityName", "cluster.subscriptionId"],
-        text: `Deploy stack ${adminStack(ctx)}: NodeResourceGroupRoles assigns Reader (${READER_GUID}) and Virtual Machine Contributor (${VM_CONTRIBUTOR_GUID}) to principal ${one(values, "principalId")} on resource group ${rg}.`,
+        text:
+          `Deploy stack ${adminStack(ctx)}: NodeResourceGroupRoles assigns Reader (${READER_GUID}) and Virtual ` +
+          `Machine Contributor (${VM_CONTRIBUTOR_GUID}) to principal ${one(values, "principalId")} on resource group ${rg}.`,
       },
     };
   },
@@ -168,7 +189,10 @@ const HINTS: Readonly<Record<FindingId, (values: FindingValues, ctx: HintContext
       fix: {
         construct: "KeyVault.grantSecretRead(identity)",
         config: [teamPath(ctx, "keyVault.name"), teamPath(ctx, "keyVault.rbacAuthorization")],
-        text: `In stack ${appsStack(ctx)}, call vault.grantSecretRead(identity): with keyVault.rbacAuthorization unset/false it adds an access policy with secrets Get and List for object ID ${one(values, "principalId")} (tenant ${one(values, "tenantId")}) on ${vault}.`,
+        text:
+          `In stack ${appsStack(ctx)}, call vault.grantSecretRead(identity): with keyVault.rbacAuthorization unset/false ` +
+          `it adds an access policy with secrets Get and List for object ID ${one(values, "principalId")} (tenant ` +
+          `${one(values, "tenantId")}) on ${vault}.`,
       },
     };
   },
@@ -176,12 +200,17 @@ const HINTS: Readonly<Record<FindingId, (values: FindingValues, ctx: HintContext
     const vault = one(values, "vaultName");
     return {
       whatFailed: `The app (client ${one(values, "clientId")}) was refused ${has(values, "action") ? one(values, "action") : "secret access"} on Key Vault ${vault}${has(values, "secretName") ? ` (secret ${one(values, "secretName")})` : ""}: ForbiddenByRbac.`,
-      rootCause: `The vault uses Azure RBAC and principal ${one(values, "principalId")} has no data-plane role on it (access policies are ignored in RBAC mode).`,
+      rootCause:
+        `The vault uses Azure RBAC and principal ${one(values, "principalId")} has no data-plane role on it (access ` +
+        `policies are ignored in RBAC mode).`,
       guideStep: step(4, "Set Key Vault access for the identity (RBAC mode: Key Vault Secrets User)"),
       fix: {
         construct: "KeyVault.grantSecretRead(identity)",
         config: [teamPath(ctx, "keyVault.rbacAuthorization"), teamPath(ctx, "keyVault.name")],
-        text: `Set keyVault.rbacAuthorization: true and call vault.grantSecretRead(identity) in stack ${appsStack(ctx)}: it assigns Key Vault Secrets User (${KV_SECRETS_USER_GUID}) to principal ${one(values, "principalId")} on ${vault}. A new role assignment can take a few minutes to apply.`,
+        text:
+          `Set keyVault.rbacAuthorization: true and call vault.grantSecretRead(identity) in stack ${appsStack(ctx)}: ` +
+          `it assigns Key Vault Secrets User (${KV_SECRETS_USER_GUID}) to principal ${one(values, "principalId")} ` +
+          `on ${vault}. A new role assignment can take a few minutes to apply.`,
       },
     };
   },
@@ -192,7 +221,9 @@ const HINTS: Readonly<Record<FindingId, (values: FindingValues, ctx: HintContext
     return {
       whatFailed: `NMI found no ${stuck ? "Assigned" : ""} AzureAssignedIdentity for pod ${list(values, "pod")}${has(values, "attempts") ? ` after ${one(values, "attempts")} attempts` : ""}, so the pod got no token.`,
       rootCause: stuck
-        ? "MIC matched the pod (an AzureAssignedIdentity exists in state Created) but could not assign the identity to the node: its log shows why, usually a missing Managed Identity Operator (step 3) or missing node resource group roles (step 7)."
+        ? "MIC matched the pod (an AzureAssignedIdentity exists in state Created) but could not assign the identity " +
+          "to the node: its log shows why, usually a missing Managed Identity Operator (step 3) or missing node " +
+          "resource group roles (step 7)."
         : `No AzureIdentityBinding selects the pod: its label ${POD_IDENTITY_LABEL} differs from the binding's selector${selector ? ` "${selector}"` : ""}, or the AzureIdentity/AzureIdentityBinding is missing or was ignored by MIC. Run the MIC log through doctor too.`,
       guideStep: stuck ? step(8) : step(6, `${GUIDE_STEPS[5]}; ${GUIDE_STEPS[6]}`),
       fix: {
@@ -203,7 +234,8 @@ const HINTS: Readonly<Record<FindingId, (values: FindingValues, ctx: HintContext
           ? [teamPath(ctx, "identity"), "cluster.agentPool"]
           : [teamPath(ctx, "podIdentity.selector"), teamPath(ctx, "podIdentity.bindingName"), teamPath(ctx, "workload")],
         text: stuck
-          ? `Feed the MIC log to doctor (kubectl logs -l app.kubernetes.io/component=mic -n <mic namespace> | npm run doctor): it names the missing role. Namespace ${list(values, "namespace")}.`
+          ? `Feed the MIC log to doctor (kubectl logs -l app.kubernetes.io/component=mic -n <mic namespace> | npm ` +
+            `run doctor): it names the missing role. Namespace ${list(values, "namespace")}.`
           : `In stack ${appsStack(ctx)}, PodIdentityBinding creates the binding with selector ${selector ? `"${selector}"` : "podIdentity.selector"} and KeyVaultReaderWorkload takes its pod label ${POD_IDENTITY_LABEL} from that binding; pods of other deployments in namespace ${list(values, "namespace")} need the same label.`,
       },
     };
@@ -211,68 +243,90 @@ const HINTS: Readonly<Record<FindingId, (values: FindingValues, ctx: HintContext
   "clientid-not-bound": (values, ctx) => ({
     whatFailed: `NMI refused a token request for client ID ${one(values, "clientId")}${has(values, "pod") ? ` from pod ${list(values, "pod")}` : ""}.`,
     rootCause:
-      "The app asked for a client ID that no AzureIdentity bound to the pod has (wrong clientID in the app or AzureIdentity, or no binding for that identity), or it asked before the identity was assigned.",
+      "The app asked for a client ID that no AzureIdentity bound to the pod has (wrong clientID in the app " +
+      "or AzureIdentity, or no binding for that identity), or it asked before the identity was assigned.",
     guideStep: step(5),
     fix: {
       construct: "PodIdentityBinding",
       config: [teamPath(ctx, "podIdentity.azureIdentityName"), teamPath(ctx, "identity")],
-      text: `In stack ${appsStack(ctx)}, PodIdentityBinding writes the AzureIdentity's clientID from the identity itself; make the app request that client ID (or none), and bind the identity to the pod's selector.`,
+      text:
+        `In stack ${appsStack(ctx)}, PodIdentityBinding writes the AzureIdentity's clientID from the identity ` +
+        `itself; make the app request that client ID (or none), and bind the identity to the pod's selector.`,
     },
   }),
   "pruned-crd-fields": (values, ctx) => ({
     whatFailed: `MIC ignored AzureIdentity ${one(values, "azureIdentity")}: its resourceID is empty.`,
     rootCause:
-      "The AzureIdentity was written with mis-cased fields (e.g. ResourceID, ClientID); the CRD schema is structural, so the API server silently pruned them.",
+      "The AzureIdentity was written with mis-cased fields (e.g. ResourceID, ClientID); the CRD schema is structural, " +
+      "so the API server silently pruned them.",
     guideStep: step(5),
     fix: {
       construct: "PodIdentityBinding",
       config: [teamPath(ctx, "podIdentity"), teamPath(ctx, "identity")],
-      text: `Create the AzureIdentity with PodIdentityBinding (stack ${appsStack(ctx)}), which writes type, resourceID and clientID with the exact case; delete hand-made copies of ${one(values, "azureIdentity")}.`,
+      text:
+        `Create the AzureIdentity with PodIdentityBinding (stack ${appsStack(ctx)}), which writes type, resourceID ` +
+        `and clientID with the exact case; delete hand-made copies of ${one(values, "azureIdentity")}.`,
     },
   }),
   "kubenet-not-supported": (_values, ctx) => ({
     whatFailed: "NMI exited at start-up: AAD Pod Identity is not supported for Kubenet.",
     rootCause:
-      "The cluster uses the kubenet network plugin, where pods with NET_RAW can spoof other pods; NMI refuses to run there by default (since v1.7).",
+      "The cluster uses the kubenet network plugin, where pods with NET_RAW can spoof other pods; NMI refuses " +
+      "to run there by default (since v1.7).",
     guideStep: step(null, "prerequisite: a cluster network plugin aad-pod-identity supports (Azure CNI)"),
     fix: {
       construct: 'WorkloadIdentityFederation (identityMode "workload-identity")',
       config: [teamPath(ctx, "identityMode"), teamPath(ctx, "workloadIdentity.serviceAccountName"), "cluster.oidcIssuerUrl"],
-      text: 'Move the team to Entra Workload ID (identityMode "workload-identity": WorkloadIdentityFederation), or run the cluster on Azure CNI; allowing kubenet (Helm nmi.allowNetworkPluginKubenet=true) is safe only when every pod drops NET_RAW.',
+      text:
+        'Move the team to Entra Workload ID (identityMode "workload-identity": WorkloadIdentityFederation), or ' +
+        "run the cluster on Azure CNI; allowing kubenet (Helm nmi.allowNetworkPluginKubenet=true) is safe only " +
+        "when every pod drops NET_RAW.",
     },
   }),
   "principal-not-found": (values, ctx) => ({
     whatFailed: `A role assignment for principal ${one(values, "principalId")} failed with PrincipalNotFound${has(values, "resourceAddress") ? ` (${one(values, "resourceAddress")})` : ""}.`,
     rootCause:
-      "The identity was created moments before and has not replicated through Entra ID yet; ARM looks the principal up unless told it is a service principal.",
+      "The identity was created moments before and has not replicated through Entra ID yet; ARM looks the principal " +
+      "up unless told it is a service principal.",
     guideStep: step(3, "Role assignments of steps 3, 4 and 7"),
     fix: {
       construct: "ManagedIdentityOperatorAssignment / NodeResourceGroupRoles / KeyVault.grantSecretRead(identity)",
       config: [teamPath(ctx, "identity"), "cluster.agentPool.principalId"],
-      text: `These constructs create their role assignments with principal_type "ServicePrincipal" and skip_service_principal_aad_check = true, which avoids the lookup; a role assignment for ${one(values, "principalId")} made elsewhere needs the same, or re-run the apply of ${appsStack(ctx)} after a minute.`,
+      text:
+        `These constructs create their role assignments with principal_type "ServicePrincipal" and skip_service_principal_aad_check ` +
+        `= true, which avoids the lookup; a role assignment for ${one(values, "principalId")} made elsewhere ` +
+        `needs the same, or re-run the apply of ${appsStack(ctx)} after a minute.`,
     },
   }),
   "metadata-header-required": (values, ctx) => ({
     whatFailed: `A token request to the instance metadata endpoint was rejected${has(values, "pod") ? ` for pod ${list(values, "pod")}` : ""}: Required metadata header not specified.`,
     rootCause:
-      "NMI v1.8.4 and later require the header `Metadata: true` on every request; the app's HTTP client (or an old Azure SDK) does not send it.",
+      "NMI v1.8.4 and later require the header `Metadata: true` on every request; the app's HTTP client (or " +
+      "an old Azure SDK) does not send it.",
     guideStep: step(6),
     fix: {
       construct: "KeyVaultReaderWorkload",
       config: [teamPath(ctx, "workload.images")],
-      text: "Send `Metadata: true` with every request to 169.254.169.254 (current Azure SDKs do); for the reader test, use an image whose client sends it (workload.images).",
+      text:
+        "Send `Metadata: true` with every request to 169.254.169.254 (current Azure SDKs do); for the reader " +
+        "test, use an image whose client sends it (workload.images).",
     },
   }),
   "crd-not-installed": (values, ctx) => {
     const kind = has(values, "kind") ? one(values, "kind") : "AzureIdentity";
     return {
       whatFailed: `Terraform could not plan ${has(values, "resourceAddress") ? one(values, "resourceAddress") : "a kubernetes_manifest"}: the cluster does not know kind ${kind}${has(values, "group") ? ` in ${one(values, "group")}` : ""}.`,
-      rootCause: `The aad-pod-identity CRDs (group ${AAD_POD_IDENTITY_GROUP}) are not installed on this cluster; kubernetes_manifest needs the CRD at plan time.`,
+      rootCause:
+        `The aad-pod-identity CRDs (group ${AAD_POD_IDENTITY_GROUP}) are not installed on this cluster; kubernetes_manifest ` +
+        `needs the CRD at plan time.`,
       guideStep: step(5),
       fix: {
         construct: "PodIdentityBinding (needs aad-pod-identity on the cluster)",
         config: [teamPath(ctx, "identityMode"), "cluster.kubernetes"],
-        text: `Install aad-pod-identity on the cluster (its Helm chart brings the CRDs; this project does not install it) before planning ${appsStack(ctx)}, check that cluster.kubernetes points at the right cluster, or set identityMode "workload-identity", which needs no CRDs.`,
+        text:
+          `Install aad-pod-identity on the cluster (its Helm chart brings the CRDs; this project does not install ` +
+          `it) before planning ${appsStack(ctx)}, check that cluster.kubernetes points at the right cluster, or ` +
+          `set identityMode "workload-identity", which needs no CRDs.`,
       },
     };
   },
@@ -287,10 +341,13 @@ const HINTS: Readonly<Record<FindingId, (values: FindingValues, ctx: HintContext
       .join(", ");
     const specific =
       code === "AADSTS700211"
-        ? "No federated credential on the identity has the presented issuer: it was made for another cluster's OIDC issuer URL (or with a different trailing slash)"
+        ? "No federated credential on the identity has the presented issuer: it was made for another cluster's " +
+          "OIDC issuer URL (or with a different trailing slash)"
         : code === "AADSTS700213"
-          ? "No federated credential on the identity has the presented subject: the pod runs as another ServiceAccount or namespace than the credential names (case-sensitive)"
-          : `The identity's federated credential does not match the presented ServiceAccount token exactly (issuer = the cluster's OIDC issuer URL, subject = system:serviceaccount:<namespace>:<name>, audience ${WI_AUDIENCE}; case-sensitive)`;
+          ? "No federated credential on the identity has the presented subject: the pod runs as another ServiceAccount " +
+            "or namespace than the credential names (case-sensitive)"
+          : `The identity's federated credential does not match the presented ServiceAccount token exactly (issuer ` +
+            `= the cluster's OIDC issuer URL, subject = system:serviceaccount:<namespace>:<name>, audience ${WI_AUDIENCE}; case-sensitive)`;
     return {
       whatFailed: `Entra ID refused the token exchange (${code}): no federated identity credential matches the presented token${presented ? ` (${presented})` : ""}.`,
       rootCause: `${specific}; or the credential was created moments ago: a new federated credential can take a few minutes to propagate.`,
@@ -302,7 +359,10 @@ const HINTS: Readonly<Record<FindingId, (values: FindingValues, ctx: HintContext
           teamPath(ctx, "namespace"),
           "cluster.oidcIssuerUrl (or cluster.lookup)",
         ],
-        text: `In stack ${appsStack(ctx)}, WorkloadIdentityFederation creates the federated credential with subject ${expectedSubject}, the cluster's OIDC issuer and audience ${WI_AUDIENCE}, and the ServiceAccount the pod must run as; if it was just created, wait a few minutes and retry.`,
+        text:
+          `In stack ${appsStack(ctx)}, WorkloadIdentityFederation creates the federated credential with subject ` +
+          `${expectedSubject}, the cluster's OIDC issuer and audience ${WI_AUDIENCE}, and the ServiceAccount the ` +
+          `pod must run as; if it was just created, wait a few minutes and retry.`,
       },
     };
   },

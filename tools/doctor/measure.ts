@@ -61,7 +61,7 @@ function measureWithTime(log: string): Measurement | undefined {
     cpuSeconds: user && sys ? Number(user[1]) + Number(sys[1]) : undefined,
     method: "/usr/bin/time -v",
     exitCode: r.status,
-    summary: JSON.parse(r.stdout).summary,
+    summary: (JSON.parse(r.stdout) as { summary: unknown }).summary,
   };
 }
 
@@ -130,7 +130,7 @@ export async function cli(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  cli(process.argv.slice(2)).then((c) => {
+  void cli(process.argv.slice(2)).then((c) => {
     process.exitCode = c;
   });
 }

@@ -155,12 +155,15 @@ function addPod(text: string, f: Fields): void {
 const ASSIGN_ACTION = "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action";
 /** Why: the client lacks assign/action on the identity (the linked scope). */
 const LINKED_MISSING = new RegExp(
-  `has permission to perform action ${Q}([\\w./]+)${Q} on scope ${Q}(/subscriptions/${SCOPE_CHARS})${Q};? however,? it does not have permission to perform action ${Q}(Microsoft\\.ManagedIdentity/userAssignedIdentities/assign/action)${Q} on the linked scope\\(s\\) ${Q}(${SCOPE_CHARS})${Q}`,
+  `has permission to perform action ${Q}([\\w./]+)${Q} on scope ${Q}(/subscriptions/${SCOPE_CHARS})${Q};? ` +
+    `however,? it does not have permission to perform action ${Q}(Microsoft\\.ManagedIdentity/userAssignedIdentities/assign/action)${Q} ` +
+    `on the linked scope\\(s\\) ${Q}(${SCOPE_CHARS})${Q}`,
   "i",
 );
 /** Why: the client HAS assign/action, but the identity resource ID names no subscription ARM can find. */
 const LINKED_NOT_FOUND = new RegExp(
-  `has permission to perform action ${Q}(Microsoft\\.ManagedIdentity/userAssignedIdentities/assign/action)${Q} on scope ${Q}(/subscriptions/${SCOPE_CHARS})${Q},? however,? the linked subscription ${Q}([^'"\\\\]*)${Q} was not found`,
+  `has permission to perform action ${Q}(Microsoft\\.ManagedIdentity/userAssignedIdentities/assign/action)${Q} ` +
+    `on scope ${Q}(/subscriptions/${SCOPE_CHARS})${Q},? however,? the linked subscription ${Q}([^'"\\\\]*)${Q} was not found`,
   "i",
 );
 
@@ -210,7 +213,8 @@ const nodeGroupRoles: Rule = {
   match(text) {
     // Who (client) does not have authorization to perform which action over what scope.
     const a = new RegExp(
-      `does not have authorization to perform action ${Q}(Microsoft\\.Compute/(?:virtualMachineScaleSets|virtualMachines)/(?:read|write))${Q}(?: over scope ${Q}(/subscriptions/${SCOPE_CHARS})${Q})?`,
+      `does not have authorization to perform action ${Q}(Microsoft\\.Compute/(?:virtualMachineScaleSets|virtualMachines)/(?:read|write))${Q}(?: ` +
+        `over scope ${Q}(/subscriptions/${SCOPE_CHARS})${Q})?`,
       "i",
     ).exec(text);
     if (!a) return undefined;

@@ -60,7 +60,7 @@ function summary(list: AllowList): string {
 }
 
 /** Runs the tool; returns the exit code (the `cli` export is what tools/run.js calls). */
-export async function cli(argv: readonly string[]): Promise<number> {
+export function cli(argv: readonly string[]): number {
   try {
     const [command, ...rest] = argv;
     if (command === "commenters") {
@@ -103,8 +103,4 @@ export async function cli(argv: readonly string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  cli(process.argv.slice(2)).then((c) => {
-    process.exitCode = c;
-  });
-}
+if (require.main === module) process.exitCode = cli(process.argv.slice(2));

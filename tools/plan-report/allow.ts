@@ -147,6 +147,13 @@ export function allowancesFromInput(options: {
   };
 }
 
+/** One entry of a read allow list: stack, address (exact, no globs) and who allowed it, all strings. */
+function isExactAllowance(a: unknown): a is DestroyAllowance {
+  if (!a || typeof a !== "object") return false;
+  const e = a as Record<string, unknown>;
+  return typeof e.stack === "string" && typeof e.address === "string" && typeof e.by === "string" && !/[*?]/.test(e.address);
+}
+
 /** Reads an allow list written by `allow-cli`; bad files are usage errors naming the fix. */
 export function readAllowList(file: string): AllowList {
   let data: unknown;
@@ -159,12 +166,7 @@ export function readAllowList(file: string): AllowList {
     );
   }
   const d = data as Partial<AllowList>;
-  const valid =
-    d.kind === "aks-allow-destroy" &&
-    Array.isArray(d.allowed) &&
-    d.allowed.every(
-      (a) => a && typeof a.stack === "string" && typeof a.address === "string" && typeof a.by === "string" && !/[*?]/.test(a.address),
-    );
+  const valid = d.kind === "aks-allow-destroy" && Array.isArray(d.allowed) && d.allowed.every((a: unknown) => isExactAllowance(a));
   if (!valid)
     throw new PlanReportError(
       `${file}: not an allow list (kind "aks-allow-destroy", exact stack and address per entry); give the output of \`allow-cli\`.`,

@@ -95,7 +95,8 @@ export function actionOf(actions: readonly string[], where: string): Action {
       return "replace";
     default:
       throw new PlanReportError(
-        `${where}: unknown change actions [${actions.join(", ")}]; this plan comes from a newer Terraform than the report knows. Update the plan report tool.`,
+        `${where}: unknown change actions [${actions.join(", ")}]; this plan comes from a newer Terraform than ` +
+          `the report knows. Update the plan report tool.`,
       );
   }
 }
@@ -193,7 +194,8 @@ export function analysePlan(plan: TerraformPlan, stack: string, source: string, 
     if (rc.type === "azurerm_role_assignment" || rc.type === "azurerm_key_vault_access_policy") accessRcs.push(rc);
   }
   // Drift (changes made outside Terraform) is shown, never counted as a change of this plan.
-  const drift = (Array.isArray(plan.resource_drift) ? plan.resource_drift : []).filter(
+  const driftRcs: readonly PlanResourceChange[] = Array.isArray(plan.resource_drift) ? plan.resource_drift : [];
+  const drift = driftRcs.filter(
     (rc) => rc && rc.change && Array.isArray(rc.change.actions) && rc.change.actions.join(",") !== "no-op",
   ).length;
   const config: ConfigIndex | undefined = accessRcs.length > 0 ? indexConfiguration(plan) : undefined;

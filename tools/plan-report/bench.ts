@@ -76,7 +76,7 @@ function flag(argv: readonly string[], name: string, fallback: number): number {
 }
 
 /** Runs the benchmark; returns 0 when the median is within budget. */
-export async function cli(argv: string[]): Promise<number> {
+export function cli(argv: string[]): number {
   const count = flag(argv, "--changes", 10_000);
   const runs = flag(argv, "--runs", 5);
   const budget = flag(argv, "--budget-ms", 2000);
@@ -123,7 +123,8 @@ export async function cli(argv: string[]): Promise<number> {
       const median = sorted[Math.floor(sorted.length / 2)];
       ok = ok && median < budget;
       process.stdout.write(
-        `${format}: median ${median.toFixed(0)} ms, min ${sorted[0].toFixed(0)} ms, max ${sorted[sorted.length - 1].toFixed(0)} ms over ${list.length} runs (budget ${budget} ms)\n`,
+        `${format}: median ${median.toFixed(0)} ms, min ${sorted[0].toFixed(0)} ms, max ${sorted[sorted.length - 1].toFixed(0)} ` +
+          `ms over ${list.length} runs (budget ${budget} ms)\n`,
       );
     }
     process.stdout.write(ok ? "within budget\n" : "OVER BUDGET\n");
@@ -133,8 +134,4 @@ export async function cli(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  cli(process.argv.slice(2)).then((c) => {
-    process.exitCode = c;
-  });
-}
+if (require.main === module) process.exitCode = cli(process.argv.slice(2));

@@ -164,7 +164,7 @@ function readChangedStacks(file: string): Pick<ChangedStacks, "stacks" | "plan">
 }
 
 /** Runs the tool; returns the exit code (0 ok, 1 blocked, 2 bad input). */
-export async function cli(argv: string[]): Promise<number> {
+export function cli(argv: string[]): number {
   try {
     const args = parseArgs(argv);
     if (args.help) {
@@ -203,7 +203,8 @@ export async function cli(argv: string[]): Promise<number> {
       );
       process.stderr.write(
         `plan-report: blocked: ${blocked.length} protected change(s) (${blocked.slice(0, 5).join("; ")}${blocked.length > 5 ? "; …" : ""}). ` +
-          `Allow reviewed changes with a "/allow-destroy <stack> <address>" comment on the pull request (CI), or --allow-destroy <address glob> (local).\n`,
+          `Allow reviewed changes with a "/allow-destroy <stack> <address>" comment on the pull request (CI), or ` +
+          `--allow-destroy <address glob> (local).\n`,
       );
       return 1;
     }
@@ -214,8 +215,4 @@ export async function cli(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  cli(process.argv.slice(2)).then((c) => {
-    process.exitCode = c;
-  });
-}
+if (require.main === module) process.exitCode = cli(process.argv.slice(2));

@@ -73,7 +73,8 @@ function utf8(bytes: Uint8Array, file: string, command: string): string {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     throw new PlanReportError(
-      `${file}: is not UTF-8 text (it holds bytes that are not UTF-8: another encoding, or a binary file). Write it again as UTF-8 with ${command} ${powershellUtf8(command)}.`,
+      `${file}: is not UTF-8 text (it holds bytes that are not UTF-8: another encoding, or a binary file). ` +
+        `Write it again as UTF-8 with ${command} ${powershellUtf8(command)}.`,
     );
   }
 }
@@ -81,14 +82,16 @@ function utf8(bytes: Uint8Array, file: string, command: string): string {
 function utf16(bytes: Uint8Array, encoding: "utf-16le" | "utf-16be", file: string, command: string): string {
   if (bytes.length % 2 !== 0) {
     throw new PlanReportError(
-      `${file}: is ${encoding.toUpperCase()} text cut in the middle of a character (odd length); the file is damaged. Write it again with ${command} ${powershellUtf8(command)}.`,
+      `${file}: is ${encoding.toUpperCase()} text cut in the middle of a character (odd length); the file is ` +
+        `damaged. Write it again with ${command} ${powershellUtf8(command)}.`,
     );
   }
   try {
     return new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     throw new PlanReportError(
-      `${file}: is not valid ${encoding.toUpperCase()} text; the file is damaged. Write it again with ${command} ${powershellUtf8(command)}.`,
+      `${file}: is not valid ${encoding.toUpperCase()} text; the file is damaged. Write it again with ${command} ` +
+        `${powershellUtf8(command)}.`,
     );
   }
 }
@@ -136,7 +139,8 @@ function notJson(text: string, file: string, err: unknown): PlanReportError {
   const at = /at position (\d+)/.exec(detail);
   if (/end of JSON input|Unterminated string/i.test(detail) || (at && Number(at[1]) >= text.trimEnd().length)) {
     return new PlanReportError(
-      `${file}: the JSON ends early (${detail}): the file is cut short (an interrupted command, a full disk, or a truncated CI artifact). Run ${SHOW_JSON} again.`,
+      `${file}: the JSON ends early (${detail}): the file is cut short (an interrupted command, a full disk, ` +
+        `or a truncated CI artifact). Run ${SHOW_JSON} again.`,
     );
   }
   return new PlanReportError(
@@ -158,7 +162,8 @@ export function parseInput(text: string, file: string): LoadedInput {
   if (data.kind === "aks-plan-report") {
     if (data.version !== 1) {
       throw new PlanReportError(
-        `${file}: plan report JSON version ${String(data.version)} is not supported (expected 1); re-run the report with this tool's version.`,
+        `${file}: plan report JSON version ${String(data.version)} is not supported (expected 1); re-run the ` +
+          `report with this tool's version.`,
       );
     }
     if (!isPlanReport(data)) {

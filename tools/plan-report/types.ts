@@ -38,7 +38,8 @@ export interface PlanResourceChange {
 export interface PlanConfigResource {
   readonly address: string;
   readonly name?: string;
-  readonly expressions?: { readonly [attr: string]: PlanExpression | readonly PlanExpression[] | unknown };
+  /** Each a {@link PlanExpression}, a list of them, or a nested block: read through type guards. */
+  readonly expressions?: { readonly [attr: string]: unknown };
 }
 
 /** An expression of the configuration section: a constant, or references to other objects. */
@@ -179,11 +180,11 @@ const MAX_MESSAGE = 2000;
  */
 export function oneLine(text: string): string {
   const out = text
-    // eslint-disable-next-line no-control-regex
+    // eslint-disable-next-line no-control-regex -- removing terminal escape sequences is the point
     .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, "")
     .replace(/[\r\n\t]+/g, " ")
-
     .replace(
+      // eslint-disable-next-line no-control-regex -- control and invisible characters are what this escapes
       /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
       (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
     );

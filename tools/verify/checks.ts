@@ -177,7 +177,9 @@ function checkNamespace(env: EnvironmentConfig, team: AppTeamConfig, s: TeamSnap
     hint: {
       construct: `stack ${appStackName(env, team)} (createNamespace)`,
       config: [`teams[${team.name}].namespace`, `teams[${team.name}].createNamespace`],
-      text: `Set createNamespace: true for team ${team.name} and deploy ${appStackName(env, team)}, or create namespace ${team.namespace}; check that teams[${team.name}].namespace is right.`,
+      text:
+        `Set createNamespace: true for team ${team.name} and deploy ${appStackName(env, team)}, or create namespace ` +
+        `${team.namespace}; check that teams[${team.name}].namespace is right.`,
     },
   };
 }
@@ -217,7 +219,9 @@ function checkAzureIdentity(env: EnvironmentConfig, team: AppTeamConfig, s: Team
         ...podIdHint,
         construct: "PodIdentityBinding",
         config: [`teams[${team.name}].podIdentity.azureIdentityName`],
-        text: `PodIdentityBinding (stack ${appStackName(env, team)}) creates AzureIdentity ${name}; deploy it, or fix podIdentity.azureIdentityName. ${podIdHint.text}`,
+        text:
+          `PodIdentityBinding (stack ${appStackName(env, team)}) creates AzureIdentity ${name}; deploy it, or fix ` +
+          `podIdentity.azureIdentityName. ${podIdHint.text}`,
       },
     };
   }
@@ -256,7 +260,9 @@ function checkAzureIdentity(env: EnvironmentConfig, team: AppTeamConfig, s: Team
           guideStep: podIdHint.guideStep,
           construct: "PodIdentityBinding",
           config: [`teams[${team.name}].identity`, "appSubscriptionId"],
-          text: `PodIdentityBinding writes resourceID ${expectedId} and the identity's clientID; the deployed AzureIdentity differs: redeploy ${appStackName(env, team)}, or fix teams[${team.name}].identity if the config is stale.`,
+          text:
+            `PodIdentityBinding writes resourceID ${expectedId} and the identity's clientID; the deployed AzureIdentity ` +
+            `differs: redeploy ${appStackName(env, team)}, or fix teams[${team.name}].identity if the config is stale.`,
         },
   };
 }
@@ -425,7 +431,9 @@ function checkAssigned(
         team: team.name,
         title,
         status: "fail",
-        detail: `AzureAssignedIdentity ${forIdentity[0].metadata.namespace}/${forIdentity[0].metadata.name} is ${states}, not Assigned: MIC matched the pod but could not assign the identity to node ${forIdentity[0].spec?.nodename ?? "?"}`,
+        detail:
+          `AzureAssignedIdentity ${forIdentity[0].metadata.namespace}/${forIdentity[0].metadata.name} is ${states}, ` +
+          `not Assigned: MIC matched the pod but could not assign the identity to node ${forIdentity[0].spec?.nodename ?? "?"}`,
         hint: hintFrom("identity-not-assigned", { ...values, state: ["ASSIGNED"] }, env, team),
         findings: summarise(mics),
       };
@@ -450,7 +458,9 @@ function wiHint(env: EnvironmentConfig, team: AppTeamConfig, text: string): Hint
     guideStep: { step: null, title: "workload identity: ServiceAccount, pod label and federated credential" },
     construct: "WorkloadIdentityFederation",
     config: [`teams[${team.name}].workloadIdentity.serviceAccountName`, `teams[${team.name}].namespace`],
-    text: `${text} WorkloadIdentityFederation (stack ${appStackName(env, team)}) creates the ServiceAccount ${team.workloadIdentity?.serviceAccountName ?? "<workloadIdentity.serviceAccountName>"} with annotation ${WI_CLIENT_ID_ANNOTATION} and the federated credential.`,
+    text:
+      `${text} WorkloadIdentityFederation (stack ${appStackName(env, team)}) creates the ServiceAccount ${team.workloadIdentity?.serviceAccountName ?? "<workloadIdentity.serviceAccountName>"} ` +
+      `with annotation ${WI_CLIENT_ID_ANNOTATION} and the federated credential.`,
   };
 }
 
@@ -557,7 +567,9 @@ function checkWorkloadIdentityPods(env: EnvironmentConfig, team: AppTeamConfig, 
     hint: {
       ...wiHint(env, team, ""),
       construct: "KeyVaultReaderWorkload / WorkloadIdentityFederation",
-      text: `The pod template needs label ${WI_USE_LABEL}: "true" (the webhook injects the token only then) and serviceAccountName ${sa}; KeyVaultReaderWorkload sets both from the team's workloadIdentity (stack ${appStackName(env, team)}).`,
+      text:
+        `The pod template needs label ${WI_USE_LABEL}: "true" (the webhook injects the token only then) and serviceAccountName ` +
+        `${sa}; KeyVaultReaderWorkload sets both from the team's workloadIdentity (stack ${appStackName(env, team)}).`,
     },
   };
 }

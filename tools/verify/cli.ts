@@ -130,7 +130,7 @@ export async function cli(argv: string[], io: VerifyIo = {}): Promise<number> {
 }
 
 if (require.main === module) {
-  cli(process.argv.slice(2)).then((c) => {
+  void cli(process.argv.slice(2)).then((c) => {
     process.exitCode = c;
   });
 }

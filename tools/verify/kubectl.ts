@@ -37,7 +37,7 @@ export function runCommand(
     try {
       child = spawn(program, args, { env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
     } catch (e) {
-      reject(e);
+      reject(e instanceof Error ? e : new Error(String(e)));
       return;
     }
     const out: Buffer[] = [];
@@ -131,7 +131,8 @@ export class Kubectl {
     if (kind === "rbac-denied")
       return new FatalError(
         "rbac-denied",
-        `RBAC denied ${what}: ${line} (verify needs read access to the teams' namespaces, the aad-pod-identity CRs and pods; guide step 8 is for cluster admins)`,
+        `RBAC denied ${what}: ${line} (verify needs read access to the teams' namespaces, the aad-pod-identity ` +
+          `CRs and pods; guide step 8 is for cluster admins)`,
       );
     if (kind === "no-cluster-access") return new FatalError("no-cluster-access", `no access to the cluster through ${ctx}: ${line}`);
     return new FatalError("kubectl-failed", `kubectl failed on ${what}: ${line}`);

@@ -1,0 +1,48 @@
+// Lint: typescript-eslint's type-aware recommended rules over every TypeScript file, ESLint's
+// recommended rules over the few plain JavaScript files. `npm test` runs it (`npm run lint`).
+import eslint from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+const NODE_GLOBALS = {
+  require: "readonly",
+  module: "writable",
+  exports: "writable",
+  process: "readonly",
+  console: "readonly",
+  __dirname: "readonly",
+  __filename: "readonly",
+  Buffer: "readonly",
+  setTimeout: "readonly",
+  clearTimeout: "readonly",
+  URL: "readonly",
+};
+
+export default tseslint.config(
+  {
+    ignores: ["node_modules/", "dist/", "cdktf.out/", "cdktf.out.*/", ".build/", ".gen/", "coverage/", "bench-results/", "test/fixtures/"],
+  },
+  eslint.configs.recommended,
+  {
+    files: ["**/*.ts"],
+    extends: [...tseslint.configs.recommendedTypeChecked],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // `const { kubernetes: _k, ...rest } = x` is how an object without one field is made: the omitted name is not "unused".
+      "@typescript-eslint/no-unused-vars": ["error", { ignoreRestSiblings: true }],
+    },
+  },
+  {
+    // Tests walk synthesized Terraform JSON and parsed tool output, which are `any` by nature:
+    // asserting their shape is what the tests are for, so the no-unsafe-* family is off there.
+    files: ["test/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-unsafe-member-access": "off",
+      "@typescript-eslint/no-unsafe-assignment": "off",
+      "@typescript-eslint/no-unsafe-argument": "off",
+      "@typescript-eslint/no-unsafe-return": "off",
+      "@typescript-eslint/no-unsafe-call": "off",
+    },
+  },
+  { files: ["**/*.js", "**/*.cjs"], languageOptions: { sourceType: "commonjs", globals: NODE_GLOBALS } },
+  { files: ["**/*.mjs"], languageOptions: { sourceType: "module", globals: NODE_GLOBALS } },
+);
