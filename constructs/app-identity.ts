@@ -314,7 +314,7 @@ function namespaceClashes(apps: readonly AppIdentity[]): ValidationIssue[] {
     const mine = app.podIdentity;
     if (!mine) continue;
     let seen = first.get(app.cluster);
-    if (!seen) first.set(app.cluster, (seen = new Map()));
+    if (!seen) first.set(app.cluster, (seen = new Map<string, AppIdentity>()));
     for (const [field, what, consequence] of PER_NAMESPACE) {
       const key = JSON.stringify([app.namespace, field, mine[field]]);
       const other = seen.get(key);
