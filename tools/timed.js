@@ -48,9 +48,7 @@ async function main() {
       break;
     }
   }
-  process.stderr.write(
-    `\nnpm test wall time: ${secs(start)} s (${times.join(", then ")})${status === 0 ? "" : `, failed with exit ${status}`}\n`,
-  );
+  process.stderr.write(`\nnpm test wall time: ${secs(start)} s (${times.join(", then ")})${status === 0 ? "" : `, failed with exit ${status}`}\n`);
   process.exitCode = status;
 }
 
