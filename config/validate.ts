@@ -1,4 +1,4 @@
-import { Checker, Rules, type ValidationIssue } from "../constructs/validation";
+import { Checker, checkReaderMode, Rules, type ValidationIssue } from "../constructs/validation";
 import { POLICY_RULES, policyRuleIdFix } from "../constructs/policy";
 import { KEY_VAULT_NAME_LENGTH, MAX_FEDERATED_CREDENTIALS_PER_IDENTITY } from "../constructs/facts";
 import type { AppTeamConfig, EnvironmentConfig, PlatformConfig } from "./types";
@@ -351,21 +351,7 @@ function validateTeam(env: EnvironmentConfig, team: AppTeamConfig, c: Checker): 
       );
     }
     const reader = w.reader ?? "sidecar";
-    if (reader === "sidecar" && mode === "workload-identity") {
-      c.add(
-        "workload.reader",
-        reader,
-        'cannot work in identityMode "workload-identity": the az-keyvault-reader sidecar gets its token from NMI (pod identity)',
-        'set workload.reader: "csi-driver" (Secrets Store CSI driver with the identity\'s clientID)',
-      );
-    } else if (reader === "csi-driver" && mode === "pod-identity") {
-      c.add(
-        "workload.reader",
-        reader,
-        "needs workload identity: the SecretProviderClass authenticates with the identity's clientID through a federated token",
-        'set identityMode "both" or "workload-identity", or keep reader "sidecar"',
-      );
-    }
+    checkReaderMode(c, mode, reader);
     c.check("workload.replicas", w.replicas, Rules.replicas);
     for (const [k, img] of Object.entries(w.images ?? {})) {
       if (img !== undefined && !Rules.pinnedImage.test(img)) {

@@ -13,7 +13,7 @@ import { PodIdentityBinding } from "./pod-identity-binding";
 import { suppressPolicy, type PolicySuppressionEntry } from "./policy";
 import type { IPodIdentitySource } from "./principal";
 import { SecretProviderClass } from "./secret-provider-class";
-import { Checker, type ValidationIssue } from "./validation";
+import { Checker, checkReaderMode, type ValidationIssue } from "./validation";
 import { WorkloadIdentityFederation } from "./workload-identity-federation";
 
 /** Which mechanism gives the pods their Azure token. */
@@ -361,20 +361,6 @@ function checkProps(
       c.required("workloadIdentity", undefined, `identityMode "${mode}" needs workloadIdentity { serviceAccountName }`);
   }
   const reader = props.workload ? (props.workload.reader ?? "sidecar") : undefined;
-  if (reader === "sidecar" && mode === "workload-identity") {
-    c.add(
-      "workload.reader",
-      reader,
-      'cannot work in identityMode "workload-identity": the az-keyvault-reader sidecar gets its token from NMI (pod identity)',
-      'set workload.reader: "csi-driver" (Secrets Store CSI driver with the identity\'s clientID)',
-    );
-  } else if (reader === "csi-driver" && mode === "pod-identity") {
-    c.add(
-      "workload.reader",
-      reader,
-      "needs workload identity: the SecretProviderClass authenticates with the identity's clientID through a federated token",
-      'set identityMode "both" or "workload-identity", or keep reader "sidecar"',
-    );
-  }
+  checkReaderMode(c, mode, reader);
   c.throwIfAny();
 }

@@ -257,3 +257,26 @@ export const MISSING_PROP_FIXES = {
   keyVault: "pass the vault: new KeyVault(...) or KeyVault.fromExisting(...)",
   principal: "pass who gets access: an IPrincipal such as a ManagedIdentity or cluster.kubeletIdentity",
 } as const;
+
+/**
+ * The reader test's mechanism must match how pods get their token: the sidecar asks NMI (pod
+ * identity only), the CSI driver signs in with a federated token (workload identity). One rule
+ * for the config validator and `AppIdentity`.
+ */
+export function checkReaderMode(c: Checker, mode: string, reader: string | undefined): void {
+  if (reader === "sidecar" && mode === "workload-identity") {
+    c.add(
+      "workload.reader",
+      reader,
+      'cannot work in identityMode "workload-identity": the az-keyvault-reader sidecar gets its token from NMI (pod identity)',
+      'set workload.reader: "csi-driver" (Secrets Store CSI driver with the identity\'s clientID)',
+    );
+  } else if (reader === "csi-driver" && mode === "pod-identity") {
+    c.add(
+      "workload.reader",
+      reader,
+      "needs workload identity: the SecretProviderClass authenticates with the identity's clientID through a federated token",
+      'set identityMode "both" or "workload-identity", or keep reader "sidecar"',
+    );
+  }
+}
