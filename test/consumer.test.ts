@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { type ConsumerApp, ok, packAndInstall, PEERS, readmeCodeBlock, ROOT, type Run, run } from "./support/consumer-app";
 import type { Json } from "./support/json";
+import { expectReadmeExampleStack } from "./support/readme-example";
 
 const BINS = ["aks-doctor", "aks-verify", "aks-plan-report", "aks-changed-stacks"] as const;
 const TSC = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
@@ -116,28 +117,7 @@ test("GIVEN the peers at this repository's versions WHEN the tarball is installe
 
 test("GIVEN the README example in the app WHEN type-checked and run THEN it synthesizes namespace, identity, grants, binding and workload, with Terraform ≥ 1.11 and Key Vault data safety", () => {
   const json = JSON.parse(fs.readFileSync(path.join(synthOut, "stacks/payments-dev/cdk.tf.json"), "utf8"));
-  expect(Object.keys(json.resource).sort()).toEqual([
-    "azurerm_key_vault",
-    "azurerm_key_vault_access_policy",
-    "azurerm_key_vault_secret",
-    "azurerm_role_assignment",
-    "azurerm_user_assigned_identity",
-    "kubernetes_deployment_v1",
-    "kubernetes_manifest",
-    "kubernetes_namespace_v1",
-  ]);
-  // AppIdentityStack: write-only secrets need Terraform 1.11; soft-deleted vaults and secrets are recovered, never purged.
-  expect(json.terraform.required_version).toBe(">= 1.11.0");
-  for (const p of json.provider.azurerm) {
-    expect(p.features[0].key_vault[0]).toEqual({
-      purge_soft_delete_on_destroy: false,
-      purge_soft_deleted_secrets_on_destroy: false,
-      recover_soft_deleted_key_vaults: true,
-      recover_soft_deleted_secrets: true,
-    });
-  }
-  const labels = Object.values<Json>(json.resource.kubernetes_deployment_v1)[0].spec.template.metadata.labels;
-  expect(labels.aadpodidbinding).toBe("payments");
+  expectReadmeExampleStack(json);
 });
 
 test.each(BINS)("GIVEN the installed %s WHEN run with --help THEN it prints its usage and exits 0", (bin) => {
