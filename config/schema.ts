@@ -19,6 +19,10 @@ import { Rules, type Rule, type ValidationIssue } from "../constructs/validation
 import { KEY_VAULT_NAME_LENGTH, POD_IDENTITY_LABEL } from "../constructs/facts";
 import type { PlatformConfig } from "./types";
 
+/** The fix for a platform config without environments (schema and value check alike). */
+export const ENVIRONMENTS_FIX =
+  "add the environments (Dev/Test and Prod) to the platform config: config/environments.ts in this repository, or the file given to --config";
+
 /** `${` → `$${` and `%{` → `%%{`: Terraform then reads the text literally. */
 export function escapeTerraformTemplate(text: string): string {
   return text.replace(/\$\{/g, "$$${").replace(/%\{/g, "%%{");
@@ -241,9 +245,7 @@ const environment = z
   .strict();
 
 /** The whole config's shape. */
-export const platformSchema = z
-  .object({ environments: z.array(environment).describe("add the Dev/Test and Prod environments in config/environments.ts") })
-  .strict();
+export const platformSchema = z.object({ environments: z.array(environment).describe(ENVIRONMENTS_FIX) }).strict();
 
 // ---- compile-time link to config/types.ts: same fields (required and optional), same types ----
 /** Every key made required, recursively: two types are equal here only if they have the same fields. */

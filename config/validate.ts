@@ -4,7 +4,7 @@ import { KEY_VAULT_NAME_LENGTH, MAX_FEDERATED_CREDENTIALS_PER_IDENTITY } from ".
 import type { AppTeamConfig, EnvironmentConfig, PlatformConfig } from "./types";
 import { appStackName, clusterAdminStackName } from "./stack-names";
 import { vaultNetworkProblem } from "../constructs/key-vault";
-import { parseConfig } from "./schema";
+import { ENVIRONMENTS_FIX, parseConfig } from "./schema";
 
 /**
  * Reads the platform config: its shape and types first (config/schema.ts: null, wrong types,
@@ -54,7 +54,7 @@ function validateValues(config: PlatformConfig): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const envs = config.environments;
   const global = new Checker("config");
-  if (envs.length === 0) global.add("environments", [], "is empty", "add the Dev/Test and Prod environments in config/environments.ts");
+  if (envs.length === 0) global.add("environments", [], "is empty", ENVIRONMENTS_FIX);
 
   const stackOwners = new Map<string, string>();
   const vaultOwners = new Map<string, string>();

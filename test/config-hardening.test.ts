@@ -265,7 +265,7 @@ add({
   field: "environments",
   value: { prod: {} },
   problem: "is an object, not a list",
-  fix: "write a list (add the Dev/Test and Prod environments",
+  fix: "write a list (add the environments (Dev/Test and Prod) to the platform config",
 });
 add({
   name: "teams as an object",

@@ -10,6 +10,7 @@ import { execFile } from "child_process";
 import { TerraformStack } from "cdktf";
 import { platform } from "../config/environments";
 import type { PlatformConfig } from "../config/types";
+import { ENVIRONMENTS_FIX } from "../config/schema";
 import { Rules, type Rule } from "../constructs/validation";
 import { POLICY_RULES } from "../constructs/policy";
 import { KeyVault } from "../constructs/key-vault";
@@ -672,7 +673,7 @@ const BAD_INPUTS: readonly BadInput[] = [
     field: "environments",
     value: [],
     problem: "is empty",
-    fix: "add the Dev/Test and Prod environments in config/environments.ts",
+    fix: ENVIRONMENTS_FIX,
   },
   // ---- Other values ----
   {
