@@ -7,6 +7,7 @@ export * from "./identity-vault";
 export * from "./key-vault";
 export * from "./key-vault-secret";
 export * from "./keyvault-reader-workload";
+export * from "./kubernetes-deployment";
 export * from "./managed-identity";
 export * from "./managed-identity-operator-assignment";
 export * from "./node-resource-group-roles";

@@ -1,10 +1,10 @@
 import { Construct } from "constructs";
 import { type ITerraformDependable, type TerraformProvider } from "cdktf";
-import { DeploymentV1, type DeploymentV1SpecTemplateSpecContainer } from "@cdktf/provider-kubernetes/lib/deployment-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import type { IKeyVault } from "./key-vault";
 import type { IPodIdentitySource } from "./principal";
 import type { SecretProviderClass } from "./secret-provider-class";
+import { type KubernetesContainer, KubernetesDeployment } from "./kubernetes-deployment";
 import { SECRETS_MOUNT_PATH, SECRETS_STORE_CSI_DRIVER, sidecarSecretUrl } from "./facts";
 import { Checker, Rules, requireProps, MISSING_PROP_FIXES as FIX } from "./validation";
 
@@ -74,7 +74,7 @@ const HARDENED_CONTAINER = {
  * during a migration without replacing the Deployment (selectors are immutable).
  */
 export class KeyVaultReaderWorkload extends Construct {
-  public readonly deployment: DeploymentV1;
+  public readonly deployment: KubernetesDeployment;
   /** The namespace, when created here. */
   public readonly namespaceResource?: NamespaceV1;
   /** Labels on the pod template. */
@@ -105,7 +105,7 @@ export class KeyVaultReaderWorkload extends Construct {
     dependsOn.push(...(props.requires ?? []));
     if (this.namespaceResource) dependsOn.push(this.namespaceResource);
 
-    this.deployment = new DeploymentV1(this, "Deployment", {
+    this.deployment = new KubernetesDeployment(this, "Deployment", {
       metadata: { name: props.name, namespace: props.namespace, labels: appLabels },
       spec: {
         replicas: String(props.replicas ?? 1),
@@ -199,7 +199,7 @@ function validateProps(path: string, props: KeyVaultReaderWorkloadProps): void {
  * The pod's containers: the reader alone, checking the CSI mount, or the reader beside the
  * guide's `az-keyvault-reader` sidecar, asking it over HTTP.
  */
-function containersOf(props: KeyVaultReaderWorkloadProps): DeploymentV1SpecTemplateSpecContainer[] {
+function containersOf(props: KeyVaultReaderWorkloadProps): KubernetesContainer[] {
   const spc = props.secretProviderClass;
   const images = { ...DEFAULT_IMAGES, ...props.images };
   const secretUrl = sidecarSecretUrl(props.secretName);
