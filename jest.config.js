@@ -1,8 +1,24 @@
-/** @type {import('jest').Config} */
-module.exports = {
+/**
+ * Two projects. `npm test` (tools/timed.js, which prints each command's time) runs `system` beside
+ * the single-threaded static checks (eslint, tsc, prettier), then `unit` alone:
+ *
+ * - `unit`: everything that runs inside the jest worker: constructs, stacks, config, the tools'
+ *   functions, on synthesized JSON and recorded fixtures. Budget: ≤ 15 s on a 2-core machine;
+ *   it runs alone, so npm test's own timing line shows it.
+ * - `system`: the files listed in test/support/system-tests.js, which start real programs: the packed tarball installed with
+ *   npm, the cdktf CLI, terraform, kubectl, node child processes, actionlint, shellcheck, bash.
+ *   Their cost is those programs' start-up and work (docs/performance.md has the figures); they
+ *   wait on those programs much of the time, which the static checks fill. `npm test` as a whole
+ *   keeps its ≤ 60 s budget.
+ *
+ * test/jest-projects.test.ts checks that every test file that starts a program is listed there.
+ */
+const SYSTEM = require("./test/support/system-tests.js");
+const systemFiles = SYSTEM.map((name) => `<rootDir>/test/${name}.test.ts`);
+
+const common = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
-  testMatch: ["**/*.test.ts"],
   transform: {
     "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } }],
   },
@@ -10,6 +26,20 @@ module.exports = {
   moduleNameMapper: { "^aks-app-identity$": "<rootDir>/constructs/index.ts" },
   // cdktf's per-token stack captures without jest's per-frame source mapping (see the file).
   setupFilesAfterEnv: ["<rootDir>/test/support/token-stacks.ts"],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      ...common,
+      displayName: "unit",
+      testMatch: ["<rootDir>/test/**/*.test.ts"],
+      testPathIgnorePatterns: ["/node_modules/", ...SYSTEM.map((n) => `/test/${n}\\.test\\.ts$`)],
+    },
+    { ...common, displayName: "system", testMatch: systemFiles },
+  ],
+  testSequencer: "<rootDir>/test/support/sequencer.js",
   // Synthesis tests write to temp dirs; keep workers to the machine's cores.
   maxWorkers: 2,
 };

@@ -228,7 +228,6 @@ export class AppIdentity extends Construct {
         cluster: this.cluster,
         namespace: props.namespace,
         serviceAccountName: props.workloadIdentity!.serviceAccountName,
-        tenantId: tenantId!,
         azureProvider: props.azureProvider,
         kubernetesProvider: kubernetes,
       });

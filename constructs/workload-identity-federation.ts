@@ -28,8 +28,6 @@ export interface WorkloadIdentityFederationProps {
   readonly namespace: string;
   /** ServiceAccount the pods run as. */
   readonly serviceAccountName: string;
-  /** Tenant of the identity (ServiceAccount annotation). */
-  readonly tenantId: string;
   /** Create the ServiceAccount. @default true */
   readonly createServiceAccount?: boolean;
   /** Things that must exist first, e.g. the namespace. @default [] */
@@ -96,7 +94,8 @@ export class WorkloadIdentityFederation extends Construct implements IPodIdentit
           namespace: props.namespace,
           annotations: {
             [WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION]: props.identity.clientId,
-            [WORKLOAD_IDENTITY_TENANT_ID_ANNOTATION]: props.tenantId,
+            // The identity carries its tenant: no second source of truth in the props.
+            [WORKLOAD_IDENTITY_TENANT_ID_ANNOTATION]: props.identity.tenantId,
           },
           labels: { [WORKLOAD_IDENTITY_USE_LABEL]: "true" },
         },
@@ -122,7 +121,6 @@ function validateProps(path: string, props: WorkloadIdentityFederationProps): vo
   const check = new Checker(path);
   check.check("namespace", props.namespace, Rules.namespace);
   check.check("serviceAccountName", props.serviceAccountName, Rules.objectName);
-  check.check("tenantId", props.tenantId, Rules.guid);
   const issuer = props.cluster.oidcIssuerUrl;
   if (issuer === undefined) {
     check.add(

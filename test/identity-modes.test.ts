@@ -103,7 +103,8 @@ describe("identity modes", () => {
     expect(sa.metadata).toMatchObject({ name: "az-keyvault-reader", namespace: "aad-pod-identity-poc" });
     expect(sa.metadata.annotations).toEqual({
       "azure.workload.identity/client-id": `\${azurerm_user_assigned_identity.${identityId}.client_id}`,
-      "azure.workload.identity/tenant-id": devTest.tenantId,
+      // The identity's own tenant: the props carry no second copy of it.
+      "azure.workload.identity/tenant-id": `\${azurerm_user_assigned_identity.${identityId}.tenant_id}`,
     });
     expect(of(wi, "kubernetes_manifest").map((m) => m.manifest.kind)).toEqual(["SecretProviderClass"]);
     const [spc] = of(wi, "kubernetes_manifest");

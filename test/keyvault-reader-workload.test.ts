@@ -69,7 +69,6 @@ function federation(
     cluster: w.cluster,
     namespace: NS,
     serviceAccountName,
-    tenantId: IDS.tenant,
   });
 }
 

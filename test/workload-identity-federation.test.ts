@@ -66,7 +66,6 @@ function federation(
     cluster,
     namespace: "aad-pod-identity-poc",
     serviceAccountName: "keyvault-reader",
-    tenantId: IDS.tenant,
     ...props,
   });
 }
@@ -122,7 +121,7 @@ describe("WorkloadIdentityFederation", () => {
     expect(cred).not.toHaveProperty("lifecycle");
   });
 
-  test("GIVEN a federation THEN the ServiceAccount is annotated with the identity's client ID and the tenant, and labelled for the webhook", () => {
+  test("GIVEN a federation THEN the ServiceAccount is annotated with the identity's client ID and tenant (taken from the identity), and labelled for the webhook", () => {
     const { stack } = newStack();
 
     const wi = federation(stack, appIdentity(stack), lookupCluster(stack));
@@ -134,7 +133,7 @@ describe("WorkloadIdentityFederation", () => {
       namespace: "aad-pod-identity-poc",
       annotations: {
         "azure.workload.identity/client-id": `\${azurerm_user_assigned_identity.${onlyResourceId(json, "azurerm_user_assigned_identity")}.client_id}`,
-        "azure.workload.identity/tenant-id": IDS.tenant,
+        "azure.workload.identity/tenant-id": `\${azurerm_user_assigned_identity.${onlyResourceId(json, "azurerm_user_assigned_identity")}.tenant_id}`,
       },
       labels: { "azure.workload.identity/use": "true" },
     });
@@ -240,21 +239,19 @@ describe("WorkloadIdentityFederation", () => {
       expect(issue.value).toBe("http://westus2.oic.prod-aks.azure.com/x/");
     });
 
-    test("GIVEN bad namespace, ServiceAccount name and tenant WHEN federated THEN each is reported", () => {
+    test("GIVEN bad namespace and ServiceAccount name WHEN federated THEN each is reported", () => {
       const { stack } = newStack();
 
       const e = validationErrorOf(() =>
         federation(stack, appIdentity(stack), lookupCluster(stack), {
           namespace: "Aad_Pod",
           serviceAccountName: "Reader_SA",
-          tenantId: "tenant",
         }),
       );
 
       expect(e.issues.map((i) => [i.field, i.value])).toEqual([
         ["namespace", "Aad_Pod"],
         ["serviceAccountName", "Reader_SA"],
-        ["tenantId", "tenant"],
       ]);
     });
 

@@ -37,7 +37,7 @@ export const USAGE = `usage: npm run bench -- [options]
 
   --smoke            CI smoke test: N = 1, 1 run, no warm-up, no template way; budgets
                      reported, not enforced; writes to bench-results/tmp/smoke
-  --full             also npm test, its jest part, tsc --noEmit and the cdktf CLI (slow)
+  --full             also npm test, its jest projects, tsc --noEmit and the cdktf CLI (slow)
   --teams 1,10,100   teams per environment (default 1,10,100,1000)
   --layouts shared   stack layouts (default shared,per-team)
   --runs N           measured runs per figure (default 5; medians)
@@ -318,7 +318,24 @@ export function projectCommands(root: string): BenchCommand[] {
       cwd: root,
       env: NO_NPM_NOISE,
     },
-    { id: IDS.jest, label: "jest part", display: "npx jest", cmd: "npx", args: ["jest", "--silent"], cwd: root, env: NO_NPM_NOISE },
+    {
+      id: IDS.jest,
+      label: "jest unit project, alone",
+      display: "npx jest --selectProjects unit",
+      cmd: "npx",
+      args: ["jest", "--selectProjects", "unit", "--silent"],
+      cwd: root,
+      env: NO_NPM_NOISE,
+    },
+    {
+      id: IDS.jestSystem,
+      label: "jest system project, alone (no budget of its own: inside npm test's)",
+      display: "npx jest --selectProjects system",
+      cmd: "npx",
+      args: ["jest", "--selectProjects", "system", "--silent"],
+      cwd: root,
+      env: NO_NPM_NOISE,
+    },
     { id: IDS.tsc, label: "type check", display: "npx tsc --noEmit", cmd: "npx", args: ["tsc", "--noEmit"], cwd: root, env: NO_NPM_NOISE },
   ];
 }

@@ -12,6 +12,7 @@ export const IDS = {
   npmSynth: "npm-synth",
   npmTest: "npm-test",
   jest: "jest",
+  jestSystem: "jest-system",
   tsc: "tsc",
 } as const;
 
@@ -164,7 +165,7 @@ export const BUDGETS: readonly BudgetDef[] = [
   },
   {
     id: "jest",
-    what: "jest part of npm test (--full)",
+    what: "jest unit project, alone (--full; the system project, which starts real programs, counts in npm test)",
     limit: "≤ 15 s",
     needs: [IDS.jest],
     eval: one(IDS.jest, (a) => ({ value: a.wallMs, shown: s(a.wallMs), ok: a.wallMs <= 15000 })),
