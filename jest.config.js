@@ -1,6 +1,7 @@
 /**
  * Two projects. `npm test` (tools/timed.js, which prints each command's time) runs `system` beside
- * the single-threaded static checks (eslint, tsc, prettier), then `unit` alone:
+ * the single-threaded static checks (eslint, prettier; after the type check and build, `tsc -b`,
+ * which the packed-tarball test needs), then `unit` alone:
  *
  * - `unit`: everything that runs inside the jest worker: constructs, stacks, config, the tools'
  *   functions, on synthesized JSON and recorded fixtures. Budget: ≤ 15 s on a 2-core machine;
