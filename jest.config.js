@@ -10,7 +10,7 @@
  *   npm, the cdktf CLI, terraform, kubectl, node child processes, actionlint, shellcheck, bash.
  *   Their cost is those programs' start-up and work (docs/performance.md has the figures); they
  *   wait on those programs much of the time, which the static checks fill. `npm test` as a whole
- *   keeps its ≤ 60 s budget.
+ *   has a ≤ 60 s budget (docs/performance.md: at the edge on 2 cores).
  *
  * test/jest-projects.test.ts checks that every test file that starts a program is listed there.
  */
