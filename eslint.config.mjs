@@ -1,8 +1,9 @@
 // Lint: typescript-eslint's type-aware recommended rules over every TypeScript file, ESLint's
-// recommended rules over the few plain JavaScript files. `npm test` runs it (`npm run lint`).
-// `npm run lint` caches results by file content in node_modules/.cache/eslint/ (cold ≈ 15–25 s on
-// 2 busy cores, warm ≈ 2 s). A type change in one file does not re-lint unchanged files that use
-// it; CI (npm ci, no cache) always lints everything, and `rm -rf node_modules/.cache/eslint` does locally.
+// recommended rules over the few plain JavaScript files. `npm run lint` runs it; `npm test` runs
+// the same rules through tools/check.js, on the program of its type check. Both cache results by
+// file content in node_modules/.cache/eslint/. A type change in one file does not re-lint
+// unchanged files that use it; CI (npm ci, no cache) always lints everything, and
+// `rm -rf node_modules/.cache/eslint` does locally.
 import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 

@@ -1,16 +1,16 @@
 /**
- * Two projects. `npm test` (tools/timed.js, which prints each command's time) runs `system` beside
- * the single-threaded static checks (eslint, prettier; after the type check and build, `tsc -b`,
- * which the packed-tarball test needs), then `unit` alone:
+ * Two projects. `npm test` (tools/timed.js, which prints each command's time) runs two chains at
+ * once: the static check (tools/check.js: type check, package build, type-aware ESLint) then
+ * `system`; prettier then `unit`:
  *
  * - `unit`: everything that runs inside the jest worker: constructs, stacks, config, the tools'
- *   functions, on synthesized JSON and recorded fixtures. Budget: ≤ 15 s on a 2-core machine;
- *   it runs alone, so npm test's own timing line shows it.
+ *   functions, on synthesized JSON and recorded fixtures. Budget: ≤ 15 s on a 2-core machine,
+ *   run alone (`npm run test:unit`).
  * - `system`: the files listed in test/support/system-tests.js, which start real programs: the packed tarball installed with
- *   npm, the cdktf CLI, terraform, kubectl, node child processes, actionlint, shellcheck, bash.
- *   Their cost is those programs' start-up and work (docs/performance.md has the figures); they
- *   wait on those programs much of the time, which the static checks fill. `npm test` as a whole
- *   has a ≤ 60 s budget (docs/performance.md: at the edge on 2 cores).
+ *   npm, the cdktf CLI, terraform, kubectl, node children, actionlint, shellcheck, bash.
+ *   Their cost is those programs' start-up and work (docs/performance.md has the figures). It
+ *   runs after the check because the tarball test packs dist/, which the check builds.
+ *   `npm test` as a whole has a ≤ 60 s budget on 2 cores.
  *
  * test/jest-projects.test.ts checks that every test file that starts a program is listed there.
  */

@@ -4,6 +4,7 @@
 module.exports = [
   "adopt",
   "cdktf-patch",
+  "check",
   "config-hardening",
   "config-validation",
   "consumer",
