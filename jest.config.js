@@ -1,7 +1,7 @@
 /**
- * Two projects. `npm test` (tools/timed.js, which prints each command's time) runs two chains at
- * once: the static check (tools/check.js: type check, package build, type-aware ESLint) then
- * `system`; prettier then `unit`:
+ * Two projects. `npm test` (tools/timed.js, which prints each command's time) runs the static
+ * check (tools/check.js: type check, package build, type-aware ESLint) beside prettier and then
+ * `unit`; then `system`:
  *
  * - `unit`: everything that runs inside the jest worker: constructs, stacks, config, the tools'
  *   functions, on synthesized JSON and recorded fixtures. Budget: ≤ 15 s on a 2-core machine,

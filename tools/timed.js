@@ -6,7 +6,7 @@
 // static checks are single-threaded, so two of them use both cores. Their output is buffered
 // and printed per command when it ends, so it never interleaves.
 //
-//   node tools/timed.js "node tools/check.js && jest --selectProjects system + prettier --check . && jest --selectProjects unit"
+//   node tools/timed.js "node tools/check.js + prettier --check . && jest --selectProjects unit" "jest --selectProjects system"
 "use strict";
 const { spawn } = require("child_process");
 const path = require("path");
