@@ -14,6 +14,7 @@ import { checkBudgets, IDS, teamsId } from "./budgets";
 import { MAX_TEAMS, type StackLayout } from "./generate-config";
 import { type BenchCommand, type Measurement, measureGroup, runOnce } from "./measure";
 import { renderProfile, summarizeProfile, type CpuProfile } from "./profile";
+import { withBenchSection } from "./docs-section";
 import { type BenchResults, ratiosOf, renderMarkdown, renderSvg, type TeamsRow } from "./report";
 import { countStacks, type OutputSummary, summarizeOutput } from "./resources";
 
@@ -144,13 +145,20 @@ export function parseArgs(argv: readonly string[], root: string): BenchOptions {
   };
 }
 
-/** Writes bench.json (unless only re-rendering), bench.md and bench.svg into `dir`. */
-function writeOutputs(dir: string, results: BenchResults, json = true): string {
+/**
+ * Writes bench.json (unless only re-rendering), bench.md and bench.svg into `dir`; when `dir` is
+ * the repository's bench-results/, also the tables of docs/performance.md (tools/bench/docs-section.ts).
+ */
+function writeOutputs(root: string, dir: string, results: BenchResults, json = true): string {
   fs.mkdirSync(dir, { recursive: true });
   if (json) fs.writeFileSync(path.join(dir, "bench.json"), JSON.stringify(results, null, 2) + "\n");
   const md = renderMarkdown(results);
   fs.writeFileSync(path.join(dir, "bench.md"), md);
   fs.writeFileSync(path.join(dir, "bench.svg"), renderSvg(results));
+  if (path.resolve(dir) === path.join(root, "bench-results")) {
+    const docs = path.join(root, "docs", "performance.md");
+    fs.writeFileSync(docs, withBenchSection(fs.readFileSync(docs, "utf8"), md, "docs/performance.md"));
+  }
   return md;
 }
 
@@ -397,7 +405,7 @@ export async function cli(argv: string[]): Promise<number> {
   }
   if (opts.render) {
     const results = JSON.parse(fs.readFileSync(opts.render, "utf8")) as BenchResults;
-    process.stdout.write(writeOutputs(path.dirname(opts.render), results, false));
+    process.stdout.write(writeOutputs(root, path.dirname(opts.render), results, false));
     return 0;
   }
   // Transpile every source once before timing (the children then only check mtimes).
@@ -426,7 +434,7 @@ async function benchRun(root: string, reporter: string, tmp: string, opts: Bench
   const loadAvgStart = os.loadavg();
   const measured = await measureAll(root, tmp, opts, { runs: opts.runs, warmup: opts.warmup, reporter, scratch: tmp, log });
   const results = resultsOf(opts, loadAvgStart, measured);
-  process.stdout.write(writeOutputs(opts.out, results));
+  process.stdout.write(writeOutputs(root, opts.out, results));
   log(`wrote ${["bench.json", "bench.md", "bench.svg"].map((f) => path.relative(root, path.join(opts.out, f))).join(", ")}`);
   const failures = [...measured.defaultApp, ...measured.teamRows.map((t) => t.measurement), ...measured.project].filter((m) => m.error);
   if (failures.length) {
