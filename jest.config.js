@@ -25,8 +25,6 @@ const common = {
   },
   // The README example imports the package by name.
   moduleNameMapper: { "^aks-app-identity$": "<rootDir>/constructs/index.ts" },
-  // cdktf's per-token stack captures without jest's per-frame source mapping (see the file).
-  setupFilesAfterEnv: ["<rootDir>/test/support/token-stacks.ts"],
 };
 
 /** @type {import('jest').Config} */
