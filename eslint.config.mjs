@@ -1,9 +1,8 @@
 // Lint: typescript-eslint's type-aware recommended rules over every TypeScript file, ESLint's
-// recommended rules over the few plain JavaScript files. `npm run lint` runs it; `npm test` runs
-// the same rules through tools/check.js, on the program of its type check. Both cache results by
-// file content in node_modules/.cache/eslint/. A type change in one file does not re-lint
-// unchanged files that use it; CI (npm ci, no cache) always lints everything, and
-// `rm -rf node_modules/.cache/eslint` does locally.
+// recommended rules over the few plain JavaScript files. `npm test` runs these rules through
+// tools/check.js, on the program of its type check, over every file (no cache). `npm run lint`
+// caches results by file content in node_modules/.cache/eslint/: a type change in one file does
+// not re-lint unchanged files that use it (`rm -rf node_modules/.cache/eslint` does).
 import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 

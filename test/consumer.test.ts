@@ -95,12 +95,17 @@ afterAll(() => {
   if (app) fs.rmSync(app.tmp, { recursive: true, force: true });
 });
 
-test("GIVEN the tarball THEN it holds every bin and the typed constructs, and not this repository's environments, stacks or sources", () => {
+test("GIVEN the tarball THEN it holds every bin and the typed constructs, no output of a deleted source, and not this repository's environments, stacks or sources", () => {
   for (const file of Object.values<string>(pkg.bin)) expect(app.packedFiles).toContain(file);
   expect(app.packedFiles).toEqual(
     expect.arrayContaining(["dist/constructs/index.js", "dist/constructs/index.d.ts", "package.json", "README.md"]),
   );
   expect(app.packedFiles.filter((f) => /environments|^dist\/stacks\/|^dist\/main|^test\/|tsbuildinfo|(?<!\.d)\.ts$/.test(f))).toEqual([]);
+  // No stale output: every packed dist/ file is the output of a source that exists today.
+  const orphans = app.packedFiles
+    .filter((f) => f.startsWith("dist/"))
+    .filter((f) => !fs.existsSync(path.join(ROOT, f.replace(/^dist\//, "").replace(/(\.d\.ts|\.js)$/, ".ts"))));
+  expect(orphans).toEqual([]);
 });
 
 test("GIVEN the peers at this repository's versions WHEN the tarball is installed THEN npm accepts the peer ranges without a conflict", () => {

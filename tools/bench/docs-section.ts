@@ -1,7 +1,7 @@
 /**
  * docs/performance.md holds bench-results/bench.md between two markers, so the tables in the
  * docs are the bench's own output, never typed by hand: `npm run bench` (and `--render`) rewrite
- * that section when they write bench-results/, and test/bench-report.test.ts checks they agree.
+ * that section when they write bench-results/, and test/bench-docs-section.test.ts checks they agree.
  */
 export const BENCH_SECTION_BEGIN = "<!-- bench:begin: bench-results/bench.md, written by npm run bench; do not edit by hand -->";
 export const BENCH_SECTION_END = "<!-- bench:end -->";
