@@ -1,8 +1,9 @@
 // Lint: typescript-eslint's type-aware recommended rules over every TypeScript file, ESLint's
 // recommended rules over the few plain JavaScript files. `npm test` runs these rules through
-// tools/check.js, on the program of its type check, over every file (no cache). `npm run lint`
-// caches results by file content in node_modules/.cache/eslint/: a type change in one file does
-// not re-lint unchanged files that use it (`rm -rf node_modules/.cache/eslint` does).
+// tools/check.js, on the program of its type check, with a cache that a changed declaration
+// anywhere invalidates. `npm run lint` caches results by file content only, in
+// node_modules/.cache/eslint/: a type change in one file does not re-lint unchanged files that
+// use it (`rm -rf node_modules/.cache/eslint` does; npm test and CI always do).
 import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 

@@ -2,8 +2,9 @@
  * tools/check.js (npm test's type check + package build + type-aware ESLint on one TypeScript
  * program; `--build` for npm run build and prepack), run on a two-file project in a temp
  * directory that uses this repository's tsconfig and ESLint config: it must report what `tsc` and
- * `eslint` report and exit as they would, leave a build that `tsc -b` takes as up to date, and
- * keep dist/ to exactly the outputs of today's sources, so a packed tarball holds no stale file.
+ * `eslint` report and exit as they would, also from its lint cache, leave a build that `tsc -b`
+ * takes as up to date, and keep dist/ to exactly the outputs of today's sources, so a packed
+ * tarball holds no stale file. The tests run in order on one directory.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -34,7 +35,8 @@ beforeAll(() => {
     path.join(dir, "eslint.config.mjs"),
     `export { default } from ${JSON.stringify(path.join(ROOT, "eslint.config.mjs"))};\n`,
   );
-  fs.writeFileSync(path.join(dir, "ok.ts"), "export function later(): Promise<number> {\n  return Promise.resolve(1);\n}\n");
+  fs.writeFileSync(path.join(dir, "ok.ts"), "export function later(): number {\n  return 1;\n}\n");
+  fs.writeFileSync(path.join(dir, "user.ts"), 'import { later } from "./ok";\nexport function f(): void {\n  later();\n}\n');
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -43,7 +45,7 @@ test("GIVEN a clean project WHEN checked THEN it exits 0, builds dist/, and tsc 
   expect(run.stderr).toBe("");
   expect(run.stdout).toMatch(/^check: 0 type error\(s\) .*, 0 ESLint error\(s\)/m);
   expect(run.status).toBe(0);
-  expect(fs.readdirSync(dist()).sort()).toEqual([".tsbuildinfo", "ok.d.ts", "ok.js"]);
+  expect(fs.readdirSync(dist()).sort()).toEqual([".tsbuildinfo", "ok.d.ts", "ok.js", "user.d.ts", "user.js"]);
   const tsc = spawnSync(process.execPath, [TSC, "-b", "tsconfig.build.json", "--verbose"], { cwd: dir, encoding: "utf8" });
   expect(tsc.stdout).toMatch(/is up to date/);
   expect(tsc.status).toBe(0);
@@ -57,25 +59,21 @@ test("GIVEN an output whose source is gone and a source whose output is gone WHE
   const run = check("--build");
   expect(run.stdout).toMatch(/^check --build: 0 type error\(s\)/m);
   expect(run.status).toBe(0);
-  expect(fs.readdirSync(dist()).sort()).toEqual([".tsbuildinfo", "ok.d.ts", "ok.js"]);
+  expect(fs.readdirSync(dist()).sort()).toEqual([".tsbuildinfo", "ok.d.ts", "ok.js", "user.d.ts", "user.js"]);
   expect(fs.readFileSync(dist("ok.js"), "utf8")).toMatch(/function later\(\)/);
 });
 
-test("GIVEN a type error and a floating promise WHEN checked THEN tsc's error and the type-aware ESLint rule are both reported and it exits 1", () => {
+test("GIVEN a type error, and a function that now returns a promise which an unchanged file does not await WHEN checked again THEN tsc's error and the type-aware ESLint rule in the unchanged file are both reported (the lint cache keys on every declaration) and it exits 1", () => {
   fs.writeFileSync(
-    path.join(dir, "bad.ts"),
-    'import { later } from "./ok";\nexport const n: number = "one";\nexport function f(): void {\n  later();\n}\n',
+    path.join(dir, "ok.ts"),
+    'export function later(): Promise<number> {\n  return Promise.resolve(1);\n}\nexport const n: number = "one";\n',
   );
-  try {
-    const run = check();
-    expect(run.stderr).toBe("");
-    expect(run.stdout).toMatch(/bad\.ts\(2,14\): error TS2322: Type 'string' is not assignable to type 'number'/);
-    expect(run.stdout).toMatch(/4:3\s+error\s+Promises must be awaited.*@typescript-eslint\/no-floating-promises/);
-    expect(run.stdout).toMatch(/check: 1 type error\(s\) .*, 1 ESLint error\(s\)/);
-    expect(run.status).toBe(1);
-  } finally {
-    fs.rmSync(path.join(dir, "bad.ts"));
-  }
+  const run = check();
+  expect(run.stderr).toBe("");
+  expect(run.stdout).toMatch(/ok\.ts\(4,14\): error TS2322: Type 'string' is not assignable to type 'number'/);
+  expect(run.stdout).toMatch(/user\.ts\n\s+3:3\s+error\s+Promises must be awaited.*@typescript-eslint\/no-floating-promises/);
+  expect(run.stdout).toMatch(/check: 1 type error\(s\) .*, 1 ESLint error\(s\)/);
+  expect(run.status).toBe(1);
 });
 
 test("GIVEN an unknown argument THEN it prints its usage and exits 2", () => {

@@ -5,8 +5,8 @@
 // 2-core machine; together here 21.5 s (docs/performance.md, "Test time"). Only public APIs:
 // TypeScript's `createIncrementalProgram` (its build info is the one `tsc -b` reads) and
 // typescript-eslint's `parserOptions.programs`. The rules are eslint.config.mjs's, as
-// `npm run lint` runs them, on every file: no cache here, because a cached result cannot know
-// that a file it depends on changed its types.
+// `npm run lint` runs them. Results are cached per file and per state of every declaration in
+// the program, so a changed type re-lints every file that could see it (declarationsHash).
 //
 // dist/ holds exactly the outputs of today's sources: outputs of deleted sources are removed
 // and missing ones are written again (tsc -b does neither), so `npm pack` (prepack runs
@@ -17,11 +17,14 @@
 //     --root DIR  the directory of tsconfig.build.json and the ESLint config (default: this repository)
 //   exit 0 clean, 1 on a type error or an ESLint error, 2 on bad arguments or a crash
 "use strict";
+const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
 
 const USAGE = "usage: node tools/check.js [--build] [--root DIR]\n";
 const TSCONFIG = "tsconfig.build.json";
+// Not npm run lint's cache (node_modules/.cache/eslint/): the two configs differ, each would drop the other's results.
+const ESLINT_CACHE = "node_modules/.cache/eslint-check/";
 
 /** The options, or undefined on anything else. */
 function parseArgs(argv) {
@@ -43,7 +46,7 @@ function readConfig(ts, root) {
 /** Type-checks and emits tsconfig.build.json's program; returns it and the number of errors. */
 function typecheckAndBuild(ts, root) {
   const config = readConfig(ts, root);
-  if (!config) return { program: undefined, errors: 1 };
+  if (!config) return { program: undefined, types: "", errors: 1 };
   const builder = ts.createIncrementalProgram({
     rootNames: config.fileNames,
     options: config.options,
@@ -62,7 +65,11 @@ function typecheckAndBuild(ts, root) {
   const program = builder.getProgram();
   for (const file of syncOutDir(ts, config)) diagnostics.push(...program.emit(program.getSourceFile(file)).diagnostics);
   report(ts, root, diagnostics);
-  return { program, errors: diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error).length };
+  return {
+    program,
+    types: declarationsHash(ts, config, root),
+    errors: diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error).length,
+  };
 }
 
 /**
@@ -87,6 +94,26 @@ function build(ts, root) {
     status = run();
   }
   return status === ts.ExitStatus.Success ? errors : Math.max(errors, 1);
+}
+
+/**
+ * A hash of every type a file can see from outside itself: the program's declaration outputs
+ * (they hold the inferred types of every export too) and the lockfile (the dependencies' types).
+ * Part of the ESLint cache key: a type-aware result stays valid while its file's content and
+ * this hash do; when a declaration changes, every file is linted again.
+ */
+function declarationsHash(ts, config, root) {
+  const hash = crypto.createHash("sha256");
+  const ignoreCase = !ts.sys.useCaseSensitiveFileNames;
+  for (const file of [...config.fileNames].sort()) {
+    for (const out of ts.getOutputFileNames(config, file, ignoreCase).filter((f) => f.endsWith(".d.ts"))) {
+      hash.update(`${path.relative(root, out)}\0`);
+      hash.update(fs.existsSync(out) ? fs.readFileSync(out) : "(none)");
+    }
+  }
+  const lock = path.join(root, "package-lock.json");
+  if (fs.existsSync(lock)) hash.update(fs.readFileSync(lock));
+  return hash.digest("hex");
 }
 
 /** Removes from outDir what no source produces any more; returns the sources with a missing output. */
@@ -128,12 +155,21 @@ function report(ts, root, diagnostics) {
   process.stdout.write(text + "\n");
 }
 
-/** Lints `root` with its ESLint config, the TypeScript files on `program`; returns the error count. */
-async function lint(root, program) {
+/**
+ * Lints `root` with its ESLint config, the TypeScript files on `program`; returns the error count.
+ * The cache keys each result on the file's content and on a JSON form of the config: the program
+ * has none (ESLint calls `toJSON` on language options objects), so it stands there as `types`,
+ * the hash of what every file can see of the others (declarationsHash).
+ */
+async function lint(root, program, types) {
   const { ESLint } = require("eslint");
+  const programs = program && Object.assign([program], { toJSON: () => `TypeScript program of ${TSCONFIG}, declarations ${types}` });
   const eslint = new ESLint({
     cwd: root,
-    overrideConfig: program ? [{ files: ["**/*.ts"], languageOptions: { parserOptions: { project: null, programs: [program] } } }] : [],
+    cache: true,
+    cacheStrategy: "content",
+    cacheLocation: path.join(root, ESLINT_CACHE),
+    overrideConfig: programs ? [{ files: ["**/*.ts"], languageOptions: { parserOptions: { project: null, programs } } }] : [],
   });
   const results = await eslint.lintFiles(["."]);
   const formatter = await eslint.loadFormatter("stylish");
@@ -152,10 +188,10 @@ async function main(opts) {
     process.stdout.write(`check --build: ${errors} type error(s) (${secs(t)} s)\n`);
     return errors ? 1 : 0;
   }
-  const { program, errors } = typecheckAndBuild(ts, opts.root);
+  const { program, types, errors } = typecheckAndBuild(ts, opts.root);
   const summary = [`${errors} type error(s) (type check and build ${secs(t)} s)`];
   t = process.hrtime.bigint();
-  const lintErrors = await lint(opts.root, program);
+  const lintErrors = await lint(opts.root, program, types);
   summary.push(`${lintErrors} ESLint error(s) (${secs(t)} s)`);
   process.stdout.write(`check: ${summary.join(", ")}\n`);
   return errors || lintErrors ? 1 : 0;
