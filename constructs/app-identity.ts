@@ -15,6 +15,7 @@ import type { IPodIdentitySource } from "./principal";
 import { SecretProviderClass } from "./secret-provider-class";
 import { Checker, checkReaderMode, type ValidationIssue } from "./validation";
 import { WorkloadIdentityFederation } from "./workload-identity-federation";
+import { ImportBlock } from "./import-block";
 
 /** Which mechanism gives the pods their Azure token. */
 export type IdentityMode = "pod-identity" | "workload-identity" | "both";
@@ -216,8 +217,8 @@ export class AppIdentity extends Construct {
         // The guide's step 5 objects (IDs derived from names; kubernetes_manifest import ID format).
         const cr = (kind: string, name: string) =>
           `apiVersion=${AAD_POD_IDENTITY_API_VERSION},kind=${kind},namespace=${props.namespace},name=${name}`;
-        this.binding.azureIdentity.importFrom(cr(AadPodIdentityKinds.AzureIdentity.kind, p.azureIdentityName));
-        this.binding.binding.importFrom(cr(AadPodIdentityKinds.AzureIdentityBinding.kind, p.bindingName));
+        ImportBlock.into(this.binding.azureIdentity, cr(AadPodIdentityKinds.AzureIdentity.kind, p.azureIdentityName));
+        ImportBlock.into(this.binding.binding, cr(AadPodIdentityKinds.AzureIdentityBinding.kind, p.bindingName));
       }
       sources.push(this.binding);
       registerForClashCheck(this);
@@ -272,7 +273,7 @@ export class AppIdentity extends Construct {
       });
     }
     const ns = this.namespaceResource;
-    if (ns && props.adopt) ns.importFrom(props.namespace);
+    if (ns && props.adopt) ImportBlock.into(ns, props.namespace);
     if (ns) {
       this.binding?.addDependency(ns);
       this.federation?.addDependency(ns);

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import type { ITerraformDependable, TerraformProvider } from "cdktf";
 import { type IManagedIdentity, ManagedIdentity, type ManagedIdentityProps } from "./managed-identity";
 import { type DeployerAccess, type IKeyVault, KeyVault, type KeyVaultProps, type SecretProps } from "./key-vault";
+import { ImportBlock } from "./import-block";
 
 /** The identity of an {@link IdentityVault}: the {@link ManagedIdentity} props it does not take from the IdentityVault. */
 export interface IdentityVaultIdentityOptions extends Pick<ManagedIdentityProps, "name" | "resourceGroupName"> {
@@ -74,7 +75,8 @@ export class IdentityVault extends Construct {
       });
       if (props.adopt) {
         const { name, resourceGroupName } = props.identity;
-        created.resource.importFrom(
+        ImportBlock.into(
+          created.resource,
           `/subscriptions/${props.subscriptionId}/resourceGroups/${resourceGroupName}` +
             `/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`,
         );

@@ -4,6 +4,7 @@ export * from "./app-identity";
 export * from "./app-identity-stack";
 export * from "./construct-issues";
 export * from "./identity-vault";
+export * from "./import-block";
 export * from "./key-vault";
 export * from "./key-vault-secret";
 export * from "./keyvault-reader-workload";

@@ -12,6 +12,7 @@ import { BuiltInRoleAssignment } from "./role-assignment";
 import { BuiltInRoles, KEY_VAULT_SOFT_DELETE_RETENTION_DAYS } from "./facts";
 import { VaultSecret, type VaultSecretProps } from "./key-vault-secret";
 import { Checker, Rules, requireArgument, MISSING_PROP_FIXES as FIX } from "./validation";
+import { ImportBlock } from "./import-block";
 
 /** Secret permissions the guide's step 4 grants. */
 export const SECRET_READ_PERMISSIONS: readonly string[] = ["Get", "List"];
@@ -379,7 +380,8 @@ export class KeyVault extends KeyVaultBase {
     });
     this.vaultId = this.resource.id;
     if (props.adopt) {
-      this.resource.importFrom(
+      ImportBlock.into(
+        this.resource,
         `/subscriptions/${props.subscriptionId}/resourceGroups/${props.resourceGroupName}` +
           `/providers/Microsoft.KeyVault/vaults/${props.name}`,
       );

@@ -318,6 +318,18 @@ describe("5. GIVEN adopt: true for the Dev/Test team (the guide was run by hand)
     );
   });
 
+  test("WHEN synthesized where no terraform is on PATH (a pull-request synth job) THEN it passes: the import blocks run no `terraform version`", () => {
+    const path = process.env.PATH;
+    process.env.PATH = "";
+    try {
+      const r = synthRun(configWith((c) => void (devTeam(c).adopt = true)));
+      expect(r.messages.filter((m) => /terraform version|Could not determine/.test(m))).toEqual([]);
+      expect(r.ok).toBe(true);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
   test("WHEN an adopted vault is planned with purge protection on THEN the synth calls it out", () => {
     const r = synthRun(
       configWith((c) => {
