@@ -50,17 +50,3 @@ export function findPlaceholders(obj: unknown, prefix = ""): PlaceholderUse[] {
 export function formatPlaceholder(context: string, p: PlaceholderUse): string {
   return `${context}: ${p.field} = "${p.value}" is a placeholder; real value: ${p.where}`;
 }
-
-/**
- * Every placeholder registered in this process (value → where). The marks live in this process
- * only (they are not config fields): a child process that reads a JSON copy of the config
- * (the parallel synth) gets them with {@link registerPlaceholders}.
- */
-export function placeholderNotes(): Record<string, string> {
-  return Object.fromEntries(REGISTRY);
-}
-
-/** Registers marks read from {@link placeholderNotes} of another process. */
-export function registerPlaceholders(notes: Readonly<Record<string, string>> | undefined): void {
-  for (const [value, where] of Object.entries(notes ?? {})) REGISTRY.set(value, where);
-}

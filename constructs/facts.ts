@@ -1,8 +1,8 @@
 /**
  * The facts this project depends on, each defined once: built-in role GUIDs, Kubernetes labels,
  * annotations and CRD names of aad-pod-identity and Entra Workload ID, the token audience,
- * Azure's limits and the reader test's port and paths. Sources: FACTS.md and the upstream
- * projects named beside each group.
+ * Azure's limits and the reader test's port and paths. Sources: the project brief's reference
+ * facts (role GUIDs, CRD fields, error texts) and the upstream projects named beside each group.
  *
  * Constructs, config validation, the policy aspect and the tools (`verify`, `doctor`,
  * `plan-report`) all import them from here. This module imports nothing, so a tool that needs a
