@@ -1,7 +1,7 @@
 import { Checker, checkReaderMode, Rules, type ValidationIssue } from "../constructs/validation";
 import { POLICY_RULES, policyRuleIdFix } from "../constructs/policy";
 import { KEY_VAULT_NAME_LENGTH, MAX_FEDERATED_CREDENTIALS_PER_IDENTITY } from "../constructs/facts";
-import type { AppTeamConfig, EnvironmentConfig, PlatformConfig } from "./types";
+import type { AppTeamConfig, EnvironmentConfig, IdentityMode, PlatformConfig } from "./types";
 import { appStackName, clusterAdminStackName } from "./stack-names";
 import { vaultNetworkProblem } from "../constructs/key-vault";
 import { ENVIRONMENTS_FIX, parseConfig } from "./schema";
@@ -140,92 +140,78 @@ function validateEnvironment(env: EnvironmentConfig): ValidationIssue[] {
   validateBackend(env, c);
   c.check("secretWriter.objectId", env.secretWriter?.objectId, Rules.guid);
 
-  const teams = env.teams;
   const issues: ValidationIssue[] = [...c.issues];
-  const seen = {
-    team: new Map<string, number>(),
-    binding: new Map<string, string>(),
-    selector: new Map<string, string>(),
-    azureIdentity: new Map<string, string>(),
-    vault: new Map<string, string>(),
-    identity: new Map<string, string>(),
-  };
-  const federations = new Map<string, number>();
-  for (const team of teams) {
+  const clashes = new TeamClashes();
+  for (const team of env.teams) {
     const t = new Checker(`${env.name} / team "${team.name}"`);
     validateTeam(env, team, t);
-    seen.team.set(team.name, (seen.team.get(team.name) ?? 0) + 1);
-    if (seen.team.get(team.name) === 2) t.add("name", team.name, "is used by two teams in this environment", "give each team its own name");
-    const ns = team.namespace;
-    const mode = team.identityMode ?? "pod-identity";
-    if (team.podIdentity && mode !== "workload-identity") {
-      unique(
-        t,
-        seen.binding,
-        `${ns}/${team.podIdentity.bindingName}`,
-        "podIdentity.bindingName",
-        team.podIdentity.bindingName,
-        team.name,
-        `an AzureIdentityBinding name in namespace ${ns}`,
-      );
-      unique(
-        t,
-        seen.selector,
-        `${ns}/${team.podIdentity.selector}`,
-        "podIdentity.selector",
-        team.podIdentity.selector,
-        team.name,
-        `a binding selector in namespace ${ns}: pods would match both bindings`,
-      );
-      unique(
-        t,
-        seen.azureIdentity,
-        `${ns}/${team.podIdentity.azureIdentityName}`,
-        "podIdentity.azureIdentityName",
-        team.podIdentity.azureIdentityName,
-        team.name,
-        `an AzureIdentity name in namespace ${ns}`,
-      );
-    }
-    if (team.keyVault && !team.keyVault.existing) {
-      unique(
-        t,
-        seen.vault,
-        team.keyVault.name?.toLowerCase(),
-        "keyVault.name",
-        team.keyVault.name,
-        team.name,
-        "a vault created by another team",
-      );
-    }
-    if (team.identity && !team.identity.existing) {
-      const key = `${team.identity.resourceGroupName}/${team.identity.name}`.toLowerCase();
-      unique(
-        t,
-        seen.identity,
-        key,
-        "identity.name",
-        team.identity.name,
-        team.name,
-        "an identity created by another team (set identity.existing: true to share it)",
-      );
-    }
-    if (team.identity && mode !== "pod-identity") {
-      const key = `${team.identity.resourceGroupName}/${team.identity.name}`.toLowerCase();
-      const n = (federations.get(key) ?? 0) + 1;
-      federations.set(key, n);
-      if (n === MAX_FEDERATED_CREDENTIALS_PER_IDENTITY + 1) {
-        t.add(
-          "identity.name",
-          team.identity.name,
-          `would get more than ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} federated credentials (Azure's limit per identity)`,
-          "give some of the teams their own identity",
-        );
-      }
-    }
+    clashes.check(team, t);
     issues.push(...t.issues);
   }
   return issues;
+}
+
+/**
+ * What must be unique among one environment's teams, checked team by team in config order (the
+ * second user of a value is reported): team names, the pod-identity objects per namespace, the
+ * vaults and identities a team creates, and federated credentials per identity (Azure's limit).
+ */
+class TeamClashes {
+  private readonly names = new Map<string, number>();
+  private readonly binding = new Map<string, string>();
+  private readonly selector = new Map<string, string>();
+  private readonly azureIdentity = new Map<string, string>();
+  private readonly vault = new Map<string, string>();
+  private readonly identity = new Map<string, string>();
+  private readonly federations = new Map<string, number>();
+
+  public check(team: AppTeamConfig, t: Checker): void {
+    this.names.set(team.name, (this.names.get(team.name) ?? 0) + 1);
+    if (this.names.get(team.name) === 2)
+      t.add("name", team.name, "is used by two teams in this environment", "give each team its own name");
+    const mode = team.identityMode ?? "pod-identity";
+    if (team.podIdentity && mode !== "workload-identity") this.checkPodIdentity(team, team.podIdentity, t);
+    if (team.keyVault && !team.keyVault.existing) {
+      const vault = team.keyVault.name;
+      unique(t, this.vault, vault?.toLowerCase(), "keyVault.name", vault, team.name, "a vault created by another team");
+    }
+    if (!team.identity) return;
+    const key = `${team.identity.resourceGroupName}/${team.identity.name}`.toLowerCase();
+    if (!team.identity.existing) {
+      const what = "an identity created by another team (set identity.existing: true to share it)";
+      unique(t, this.identity, key, "identity.name", team.identity.name, team.name, what);
+    }
+    if (mode === "pod-identity") return;
+    const n = (this.federations.get(key) ?? 0) + 1;
+    this.federations.set(key, n);
+    if (n === MAX_FEDERATED_CREDENTIALS_PER_IDENTITY + 1) {
+      t.add(
+        "identity.name",
+        team.identity.name,
+        `would get more than ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} federated credentials (Azure's limit per identity)`,
+        "give some of the teams their own identity",
+      );
+    }
+  }
+
+  /** AzureIdentityBinding name, selector and AzureIdentity name: one of each per namespace. */
+  private checkPodIdentity(team: AppTeamConfig, p: NonNullable<AppTeamConfig["podIdentity"]>, t: Checker): void {
+    const ns = team.namespace;
+    const within = `in namespace ${ns}`;
+    unique(
+      t,
+      this.binding,
+      `${ns}/${p.bindingName}`,
+      "podIdentity.bindingName",
+      p.bindingName,
+      team.name,
+      `an AzureIdentityBinding name ${within}`,
+    );
+    const clash = `a binding selector ${within}: pods would match both bindings`;
+    unique(t, this.selector, `${ns}/${p.selector}`, "podIdentity.selector", p.selector, team.name, clash);
+    const name = p.azureIdentityName;
+    unique(t, this.azureIdentity, `${ns}/${name}`, "podIdentity.azureIdentityName", name, team.name, `an AzureIdentity name ${within}`);
+  }
 }
 
 function unique(
@@ -286,7 +272,19 @@ function validateTeam(env: EnvironmentConfig, team: AppTeamConfig, c: Checker): 
   c.check("namespace", team.namespace, Rules.namespace);
   c.check("identity.name", team.identity.name, Rules.identityName);
   c.check("identity.resourceGroupName", team.identity.resourceGroupName, Rules.resourceGroupName);
+  const secretNames = validateKeyVault(team, c);
+  const mode = team.identityMode ?? "pod-identity";
+  validateIdentityMode(env, team, mode, c);
+  if (team.workload) validateWorkload(team.workload, team.keyVault.name, secretNames, mode, c);
+  (team.suppressions ?? []).forEach((s, i) => {
+    if (!POLICY_RULES.some((r) => r.id === s.ruleId))
+      c.add(`suppressions[${i}].ruleId`, s.ruleId, "is not a policy rule", policyRuleIdFix());
+    c.check(`suppressions[${i}].reason`, s.reason, Rules.suppressionReason);
+  });
+}
 
+/** The team's vault: names, retention, network reachability, adoption, secrets; returns the secret names. */
+function validateKeyVault(team: AppTeamConfig, c: Checker): Set<string> {
   const kv = team.keyVault;
   const secretNames = new Set<string>();
   c.check("keyVault.name", kv.name, Rules.keyVaultName);
@@ -313,8 +311,11 @@ function validateTeam(env: EnvironmentConfig, team: AppTeamConfig, c: Checker): 
     if (secretNames.has(s.name)) c.add(`${f}.name`, s.name, "is listed twice", "remove the duplicate");
     secretNames.add(s.name);
   });
+  return secretNames;
+}
 
-  const mode = team.identityMode ?? "pod-identity";
+/** What the identity mode needs: podIdentity names, workloadIdentity's service account, the cluster's OIDC issuer. */
+function validateIdentityMode(env: EnvironmentConfig, team: AppTeamConfig, mode: IdentityMode, c: Checker): void {
   if (mode !== "workload-identity") {
     const p = team.podIdentity;
     if (!p) c.required("podIdentity", undefined, `identityMode "${mode}" needs podIdentity { azureIdentityName, bindingName, selector }`);
@@ -324,45 +325,43 @@ function validateTeam(env: EnvironmentConfig, team: AppTeamConfig, c: Checker): 
       c.check("podIdentity.selector", p.selector, Rules.labelValue);
     }
   }
-  if (mode !== "pod-identity") {
-    const w = team.workloadIdentity;
-    if (!w) c.required("workloadIdentity", undefined, `identityMode "${mode}" needs workloadIdentity { serviceAccountName }`);
-    else c.check("workloadIdentity.serviceAccountName", w.serviceAccountName, Rules.objectName);
-    if (!env.cluster.lookup && !env.cluster.oidcIssuerUrl) {
-      c.add(
-        "identityMode",
-        mode,
-        "needs the cluster's OIDC issuer, but the cluster is neither looked up nor has cluster.oidcIssuerUrl",
-        "set cluster.lookup, or cluster.oidcIssuerUrl from `az aks show --query oidcIssuerProfile.issuerUrl`",
-      );
+  if (mode === "pod-identity") return;
+  const w = team.workloadIdentity;
+  if (!w) c.required("workloadIdentity", undefined, `identityMode "${mode}" needs workloadIdentity { serviceAccountName }`);
+  else c.check("workloadIdentity.serviceAccountName", w.serviceAccountName, Rules.objectName);
+  if (!env.cluster.lookup && !env.cluster.oidcIssuerUrl) {
+    c.add(
+      "identityMode",
+      mode,
+      "needs the cluster's OIDC issuer, but the cluster is neither looked up nor has cluster.oidcIssuerUrl",
+      "set cluster.lookup, or cluster.oidcIssuerUrl from `az aks show --query oidcIssuerProfile.issuerUrl`",
+    );
+  }
+}
+
+/** The reader test: its name, a secret the vault holds, the reader for the mode, replicas, pinned images. */
+function validateWorkload(
+  w: NonNullable<AppTeamConfig["workload"]>,
+  vaultName: string,
+  secretNames: ReadonlySet<string>,
+  mode: IdentityMode,
+  c: Checker,
+): void {
+  // The name is also the pod label value app=<name>, so it must be a label value too.
+  if (c.check("workload.name", w.name, Rules.objectName)) c.check("workload.name", w.name, Rules.labelValue);
+  if (!secretNames.has(w.secretName)) {
+    c.add(
+      "workload.secretName",
+      w.secretName,
+      `is not a secret of vault "${vaultName}" (it holds: ${[...secretNames].join(", ") || "none"})`,
+      "add it to keyVault.secrets, or read a secret the vault holds",
+    );
+  }
+  checkReaderMode(c, mode, w.reader ?? "sidecar");
+  c.check("workload.replicas", w.replicas, Rules.replicas);
+  for (const [k, img] of Object.entries(w.images ?? {})) {
+    if (img !== undefined && !Rules.pinnedImage.test(img)) {
+      c.add(`workload.images.${k}`, img, "is not pinned: it has no tag, or the tag is latest", Rules.pinnedImage.fix);
     }
   }
-
-  const w = team.workload;
-  if (w) {
-    // The name is also the pod label value app=<name>, so it must be a label value too.
-    if (c.check("workload.name", w.name, Rules.objectName)) c.check("workload.name", w.name, Rules.labelValue);
-    if (!secretNames.has(w.secretName)) {
-      c.add(
-        "workload.secretName",
-        w.secretName,
-        `is not a secret of vault "${kv.name}" (it holds: ${[...secretNames].join(", ") || "none"})`,
-        "add it to keyVault.secrets, or read a secret the vault holds",
-      );
-    }
-    const reader = w.reader ?? "sidecar";
-    checkReaderMode(c, mode, reader);
-    c.check("workload.replicas", w.replicas, Rules.replicas);
-    for (const [k, img] of Object.entries(w.images ?? {})) {
-      if (img !== undefined && !Rules.pinnedImage.test(img)) {
-        c.add(`workload.images.${k}`, img, "is not pinned: it has no tag, or the tag is latest", Rules.pinnedImage.fix);
-      }
-    }
-  }
-
-  (team.suppressions ?? []).forEach((s, i) => {
-    if (!POLICY_RULES.some((r) => r.id === s.ruleId))
-      c.add(`suppressions[${i}].ruleId`, s.ruleId, "is not a policy rule", policyRuleIdFix());
-    c.check(`suppressions[${i}].reason`, s.reason, Rules.suppressionReason);
-  });
 }

@@ -160,22 +160,7 @@ export class AppIdentity extends Construct {
     this.podIdentity = mode !== "workload-identity" ? props.podIdentity : undefined;
     for (const s of props.suppressions ?? []) suppressPolicy(this, s.ruleId, s.reason);
 
-    const secrets = [...new Map(props.keyVault.secrets.map((s) => [s.name, s])).values()];
-    const duplicates = props.keyVault.secrets.flatMap((s, i) =>
-      props.keyVault.secrets.findIndex((o) => o.name === s.name) < i ? [{ s, i }] : [],
-    );
-    if (duplicates.length) {
-      // Only the first of each name is created (a second would clash on its construct id); the rest is reported.
-      addIssueValidation(this, () =>
-        duplicates.map(({ s, i }) => ({
-          context: this.node.path,
-          field: `keyVault.secrets[${i}].name`,
-          value: s.name,
-          problem: "is listed twice",
-          fix: "remove the duplicate",
-        })),
-      );
-    }
+    const secrets = this.uniqueSecrets(props.keyVault.secrets);
     this.identityVault = new IdentityVault(this, "IdentityVault", {
       location: props.location,
       tenantId: tenantId!,
@@ -188,88 +173,36 @@ export class AppIdentity extends Construct {
       adopt: props.adopt,
       provider: props.azureProvider,
     });
-    if (!props.deployerAccess && secrets.some((s) => (s.source ?? "variable") === "variable")) {
-      Annotations.of(this).addWarning(
-        `no deployerAccess (config: secretWriter): ` +
-          `the identity that applies must already be allowed to write secrets in ${props.keyVault.name} ` +
-          `(Get, List, Set, Delete, Recover, or Key Vault Secrets Officer), else the write fails with 403. ` +
-          `Set it to have the stack grant it.`,
-      );
-    }
-    const { identity, keyVault } = this.identityVault;
-    const kubernetes = props.kubernetesProvider;
+    this.warnIfNoDeployerAccess(props, secrets);
     const sources: IPodIdentitySource[] = [];
     if (mode !== "workload-identity") {
       // Without pod identity, nodes need no right to assign the identity: the grant goes away.
-      const operator = identity.grantOperator(this.cluster);
-      this.operator = operator;
-      const p = props.podIdentity!;
-      this.binding = new PodIdentityBinding(this, "PodIdentityBinding", {
-        identity,
-        namespace: props.namespace,
-        azureIdentityName: p.azureIdentityName,
-        bindingName: p.bindingName,
-        selector: p.selector,
-        requires: [operator, this.identityVault.secretRead],
-        provider: kubernetes,
-      });
-      if (props.adopt) {
-        // The guide's step 5 objects (IDs derived from names; kubernetes_manifest import ID format).
-        const cr = (kind: string, name: string) =>
-          `apiVersion=${AAD_POD_IDENTITY_API_VERSION},kind=${kind},namespace=${props.namespace},name=${name}`;
-        ImportBlock.into(this.binding.azureIdentity, cr(AadPodIdentityKinds.AzureIdentity.kind, p.azureIdentityName));
-        ImportBlock.into(this.binding.binding, cr(AadPodIdentityKinds.AzureIdentityBinding.kind, p.bindingName));
-      }
+      this.operator = this.identityVault.identity.grantOperator(this.cluster);
+      this.binding = this.podIdentityBinding(props, this.operator);
       sources.push(this.binding);
       registerForClashCheck(this);
     }
     if (mode !== "pod-identity") {
       this.federation = new WorkloadIdentityFederation(this, "WorkloadIdentity", {
-        identity,
+        identity: this.identityVault.identity,
         cluster: this.cluster,
         namespace: props.namespace,
         serviceAccountName: props.workloadIdentity!.serviceAccountName,
         azureProvider: props.azureProvider,
-        kubernetesProvider: kubernetes,
+        kubernetesProvider: props.kubernetesProvider,
       });
       sources.push(this.federation);
     }
-
-    const w = props.workload;
-    if (w?.reader === "csi-driver") {
-      this.secretProviderClass = new SecretProviderClass(this, "SecretProviderClass", {
-        name: `${w.name}-keyvault`,
-        namespace: props.namespace,
-        keyVault,
-        identity,
-        secretNames: [w.secretName],
-        provider: kubernetes,
-      });
-    }
-    if (w) {
-      this.workload = new KeyVaultReaderWorkload(this, "Workload", {
-        name: w.name,
-        namespace: props.namespace,
-        createNamespace: props.createNamespace,
-        keyVault,
-        secretName: w.secretName,
-        identities: sources,
-        secretProviderClass: this.secretProviderClass,
-        requires: [
-          this.identityVault.secretRead,
-          ...keyVault.secrets.filter((s) => s.secretName === w.secretName).flatMap((s) => (s.resource ? [s.resource] : [])),
-        ],
-        replicas: w.replicas,
-        images: w.images,
-        provider: kubernetes,
-      });
+    if (props.workload?.reader === "csi-driver") this.secretProviderClass = this.csiSecretProviderClass(props, props.workload);
+    if (props.workload) {
+      this.workload = this.readerWorkload(props, props.workload, sources);
       this.namespaceResource = this.workload.namespaceResource;
     } else if (props.createNamespace) {
       // Same address as when the reader workload creates it (`<id>/Workload/Namespace`), so adding
       // or removing the workload later never replaces the namespace and everything in it.
       this.namespaceResource = new NamespaceV1(new Construct(this, "Workload"), "Namespace", {
         metadata: { name: props.namespace },
-        provider: kubernetes,
+        provider: props.kubernetesProvider,
       });
     }
     const ns = this.namespaceResource;
@@ -279,6 +212,87 @@ export class AppIdentity extends Construct {
       this.federation?.addDependency(ns);
       this.secretProviderClass?.addDependency(ns);
     }
+  }
+
+  /** The secrets once each: a second of one name would clash on its construct id, so it is reported, not created. */
+  private uniqueSecrets(all: AppIdentityProps["keyVault"]["secrets"]): AppIdentityProps["keyVault"]["secrets"] {
+    const duplicates = all.flatMap((s, i) => (all.findIndex((o) => o.name === s.name) < i ? [{ s, i }] : []));
+    if (duplicates.length) {
+      addIssueValidation(this, () =>
+        duplicates.map(({ s, i }) => ({
+          context: this.node.path,
+          field: `keyVault.secrets[${i}].name`,
+          value: s.name,
+          problem: "is listed twice",
+          fix: "remove the duplicate",
+        })),
+      );
+    }
+    return [...new Map(all.map((s) => [s.name, s])).values()];
+  }
+
+  private warnIfNoDeployerAccess(props: AppIdentityProps, secrets: AppIdentityProps["keyVault"]["secrets"]): void {
+    if (props.deployerAccess || !secrets.some((s) => (s.source ?? "variable") === "variable")) return;
+    Annotations.of(this).addWarning(
+      `no deployerAccess (config: secretWriter): ` +
+        `the identity that applies must already be allowed to write secrets in ${props.keyVault.name} ` +
+        `(Get, List, Set, Delete, Recover, or Key Vault Secrets Officer), else the write fails with 403. ` +
+        `Set it to have the stack grant it.`,
+    );
+  }
+
+  /** Guide step 5: AzureIdentity and AzureIdentityBinding, imported when adopting. */
+  private podIdentityBinding(props: AppIdentityProps, operator: ManagedIdentityOperatorAssignment): PodIdentityBinding {
+    const p = props.podIdentity!;
+    const binding = new PodIdentityBinding(this, "PodIdentityBinding", {
+      identity: this.identityVault.identity,
+      namespace: props.namespace,
+      azureIdentityName: p.azureIdentityName,
+      bindingName: p.bindingName,
+      selector: p.selector,
+      requires: [operator, this.identityVault.secretRead],
+      provider: props.kubernetesProvider,
+    });
+    if (props.adopt) {
+      // The guide's step 5 objects (IDs derived from names; kubernetes_manifest import ID format).
+      const cr = (kind: string, name: string) =>
+        `apiVersion=${AAD_POD_IDENTITY_API_VERSION},kind=${kind},namespace=${props.namespace},name=${name}`;
+      ImportBlock.into(binding.azureIdentity, cr(AadPodIdentityKinds.AzureIdentity.kind, p.azureIdentityName));
+      ImportBlock.into(binding.binding, cr(AadPodIdentityKinds.AzureIdentityBinding.kind, p.bindingName));
+    }
+    return binding;
+  }
+
+  private csiSecretProviderClass(props: AppIdentityProps, w: ReaderWorkloadOptions): SecretProviderClass {
+    return new SecretProviderClass(this, "SecretProviderClass", {
+      name: `${w.name}-keyvault`,
+      namespace: props.namespace,
+      keyVault: this.identityVault.keyVault,
+      identity: this.identityVault.identity,
+      secretNames: [w.secretName],
+      provider: props.kubernetesProvider,
+    });
+  }
+
+  /** Guide step 6: the reader test, after the read grant and the secret it reads. */
+  private readerWorkload(props: AppIdentityProps, w: ReaderWorkloadOptions, identities: IPodIdentitySource[]): KeyVaultReaderWorkload {
+    const keyVault = this.identityVault.keyVault;
+    return new KeyVaultReaderWorkload(this, "Workload", {
+      name: w.name,
+      namespace: props.namespace,
+      createNamespace: props.createNamespace,
+      keyVault,
+      secretName: w.secretName,
+      identities,
+      secretProviderClass: this.secretProviderClass,
+      requires: [
+        this.identityVault.secretRead,
+        ...keyVault.secrets.filter((s) => s.secretName === w.secretName).flatMap((s) => (s.resource ? [s.resource] : [])),
+      ],
+      replicas: w.replicas,
+      images: w.images,
+      provider: props.kubernetesProvider,
+    });
   }
 
   /** What all this identity's pods, grants and bindings wait for. */
