@@ -332,21 +332,8 @@ export class KeyVault extends KeyVaultBase {
 
   constructor(scope: Construct, id: string, props: KeyVaultProps) {
     super(scope, id);
-    const check = new Checker(this.node.path);
-    check.check("name", props.name, Rules.keyVaultName);
-    check.check("resourceGroupName", props.resourceGroupName, Rules.resourceGroupName);
-    check.check("location", props.location, Rules.location);
-    check.check("tenantId", props.tenantId, Rules.guid);
-    check.check("subscriptionId", props.subscriptionId, Rules.guid);
     const retention = props.softDeleteRetentionDays ?? KEY_VAULT_SOFT_DELETE_RETENTION_DAYS.default;
-    check.check("softDeleteRetentionDays", retention, Rules.softDeleteRetentionDays);
-    (props.network?.ipRules ?? []).forEach((ip, i) => check.check(`network.ipRules[${i}]`, ip, Rules.cidrOrIp));
-    // A Deny firewall that allows nothing is reported by the config validator and by policy
-    // rule AKSID-KV-006 (an error at synth); contradictions in the choice are caught here.
-    const unreachable = vaultNetworkProblem(props.network);
-    if (unreachable && unreachable.field !== "network")
-      check.add(unreachable.field, unreachable.value, unreachable.problem, unreachable.fix);
-    check.throwIfAny();
+    checkKeyVaultProps(this.node.path, props, retention);
 
     this.vaultName = props.name;
     this.subscriptionId = props.subscriptionId;
@@ -379,21 +366,31 @@ export class KeyVault extends KeyVaultBase {
       lifecycle: this.preventDestroy ? { preventDestroy: true } : undefined,
     });
     this.vaultId = this.resource.id;
-    if (props.adopt) {
-      ImportBlock.into(
-        this.resource,
-        `/subscriptions/${props.subscriptionId}/resourceGroups/${props.resourceGroupName}` +
-          `/providers/Microsoft.KeyVault/vaults/${props.name}`,
+    if (props.adopt) this.adopt(props);
+    this.wireNetwork(props, kind);
+    for (const secret of props.secrets ?? []) this.addSecret(secret);
+  }
+
+  /** Imports the vault the guide made by hand; warns when the apply would switch purge protection on for good. */
+  private adopt(props: KeyVaultProps): void {
+    ImportBlock.into(
+      this.resource,
+      `/subscriptions/${props.subscriptionId}/resourceGroups/${props.resourceGroupName}` +
+        `/providers/Microsoft.KeyVault/vaults/${props.name}`,
+    );
+    if (props.purgeProtection ?? true) {
+      Annotations.of(this).addWarning(
+        `adopting vault ${props.name} with purge_protection_enabled = true: ` +
+          `if the vault has it off today (az keyvault show --query properties.enablePurgeProtection), ` +
+          `this apply switches it on, and it can never be switched off. ` +
+          `Set keyVault.purgeProtection to the vault's current value unless that is what you want.`,
       );
-      if (props.purgeProtection ?? true) {
-        Annotations.of(this).addWarning(
-          `adopting vault ${props.name} with purge_protection_enabled = true: ` +
-            `if the vault has it off today (az keyvault show --query properties.enablePurgeProtection), ` +
-            `this apply switches it on, and it can never be switched off. ` +
-            `Set keyVault.purgeProtection to the vault's current value unless that is what you want.`,
-        );
-      }
     }
+  }
+
+  /** The documented public choice (a suppression with its reason) or the private endpoint. */
+  private wireNetwork(props: KeyVaultProps, kind: KeyVaultNetworkKind): void {
+    const network = props.network ?? {};
     // Only an explicit `kind: "public"` is the documented choice; a bare `defaultAction: "Allow"` stays an AKSID-KV-003 error.
     if (network.kind === "public") {
       suppressPolicy(
@@ -413,8 +410,24 @@ export class KeyVault extends KeyVaultBase {
         provider: props.provider,
       });
     }
-    for (const secret of props.secrets ?? []) this.addSecret(secret);
   }
+}
+
+/** The props' values and the network choice's contradictions; throws every problem at once. */
+function checkKeyVaultProps(path: string, props: KeyVaultProps, retention: number): void {
+  const check = new Checker(path);
+  check.check("name", props.name, Rules.keyVaultName);
+  check.check("resourceGroupName", props.resourceGroupName, Rules.resourceGroupName);
+  check.check("location", props.location, Rules.location);
+  check.check("tenantId", props.tenantId, Rules.guid);
+  check.check("subscriptionId", props.subscriptionId, Rules.guid);
+  check.check("softDeleteRetentionDays", retention, Rules.softDeleteRetentionDays);
+  (props.network?.ipRules ?? []).forEach((ip, i) => check.check(`network.ipRules[${i}]`, ip, Rules.cidrOrIp));
+  // A Deny firewall that allows nothing is reported by the config validator and by policy
+  // rule AKSID-KV-006 (an error at synth); contradictions in the choice are caught here.
+  const unreachable = vaultNetworkProblem(props.network);
+  if (unreachable && unreachable.field !== "network") check.add(unreachable.field, unreachable.value, unreachable.problem, unreachable.fix);
+  check.throwIfAny();
 }
 
 class ExistingKeyVault extends KeyVaultBase {
