@@ -7,6 +7,7 @@ import { validateBackendEnv } from "./backend";
 import { buildPlatform } from "./platform";
 import { placeholderLines } from "./placeholder-guard";
 import type { EnvironmentStack } from "./environment-stack";
+import type { PolicyFinding } from "../constructs/policy";
 
 export { ENV_SELECTOR, selectedEnvironments, type SynthResult } from "./env-selection";
 import { DEBUG_ENV, failSynth as fail, selectedEnvironments, type SynthResult } from "./env-selection";
@@ -92,6 +93,17 @@ function build(
   }
   fs.rmSync(outdir, { recursive: true, force: true });
   fs.renameSync(tmp, outdir);
+  const names = stacks.map((s) => s.node.id);
+  return { ok: true, stacks: names, messages: synthReport(stacks, findings, outdir) };
+}
+
+/** What a clean synth prints: the stacks, the policy's warnings and suppressions, other construct warnings, the placeholders. */
+function synthReport(
+  stacks: readonly EnvironmentStack[],
+  findings: readonly (PolicyFinding & { stack: string })[],
+  outdir: string,
+): string[] {
+  const names = stacks.map((s) => s.node.id);
   const warnings = findings.filter((f) => f.severity === "warning" && !f.suppressedBecause);
   // Construct warnings outside the policy (e.g. a cluster whose OIDC issuer is off).
   const other = stacks.flatMap((st) =>
@@ -104,24 +116,19 @@ function build(
       ),
   );
   const suppressed = findings.filter((f) => f.suppressedBecause);
-  const names = stacks.map((s) => s.node.id);
   const marked = stacks.map((s) => [s.node.id, placeholderLines(s)] as const).filter(([, l]) => l.length);
-  return {
-    ok: true,
-    stacks: names,
-    messages: [
-      `synthesized ${names.length} stack(s) into ${outdir}: ${names.join(", ")}`,
-      `policy: 0 errors, ${warnings.length} warning(s), ${suppressed.length} suppressed`,
-      ...warnings.map((f) => `  warning ${f.stack}: ${f.message}`),
-      ...other,
-      ...suppressed.map((f) => `  suppressed ${f.stack}: ${f.message} Reason: ${f.suppressedBecause}`),
-      ...(marked.length
-        ? [
-            `placeholders: ${marked.length} stack(s) refuse to plan or deploy ` +
-              `until these are replaced in config/environments.ts (${marked.map(([s]) => s).join(", ")}):`,
-            ...marked.flatMap(([s, lines]) => lines.map((l) => `  placeholder ${s}: ${l}`)),
-          ]
-        : ["placeholders: none"]),
-    ],
-  };
+  return [
+    `synthesized ${names.length} stack(s) into ${outdir}: ${names.join(", ")}`,
+    `policy: 0 errors, ${warnings.length} warning(s), ${suppressed.length} suppressed`,
+    ...warnings.map((f) => `  warning ${f.stack}: ${f.message}`),
+    ...other,
+    ...suppressed.map((f) => `  suppressed ${f.stack}: ${f.message} Reason: ${f.suppressedBecause}`),
+    ...(marked.length
+      ? [
+          `placeholders: ${marked.length} stack(s) refuse to plan or deploy ` +
+            `until these are replaced in config/environments.ts (${marked.map(([s]) => s).join(", ")}):`,
+          ...marked.flatMap(([s, lines]) => lines.map((l) => `  placeholder ${s}: ${l}`)),
+        ]
+      : ["placeholders: none"]),
+  ];
 }
