@@ -226,18 +226,9 @@ function checkAzureIdentity(env: EnvironmentConfig, team: AppTeamConfig, s: Team
     };
   }
   const spec = found.spec ?? {};
-  const problems: string[] = [];
   const miscased = Object.keys(spec).filter((k) => MISCASED_IDENTITY_KEYS.includes(k));
   const expectedId = userAssignedIdentityId(env.appSubscriptionId, team.identity.resourceGroupName, team.identity.name);
-  if (typeof spec.resourceID !== "string" || spec.resourceID === "")
-    problems.push(
-      `resourceID is empty${miscased.length ? ` (mis-cased ${miscased.join(", ")} present)` : " (pruned: was it written as ResourceID?)"}`,
-    );
-  else if (spec.resourceID.toLowerCase() !== expectedId.toLowerCase())
-    problems.push(`resourceID is ${spec.resourceID}, expected ${expectedId}`);
-  if (typeof spec.clientID !== "string" || spec.clientID === "") problems.push("clientID is empty");
-  else if (!isGuid(spec.clientID)) problems.push(`clientID ${spec.clientID} is not a GUID`);
-  if (spec.type !== 0) problems.push(`type is ${spec.type === undefined ? "missing" : spec.type}, expected 0 (user-assigned identity)`);
+  const problems = azureIdentitySpecProblems(spec, expectedId, miscased);
   if (problems.length === 0) {
     return {
       id: "azure-identity",
@@ -265,6 +256,21 @@ function checkAzureIdentity(env: EnvironmentConfig, team: AppTeamConfig, s: Team
             `differs: redeploy ${appStackName(env, team)}, or fix teams[${team.name}].identity if the config is stale.`,
         },
   };
+}
+
+/** What is wrong with a deployed AzureIdentity's spec: resourceID (empty when pruned, or another identity's), clientID, type. */
+function azureIdentitySpecProblems(spec: NonNullable<AzureIdentity["spec"]>, expectedId: string, miscased: readonly string[]): string[] {
+  const problems: string[] = [];
+  if (typeof spec.resourceID !== "string" || spec.resourceID === "")
+    problems.push(
+      `resourceID is empty${miscased.length ? ` (mis-cased ${miscased.join(", ")} present)` : " (pruned: was it written as ResourceID?)"}`,
+    );
+  else if (spec.resourceID.toLowerCase() !== expectedId.toLowerCase())
+    problems.push(`resourceID is ${spec.resourceID}, expected ${expectedId}`);
+  if (typeof spec.clientID !== "string" || spec.clientID === "") problems.push("clientID is empty");
+  else if (!isGuid(spec.clientID)) problems.push(`clientID ${spec.clientID} is not a GUID`);
+  if (spec.type !== 0) problems.push(`type is ${spec.type === undefined ? "missing" : spec.type}, expected 0 (user-assigned identity)`);
+  return problems;
 }
 
 function checkBinding(env: EnvironmentConfig, team: AppTeamConfig, s: TeamSnapshot): CheckItem {
