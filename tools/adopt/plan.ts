@@ -125,6 +125,28 @@ export function adoptionPlan(input: {
   synthDir?: string;
 }): string[] {
   const { vault, identity, roles } = input;
+  checkAzOutput(vault, identity);
+  const p = vault.properties;
+  const stacks = input.stacks ?? [];
+  const dir = input.synthDir ?? "cdktf.out";
+  const out = [
+    `Vault ${vault.name}: keep it as it is (config/environments.ts, the team's keyVault, with adopt: true on the team):`,
+    `  purgeProtection: ${p.enablePurgeProtection === true},${p.enablePurgeProtection === true ? "" : " // off today; true would switch it on for good"}`,
+    `  softDeleteRetentionDays: ${p.softDeleteRetentionInDays ?? KEY_VAULT_SOFT_DELETE_RETENTION_DAYS.default},`,
+    `  rbacAuthorization: ${p.enableRbacAuthorization === true},`,
+    `  network: ${networkOf(vault)},`,
+  ];
+  if (identity)
+    out.push(`Identity ${identity.name}: principal ${identity.principalId}, client ${identity.clientId} (imported by adopt: true).`);
+  if (!input.stacks)
+    out.push("(No synthesized stacks: run npm run synth with adopt: true, then again with --synth cdktf.out for the Terraform addresses.)");
+  out.push("", `Access policies on ${vault.name}:`, ...accessPolicyLines(vault, identity, stacks, dir));
+  out.push("", "Role assignments (hand-made, random names):", ...roleAssignmentLines(roles, stacks, dir));
+  return out;
+}
+
+/** Refuses files that are not the `az ... show` output they should be, with the command that writes them. */
+function checkAzOutput(vault: AzKeyVault, identity: AzIdentity | undefined): void {
   if (!vault || typeof vault !== "object" || typeof vault.name !== "string" || !vault.properties) {
     throw new AdoptError(
       "the --vault file is not az keyvault show output (no name or properties). Fix: az keyvault show -n <vault> -o json > kv.json",
@@ -136,58 +158,54 @@ export function adoptionPlan(input: {
         "-g <group> -o json > id.json",
     );
   }
-  const p = vault.properties;
-  const stacks = input.stacks ?? [];
-  const dir = input.synthDir ?? "cdktf.out";
-  const acl = p.networkAcls;
-  const publicAccess = lc(p.publicNetworkAccess ?? "enabled") !== "disabled";
-  const open = !acl || lc(acl.defaultAction) === "allow";
-  const network = !publicAccess
-    ? `{ kind: "private-endpoint", privateEndpoint: { existingId: "<az network private-endpoint list --query ` +
-      `\\"[?privateLinkServiceConnections[0].privateLinkServiceId=='${vault.id}'].id\\">" } }`
-    : open
-      ? `{ kind: "public" }`
-      : `{ kind: "firewall", ipRules: ${JSON.stringify((acl?.ipRules ?? []).map((r) => r.value))}, subnetIds: ` +
-        `${JSON.stringify((acl?.virtualNetworkRules ?? []).map((r) => r.id))} }`;
-  const out = [
-    `Vault ${vault.name}: keep it as it is (config/environments.ts, the team's keyVault, with adopt: true on the team):`,
-    `  purgeProtection: ${p.enablePurgeProtection === true},${p.enablePurgeProtection === true ? "" : " // off today; true would switch it on for good"}`,
-    `  softDeleteRetentionDays: ${p.softDeleteRetentionInDays ?? KEY_VAULT_SOFT_DELETE_RETENTION_DAYS.default},`,
-    `  rbacAuthorization: ${p.enableRbacAuthorization === true},`,
-    `  network: ${network},`,
-  ];
-  if (identity)
-    out.push(`Identity ${identity.name}: principal ${identity.principalId}, client ${identity.clientId} (imported by adopt: true).`);
-  if (!input.stacks)
-    out.push("(No synthesized stacks: run npm run synth with adopt: true, then again with --synth cdktf.out for the Terraform addresses.)");
+}
 
-  out.push("", `Access policies on ${vault.name}:`);
-  const policies = p.enableRbacAuthorization ? [] : (p.accessPolicies ?? []);
-  if (p.enableRbacAuthorization) out.push("  none: the vault uses RBAC authorization.");
-  for (const ap of policies) {
+/** The vault's network as it is today, written as the config's `keyVault.network`. */
+function networkOf(vault: AzKeyVault): string {
+  const acl = vault.properties.networkAcls;
+  if (lc(vault.properties.publicNetworkAccess ?? "enabled") === "disabled") {
+    return (
+      `{ kind: "private-endpoint", privateEndpoint: { existingId: "<az network private-endpoint list --query ` +
+      `\\"[?privateLinkServiceConnections[0].privateLinkServiceId=='${vault.id}'].id\\">" } }`
+    );
+  }
+  if (!acl || lc(acl.defaultAction) === "allow") return `{ kind: "public" }`;
+  return (
+    `{ kind: "firewall", ipRules: ${JSON.stringify((acl.ipRules ?? []).map((r) => r.value))}, subnetIds: ` +
+    `${JSON.stringify((acl.virtualNetworkRules ?? []).map((r) => r.id))} }`
+  );
+}
+
+/** One line per access policy: the import command where a stack manages it, else what to do with it. */
+function accessPolicyLines(
+  vault: AzKeyVault,
+  identity: AzIdentity | undefined,
+  stacks: readonly SynthesizedStack[],
+  dir: string,
+): string[] {
+  const p = vault.properties;
+  if (p.enableRbacAuthorization) return ["  none: the vault uses RBAC authorization."];
+  return (p.accessPolicies ?? []).map((ap) => {
     const who = identity && lc(identity.principalId) === lc(ap.objectId) ? ` (${identity.name})` : "";
     const m = matchPolicy(stacks, vault, ap.objectId, identity);
     const id = `${vault.id}/objectId/${ap.objectId}`;
-    out.push(
-      m
-        ? `  import: ${ap.objectId}${who}, secrets ${(ap.permissions?.secrets ?? []).join("/")}\n    ${importCmd(dir, m, id)}`
-        : `  not managed by these stacks: ${ap.objectId}${who}, secrets ${(ap.permissions?.secrets ?? []).join("/") || "none"}; ` +
-            `leave it, or remove it: az keyvault delete-policy -n ${vault.name} --object-id ${ap.objectId}`,
-    );
-  }
+    return m
+      ? `  import: ${ap.objectId}${who}, secrets ${(ap.permissions?.secrets ?? []).join("/")}\n    ${importCmd(dir, m, id)}`
+      : `  not managed by these stacks: ${ap.objectId}${who}, secrets ${(ap.permissions?.secrets ?? []).join("/") || "none"}; ` +
+          `leave it, or remove it: az keyvault delete-policy -n ${vault.name} --object-id ${ap.objectId}`;
+  });
+}
 
-  out.push("", "Role assignments (hand-made, random names):");
-  for (const a of roles) {
+/** One line per hand-made role assignment: the import command (and the replacement it leads to) where a stack manages it. */
+function roleAssignmentLines(roles: readonly AzRoleAssignment[], stacks: readonly SynthesizedStack[], dir: string): string[] {
+  return roles.map((a) => {
     const m = matchRole(stacks, a);
     const what = `${a.roleDefinitionName ?? last(a.roleDefinitionId)} for ${a.principalName ?? a.principalId} on ${a.scope}`;
-    out.push(
-      m
-        ? `  import: ${what}\n    ${importCmd(dir, m, a.id)}\n    then the plan replaces it (the stacks name assignments ` +
-            `deterministically): a few seconds without the grant; or delete it just before apply: az role assignment delete --ids ${a.id}`
-        : stacks.length
-          ? `  not managed by these stacks: ${what}; leave it`
-          : `  ${what}: ${a.id}`,
-    );
-  }
-  return out;
+    return m
+      ? `  import: ${what}\n    ${importCmd(dir, m, a.id)}\n    then the plan replaces it (the stacks name assignments ` +
+          `deterministically): a few seconds without the grant; or delete it just before apply: az role assignment delete --ids ${a.id}`
+      : stacks.length
+        ? `  not managed by these stacks: ${what}; leave it`
+        : `  ${what}: ${a.id}`;
+  });
 }
