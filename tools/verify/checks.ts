@@ -391,7 +391,6 @@ function checkAssigned(
   bound: readonly Pod[],
   mic: MicLog | undefined,
 ): CheckItem[] {
-  const name = team.podIdentity?.azureIdentityName;
   const titleFor = (pod: string): string => `AzureAssignedIdentity for pod ${team.namespace}/${pod} is Assigned`;
   if (bound.length === 0) {
     return [
@@ -414,49 +413,54 @@ function checkAssigned(
     ];
   const all = f.state === "ok" ? f.value.items : [];
   const mics = relevantMicFindings(mic, team);
-  return bound.map((pod): CheckItem => {
-    const podName = pod.metadata.name ?? "?";
-    const title = titleFor(podName);
-    const mine = all.filter((a) => a.spec?.pod === podName && a.spec?.podNamespace === team.namespace);
-    const forIdentity = mine.filter((a) => !name || a.spec?.azureIdentityRef?.metadata?.name === name);
-    const assigned = forIdentity.find((a) => a.status?.status === "Assigned");
-    if (assigned) {
-      return {
-        id: "assigned-identity",
-        team: team.name,
-        title,
-        status: "pass",
-        detail: `${assigned.metadata.namespace}/${assigned.metadata.name} on node ${assigned.spec?.nodename ?? "?"}`,
-      };
-    }
-    const values: FindingValues = { pod: [`${team.namespace}/${podName}`], namespace: [team.namespace] };
-    if (forIdentity.length > 0) {
-      const states = forIdentity.map((a) => a.status?.status ?? "no status").join(", ");
-      return {
-        id: "assigned-identity",
-        team: team.name,
-        title,
-        status: "fail",
-        detail:
-          `AzureAssignedIdentity ${forIdentity[0].metadata.namespace}/${forIdentity[0].metadata.name} is ${states}, ` +
-          `not Assigned: MIC matched the pod but could not assign the identity to node ${forIdentity[0].spec?.nodename ?? "?"}`,
-        hint: hintFrom("identity-not-assigned", { ...values, state: ["ASSIGNED"] }, env, team),
-        findings: summarise(mics),
-      };
-    }
-    const other = mine.map((a) => a.spec?.azureIdentityRef?.metadata?.name).filter(Boolean);
+  return bound.map((pod) => assignedItem(env, team, pod, all, mics, titleFor(pod.metadata.name ?? "?")));
+}
+
+/** One labelled pod: pass when MIC assigned the team's identity to it, else what MIC did instead. */
+function assignedItem(
+  env: EnvironmentConfig,
+  team: AppTeamConfig,
+  pod: Pod,
+  all: readonly AzureAssignedIdentity[],
+  mics: readonly ReportFinding[],
+  title: string,
+): CheckItem {
+  const name = team.podIdentity?.azureIdentityName;
+  const podName = pod.metadata.name ?? "?";
+  const mine = all.filter((a) => a.spec?.pod === podName && a.spec?.podNamespace === team.namespace);
+  const forIdentity = mine.filter((a) => !name || a.spec?.azureIdentityRef?.metadata?.name === name);
+  const assigned = forIdentity.find((a) => a.status?.status === "Assigned");
+  const item = { id: "assigned-identity", team: team.name, title } as const;
+  if (assigned) {
     return {
-      id: "assigned-identity",
-      team: team.name,
-      title,
+      ...item,
+      status: "pass",
+      detail: `${assigned.metadata.namespace}/${assigned.metadata.name} on node ${assigned.spec?.nodename ?? "?"}`,
+    };
+  }
+  const values: FindingValues = { pod: [`${team.namespace}/${podName}`], namespace: [team.namespace] };
+  if (forIdentity.length > 0) {
+    const states = forIdentity.map((a) => a.status?.status ?? "no status").join(", ");
+    return {
+      ...item,
       status: "fail",
-      detail: other.length
-        ? `only AzureAssignedIdentities for other identities (${other.join(", ")})`
-        : "no AzureAssignedIdentity for this pod: MIC has not matched it to a binding",
-      hint: hintFrom("identity-not-assigned", { ...values, state: ["CREATED"] }, env, team),
+      detail:
+        `AzureAssignedIdentity ${forIdentity[0].metadata.namespace}/${forIdentity[0].metadata.name} is ${states}, ` +
+        `not Assigned: MIC matched the pod but could not assign the identity to node ${forIdentity[0].spec?.nodename ?? "?"}`,
+      hint: hintFrom("identity-not-assigned", { ...values, state: ["ASSIGNED"] }, env, team),
       findings: summarise(mics),
     };
-  });
+  }
+  const other = mine.map((a) => a.spec?.azureIdentityRef?.metadata?.name).filter(Boolean);
+  return {
+    ...item,
+    status: "fail",
+    detail: other.length
+      ? `only AzureAssignedIdentities for other identities (${other.join(", ")})`
+      : "no AzureAssignedIdentity for this pod: MIC has not matched it to a binding",
+    hint: hintFrom("identity-not-assigned", { ...values, state: ["CREATED"] }, env, team),
+    findings: summarise(mics),
+  };
 }
 
 function wiHint(env: EnvironmentConfig, team: AppTeamConfig, text: string): Hint {
