@@ -21,7 +21,8 @@ import type { PlatformConfig } from "./types";
 
 /** The fix for a platform config without environments (schema and value check alike). */
 export const ENVIRONMENTS_FIX =
-  "add the environments (Dev/Test and Prod) to the platform config: config/environments.ts in this repository, or the file given to --config";
+  "add the environments (Dev/Test and Prod) to the platform config: " +
+  "config/environments.ts in this repository, or the file given to --config";
 
 /** `${` → `$${` and `%{` → `%%{`: Terraform then reads the text literally. */
 export function escapeTerraformTemplate(text: string): string {

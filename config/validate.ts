@@ -112,7 +112,7 @@ function validateValues(config: PlatformConfig): ValidationIssue[] {
           field: "keyVault.name",
           value: kv.name,
           problem: `is also created by ${other}: Key Vault names are global, so two environments cannot both create it`,
-          fix: `give this environment its own vault name, e.g. "${kv.name.slice(0, KEY_VAULT_NAME_LENGTH.max - env.name.length - 1)}-${env.name}"`,
+          fix: `give this environment its own vault name, e.g. "${vaultNameFor(kv.name, env.name)}"`,
         });
       } else if (!other) vaultOwners.set(key, where);
     }
@@ -364,4 +364,9 @@ function validateWorkload(
       c.add(`workload.images.${k}`, img, "is not pinned: it has no tag, or the tag is latest", Rules.pinnedImage.fix);
     }
   }
+}
+
+/** `<name>-<env>`, the name shortened so the whole fits Key Vault's length limit. */
+function vaultNameFor(name: string, env: string): string {
+  return `${name.slice(0, KEY_VAULT_NAME_LENGTH.max - env.length - 1)}-${env}`;
 }

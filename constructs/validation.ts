@@ -38,9 +38,13 @@ const IDENTITY_RESOURCE_ID =
   /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+$/i;
 
 /** The rules, by what they name. */
+/** An Azure storage account name. */
+const STORAGE_ACCOUNT = /^[a-z0-9]{3,24}$/;
+
 export const Rules = {
   keyVaultName: rule(
-    `${KV_NAME.min}–${KV_NAME.max} characters of letters, digits and hyphens, starting with a letter, ending with a letter or digit, no consecutive hyphens`,
+    `${KV_NAME.min}–${KV_NAME.max} characters of letters, digits and hyphens, starting with a letter, ` +
+      `ending with a letter or digit, no consecutive hyphens`,
     "pick a name such as kv-westus2-aks (Key Vault names are global: each environment needs its own)",
     (v) => v.length >= KV_NAME.min && v.length <= KV_NAME.max && /^[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$/.test(v) && !v.includes("--"),
   ),
@@ -118,7 +122,7 @@ export const Rules = {
         .split(".")
         .every((o) => Number(o) <= 255),
   ),
-  storageAccountName: rule("3–24 lower-case letters and digits", "use the state storage account's name", (v) => /^[a-z0-9]{3,24}$/.test(v)),
+  storageAccountName: rule("3–24 lower-case letters and digits", "use the state storage account's name", (v) => STORAGE_ACCOUNT.test(v)),
   storageContainerName: rule(
     "3–63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit",
     'use e.g. "tfstate"',
