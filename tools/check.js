@@ -63,11 +63,12 @@ function typecheckAndBuild(ts, root) {
   // Like tsc (noEmitOnError is off): emit even with errors; the build info records them.
   diagnostics.push(...builder.emit().diagnostics);
   const program = builder.getProgram();
-  for (const file of syncOutDir(ts, config)) diagnostics.push(...program.emit(program.getSourceFile(file)).diagnostics);
+  const outputs = outputsOf(ts, config);
+  for (const file of syncOutDir(config, outputs)) diagnostics.push(...program.emit(program.getSourceFile(file)).diagnostics);
   report(ts, root, diagnostics);
   return {
     program,
-    types: declarationsHash(ts, config, root),
+    types: declarationsHash(outputs, root),
     errors: diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error).length,
   };
 }
@@ -87,7 +88,7 @@ function build(ts, root) {
   const run = () =>
     ts.createSolutionBuilder(ts.createSolutionBuilderHost(ts.sys, undefined, onDiagnostic), [path.join(root, TSCONFIG)], {}).build();
   let status = run();
-  if (syncOutDir(ts, config).length && config.options.tsBuildInfoFile) {
+  if (syncOutDir(config, outputsOf(ts, config)).length && config.options.tsBuildInfoFile) {
     // An output was deleted by hand: without the build info the builder writes every output again.
     fs.rmSync(config.options.tsBuildInfoFile, { force: true });
     errors = 0;
@@ -102,11 +103,10 @@ function build(ts, root) {
  * Part of the ESLint cache key: a type-aware result stays valid while its file's content and
  * this hash do; when a declaration changes, every file is linted again.
  */
-function declarationsHash(ts, config, root) {
+function declarationsHash(outputs, root) {
   const hash = crypto.createHash("sha256");
-  const ignoreCase = !ts.sys.useCaseSensitiveFileNames;
-  for (const file of [...config.fileNames].sort()) {
-    for (const out of ts.getOutputFileNames(config, file, ignoreCase).filter((f) => f.endsWith(".d.ts"))) {
+  for (const [, files] of [...outputs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const out of files.filter((f) => f.endsWith(".d.ts"))) {
       hash.update(`${path.relative(root, out)}\0`);
       hash.update(fs.existsSync(out) ? fs.readFileSync(out) : "(none)");
     }
@@ -116,16 +116,20 @@ function declarationsHash(ts, config, root) {
   return hash.digest("hex");
 }
 
-/** Removes from outDir what no source produces any more; returns the sources with a missing output. */
-function syncOutDir(ts, config) {
-  if (!config.options.outDir) return [];
+/** Each source file of the config with the absolute paths of its outputs (JavaScript, declarations). */
+function outputsOf(ts, config) {
   const ignoreCase = !ts.sys.useCaseSensitiveFileNames;
+  return new Map(config.fileNames.map((file) => [file, ts.getOutputFileNames(config, file, ignoreCase).map((f) => path.resolve(f))]));
+}
+
+/** Removes from outDir what no source produces any more; returns the sources with a missing output. */
+function syncOutDir(config, outputs) {
+  if (!config.options.outDir) return [];
   const expected = new Set(config.options.tsBuildInfoFile ? [path.resolve(config.options.tsBuildInfoFile)] : []);
   const missing = [];
-  for (const file of config.fileNames) {
-    const outputs = ts.getOutputFileNames(config, file, ignoreCase).map((f) => path.resolve(f));
-    for (const f of outputs) expected.add(f);
-    if (outputs.some((f) => !fs.existsSync(f))) missing.push(file);
+  for (const [file, files] of outputs) {
+    for (const f of files) expected.add(f);
+    if (files.some((f) => !fs.existsSync(f))) missing.push(file);
   }
   prune(path.resolve(config.options.outDir), expected);
   return missing;
