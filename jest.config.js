@@ -1,16 +1,14 @@
 /**
- * Two projects. `npm test` (tools/timed.js, which prints each command's time) runs the static
- * check (tools/check.js: type check, package build, type-aware ESLint) beside prettier and then
- * `unit`; then `system`:
+ * Two projects, run together by `npm test` (tools/timed.js, which prints each stage's time)
+ * after oxlint's lint and type check and oxfmt's format check:
  *
  * - `unit`: everything that runs inside the jest worker: constructs, stacks, config, the tools'
  *   functions, on synthesized JSON and recorded fixtures. Budget: ≤ 15 s on a 2-core machine,
  *   run alone (`npm run test:unit`).
  * - `system`: the files listed in test/support/system-tests.js, which start real programs: the packed tarball installed with
- *   npm, the cdktf CLI, terraform, kubectl, node children, actionlint, shellcheck, bash.
- *   Their cost is those programs' start-up and work (docs/performance.md has the figures). It
- *   runs after the check because the tarball test packs dist/, which the check builds.
- *   `npm test` as a whole has a ≤ 60 s budget on 2 cores.
+ *   npm (its prepack builds dist/), the cdktf CLI, terraform, kubectl, node children, actionlint,
+ *   shellcheck, bash. Their cost is those programs' start-up and work (docs/performance.md has
+ *   the figures). `npm test` as a whole has a ≤ 60 s budget on 2 cores.
  *
  * test/jest-projects.test.ts checks that every test file that starts a program is listed there.
  */

@@ -52,7 +52,8 @@ export function selectedEnvironments(
   let field = "--env";
   if (names.length === 0 && vars[ENV_SELECTOR]) {
     names.push(
-      ...vars[ENV_SELECTOR].split(",")
+      ...vars[ENV_SELECTOR]
+        .split(",")
         .map((s) => s.trim())
         .filter(Boolean),
     );

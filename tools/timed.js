@@ -2,11 +2,11 @@
 // `npm test`: runs its stages in turn (stopping after the first stage that fails) and prints
 // each command's wall time and the total, so the test-time budget is visible where it is run
 // (budget on a quiet 2-core machine: npm test <= 60 s, the jest unit project, run alone, <= 15 s; see
-// docs/performance.md). Within a stage, commands joined by " + " run at the same time (the
-// static check is single-threaded; beside it run prettier, then jest's two workers). Their
-// output is buffered and printed per command when it ends, so it never interleaves.
+// docs/performance.md). Within a stage, commands joined by " + " run at the same time (oxlint
+// beside oxfmt). Their output is buffered and printed per command when it ends, so it never
+// interleaves.
 //
-//   node tools/timed.js "node tools/check.js + prettier --check . && jest --selectProjects unit" "jest --selectProjects system"
+//   node tools/timed.js "oxlint + oxfmt --check" "jest"
 "use strict";
 const { spawn } = require("child_process");
 const path = require("path");

@@ -7,7 +7,7 @@ const path = require("path");
 const Sequencer = require("@jest/test-sequencer").default;
 
 /** Test files (names under test/) to start first, in this order. */
-const LONGEST = ["consumer", "synth-equivalence", "workflows", "check", "deploy-guard", "config-hardening"];
+const LONGEST = ["consumer", "synth-equivalence", "workflows", "deploy-guard", "config-hardening"];
 
 const rank = (test) => {
   const i = LONGEST.indexOf(path.basename(test.path, ".test.ts"));

@@ -4,7 +4,6 @@
 module.exports = [
   "adopt",
   "cdktf-patch",
-  "check",
   "config-hardening",
   "config-validation",
   "consumer",

@@ -23,7 +23,8 @@ export interface AzKeyVault {
       readonly virtualNetworkRules?: { readonly id: string }[];
     } | null;
     readonly accessPolicies?:
-      readonly { readonly objectId: string; readonly permissions?: { readonly secrets?: readonly string[] } }[] | null;
+      | readonly { readonly objectId: string; readonly permissions?: { readonly secrets?: readonly string[] } }[]
+      | null;
   };
 }
 

@@ -43,7 +43,9 @@ export function sideOf(rc: PlanResourceChange, side: "before" | "after"): Change
 
 /** The state of one attribute on one side: sensitive, unknown, or its (JSON) value. */
 export type AttributeValue =
-  { readonly kind: "sensitive" } | { readonly kind: "unknown" } | { readonly kind: "value"; readonly value: JsonValue };
+  | { readonly kind: "sensitive" }
+  | { readonly kind: "unknown" }
+  | { readonly kind: "value"; readonly value: JsonValue };
 
 export function attribute(side: ChangeSide, key: string): AttributeValue {
   if (marked(side.sensitive, key)) return { kind: "sensitive" };
