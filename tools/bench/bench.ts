@@ -247,6 +247,13 @@ function ourSynthCommands(root: string, tmp: string, mode: BenchOptions["mode"])
   return cmds;
 }
 
+/**
+ * ts-node needs TypeScript's JavaScript compiler API, which TypeScript 7 (this repository's
+ * `typescript`, a native compiler) does not have: it runs on TypeScript 5.9, the `typescript5`
+ * alias, the version the cdktf template installs (ts-node's documented `compiler` option).
+ */
+const TS_NODE_COMPILER = "typescript5";
+
 /** The template way, and ts-node alone on our deep imports. */
 function templateCommands(root: string, tmp: string): BenchCommand[] {
   const template = outdir(tmp, "template");
@@ -262,7 +269,7 @@ function templateCommands(root: string, tmp: string): BenchCommand[] {
       cmd: "npx",
       args: ["ts-node", path.relative(root, entry)],
       cwd: root,
-      env: { CDKTF_OUTDIR: template.dir, ...NO_NPM_NOISE },
+      env: { CDKTF_OUTDIR: template.dir, TS_NODE_COMPILER, ...NO_NPM_NOISE },
       prepare: () => {
         template.prepare();
         fs.mkdirSync(path.dirname(entry), { recursive: true });
@@ -277,7 +284,7 @@ function templateCommands(root: string, tmp: string): BenchCommand[] {
       cmd: "npx",
       args: ["ts-node", "main.ts"],
       cwd: root,
-      env: { CDKTF_OUTDIR: tsNodeDeep.dir, ...NO_NPM_NOISE },
+      env: { CDKTF_OUTDIR: tsNodeDeep.dir, TS_NODE_COMPILER, ...NO_NPM_NOISE },
       prepare: tsNodeDeep.prepare,
     },
   ];
