@@ -11,6 +11,7 @@ module.exports = [
   "deploy-guard",
   "facts",
   "hcl-export",
+  "lint-config",
   "plan-report",
   "plan-report-moves",
   "synth-equivalence",
