@@ -15,6 +15,8 @@ const BINS = ["aks-doctor", "aks-verify", "aks-plan-report", "aks-changed-stacks
 // TypeScript 5.9 with the cdktf project template's module settings: what an app team's cdktf app
 // type-checks with (this repository builds with TypeScript 7; its declarations must serve both).
 const TSC = path.join(ROOT, "node_modules", "typescript5", "bin", "tsc");
+// And TypeScript 7 (this repository's `typescript`), which has no node10 resolution: node16.
+const TSC7 = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
 
 let app: ConsumerApp;
@@ -26,7 +28,10 @@ let doctor: Run;
 let planReport: Run;
 let verify: Run;
 
-/** GIVEN the README example, copied verbatim into the app's main.ts: type-check (no output on a type error), run, compare. */
+/**
+ * GIVEN the README example, copied verbatim into the app's main.ts: type-check with TypeScript 5.9
+ * and the cdktf template's settings (no output on a type error) and with TypeScript 7, run, compare.
+ */
 async function readmeExample(): Promise<void> {
   fs.writeFileSync(path.join(app.dir, "main.ts"), readmeCodeBlock("## Using the constructs in your own cdktf app"));
   const compilerOptions = {
@@ -39,7 +44,10 @@ async function readmeExample(): Promise<void> {
     noEmitOnError: true,
   };
   fs.writeFileSync(path.join(app.dir, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["main.ts"] }));
-  ok(await run(process.execPath, [TSC, "-p", "."], { cwd: app.dir }), "tsc -p <app> (README example)");
+  ok(await run(process.execPath, [TSC, "-p", "."], { cwd: app.dir }), "tsc -p <app> (README example, TypeScript 5.9)");
+  const ts7 = { compilerOptions: { ...compilerOptions, module: "node16", moduleResolution: "node16", noEmit: true }, files: ["main.ts"] };
+  fs.writeFileSync(path.join(app.dir, "tsconfig.ts7.json"), JSON.stringify(ts7));
+  ok(await run(process.execPath, [TSC7, "-p", "tsconfig.ts7.json"], { cwd: app.dir }), "tsc -p <app> (README example, TypeScript 7)");
   synthOut = path.join(app.dir, "cdktf.out");
   ok(
     await run(process.execPath, ["main.js"], { cwd: app.dir, env: { ...process.env, CDKTF_OUTDIR: synthOut } }),

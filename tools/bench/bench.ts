@@ -265,7 +265,7 @@ function templateCommands(root: string, tmp: string): BenchCommand[] {
     {
       id: IDS.template,
       label: "template way (ts-node + provider barrels)",
-      display: "npx ts-node main.ts, barrel imports",
+      display: "TS_NODE_COMPILER=typescript5 npx ts-node main.ts, barrel imports",
       cmd: "npx",
       args: ["ts-node", path.relative(root, entry)],
       cwd: root,
@@ -280,7 +280,7 @@ function templateCommands(root: string, tmp: string): BenchCommand[] {
     {
       id: "ts-node-deep",
       label: "ts-node on our deep imports",
-      display: "npx ts-node main.ts",
+      display: "TS_NODE_COMPILER=typescript5 npx ts-node main.ts",
       cmd: "npx",
       args: ["ts-node", "main.ts"],
       cwd: root,
