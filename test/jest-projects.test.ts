@@ -9,9 +9,9 @@ import * as path from "path";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const SYSTEM = require("./support/system-tests.js") as string[];
 
-/** Imports that start programs: child_process itself, the real-terraform plan helper, the tarball installer, verify's kubectl runner. */
+/** Imports that start programs: child_process itself, the real-terraform plan helper, the tarball installer, verify's kubectl runner, calls of the bench's runners. */
 const STARTS_PROGRAMS =
-  /from "child_process"|require\("child_process"\)|fixtures\/plans\/terraform"|support\/consumer-app"|tools\/verify\/(cli|kubectl|gather)"/;
+  /from "child_process"|require\("child_process"\)|fixtures\/plans\/terraform"|support\/consumer-app"|tools\/verify\/(cli|kubectl|gather)"|\b(runOnce|measureGroup)\(/;
 
 const files = fs
   .readdirSync(__dirname)

@@ -3,6 +3,7 @@
 // test/jest-projects.test.ts checks the list against the files' imports.
 module.exports = [
   "adopt",
+  "bench-measure",
   "cdktf-patch",
   "config-hardening",
   "config-validation",

@@ -1,7 +1,9 @@
 /**
  * Runs a command as a child process and measures it: wall time from the clock (spawn to
- * exit), peak RSS and CPU from the OS accounting each Node process of the tree reports
- * itself on exit (tools/bench/rss-reporter.ts, preloaded through NODE_OPTIONS).
+ * exit), peak RSS from the OS accounting each Node process of the tree reports itself on exit
+ * (tools/bench/rss-reporter.ts, preloaded through NODE_OPTIONS), CPU from the OS accounting of
+ * the whole tree (on Linux; native programs such as terraform or oxlint included), else the sum
+ * the Node processes report.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -35,7 +37,10 @@ export interface Sample {
    * the run held at once (`npm run synth` is npm plus the synth process).
    */
   readonly rssSumMiB: number;
-  /** CPU time of all Node processes of the tree, ms. */
+  /**
+   * CPU time of the whole tree, ms: every process the run started, native ones too (Linux:
+   * {@link childrenCpuMs}); elsewhere the sum of what the Node processes report.
+   */
   readonly cpuMs: number;
   /** Node processes that reported. */
   readonly processes: number;
@@ -79,6 +84,28 @@ export function readReports(file: string): UsageReport[] {
     });
 }
 
+/** Linux's USER_HZ: /proc reports CPU times in these ticks, 100 a second on every architecture Node runs on. */
+const USER_HZ = 100;
+
+/**
+ * CPU time, ms, of every child this process has waited for, with the children they waited for
+ * in turn (Linux: `cutime` + `cstime` of /proc/self/stat, getrusage's RUSAGE_CHILDREN, which Node
+ * does not expose); undefined where there is no /proc. Node waits for each child it spawns, so
+ * the difference around one run is that run's whole tree.
+ */
+export function childrenCpuMs(): number | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync("/proc/self/stat", "utf8");
+  } catch {
+    return undefined;
+  }
+  // After "pid (comm) ": field 3 (state) onwards; cutime and cstime are fields 16 and 17.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[13]) + Number(fields[14]);
+  return Number.isFinite(ticks) ? (ticks * 1000) / USER_HZ : undefined;
+}
+
 /** Runs `c` once. `reporter` is the compiled rss-reporter; `scratch` a directory for its report file. */
 export function runOnce(c: BenchCommand, reporter: string, scratch: string): Promise<Sample> {
   c.prepare?.();
@@ -91,6 +118,7 @@ export function runOnce(c: BenchCommand, reporter: string, scratch: string): Pro
   };
   return new Promise((resolve, reject) => {
     let stderr = "";
+    const cpu0 = childrenCpuMs();
     const t0 = process.hrtime.bigint();
     const child = spawn(c.cmd, c.args as string[], { cwd: c.cwd, env, stdio: ["ignore", "ignore", "pipe"] });
     child.stderr.on("data", (d: Buffer) => {
@@ -103,11 +131,12 @@ export function runOnce(c: BenchCommand, reporter: string, scratch: string): Pro
       child.on("close", () => {
         const reports = readReports(reportFile);
         fs.rmSync(reportFile, { force: true });
+        const cpu1 = childrenCpuMs();
         resolve({
           wallMs,
           rssMiB: reports.reduce((m, r) => Math.max(m, r.maxRssKiB), 0) / 1024,
           rssSumMiB: reports.reduce((t, r) => t + r.maxRssKiB, 0) / 1024,
-          cpuMs: reports.reduce((s, r) => s + r.cpuUs, 0) / 1000,
+          cpuMs: cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : reports.reduce((s, r) => s + r.cpuUs, 0) / 1000,
           processes: reports.length,
           exitCode: code,
           signal,

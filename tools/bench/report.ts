@@ -143,8 +143,9 @@ export function renderMarkdown(r: BenchResults): string {
     "",
     `Medians of ${r.settings.runs} run${r.settings.runs === 1 ? "" : "s"} after ${r.settings.warmup} warm-up round${r.settings.warmup === 1 ? "" : "s"}, ` +
       `${r.date.slice(0, 10)}, ${m.cpus} × ${m.cpuModel}, Node ${m.node}, ${m.platform}; load average ${m.loadAvgStart.map((v) => v.toFixed(2)).join("/")} at start, ` +
-      `${m.loadAvgEnd.map((v) => v.toFixed(2)).join("/")} at end. Wall time from the clock; peak RSS and CPU from the OS accounting ` +
-      "of each Node process (largest process / sum of processes). The template way is measured for the default app only (N = 1).",
+      `${m.loadAvgEnd.map((v) => v.toFixed(2)).join("/")} at end. Wall time from the clock; peak RSS from the OS accounting ` +
+      "of each Node process (largest process / sum of processes); CPU from the OS accounting of the whole process tree, native programs included. " +
+      "The template way is measured for the default app only (N = 1).",
   );
   return out.join("\n") + "\n";
 }
