@@ -8,14 +8,11 @@
  * with default options (no `noUnusedLocals`, no `types`), every TypeScript file of the
  * repository must be in that program.
  */
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { promisify } from "util";
+import { ok, ROOT, run } from "./support/consumer-app";
 
-const run = promisify(execFile);
-const ROOT = path.resolve(__dirname, "..");
 const BIN = path.join(ROOT, "node_modules", ".bin");
 
 /** oxlint's `--format json` report: one entry a finding. */
@@ -48,19 +45,14 @@ const FILES: Record<string, string> = {
 };
 
 let report: Report;
-let status: number;
+let status: number | null;
 beforeAll(async () => {
   fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, include: ["*.ts"] }));
   for (const [name, text] of Object.entries(FILES)) fs.writeFileSync(path.join(dir, name), text);
   const args = ["-c", path.join(ROOT, ".oxlintrc.json"), "--format", "json", ...Object.keys(FILES)];
-  try {
-    const { stdout } = await run(path.join(BIN, "oxlint"), args, { cwd: dir });
-    [report, status] = [JSON.parse(stdout) as Report, 0];
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    if (typeof err.code !== "number" || !err.stdout) throw new Error(`oxlint did not run: ${String(e)}\n${err.stderr ?? ""}`);
-    [report, status] = [JSON.parse(err.stdout) as Report, err.code];
-  }
+  const lint = await run(path.join(BIN, "oxlint"), args, { cwd: dir });
+  if (!lint.stdout) throw new Error(`oxlint did not run (exit ${lint.code}): ${lint.stderr}`);
+  [report, status] = [JSON.parse(lint.stdout) as Report, lint.code];
 }, 60_000);
 
 const findings = (file: string) => report.diagnostics.filter((d) => d.filename === file).map((d) => `${d.code ?? ""} ${d.message}`);
@@ -84,8 +76,13 @@ test.each([
 });
 
 test("GIVEN the repository THEN every TypeScript file git tracks is in tsconfig.json's program", async () => {
-  const tracked = (await run("git", ["ls-files", "*.ts"], { cwd: ROOT })).stdout.split("\n").filter(Boolean);
-  const listed = (await run(path.join(BIN, "tsc"), ["-p", "tsconfig.json", "--listFilesOnly"], { cwd: ROOT, maxBuffer: 1 << 24 })).stdout;
+  const tracked = ok(await run("git", ["ls-files", "*.ts"], { cwd: ROOT }), "git ls-files")
+    .stdout.split("\n")
+    .filter(Boolean);
+  const listed = ok(
+    await run(path.join(BIN, "tsc"), ["-p", "tsconfig.json", "--listFilesOnly"], { cwd: ROOT }),
+    "tsc --listFilesOnly",
+  ).stdout;
   const inProgram = new Set(listed.split("\n").map((f) => path.relative(ROOT, f.trim())));
   expect(tracked.length).toBeGreaterThan(100);
   expect(tracked.filter((f) => !inProgram.has(f))).toEqual([]);
