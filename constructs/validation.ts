@@ -37,10 +37,10 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const IDENTITY_RESOURCE_ID =
   /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+$/i;
 
-/** The rules, by what they name. */
 /** An Azure storage account name. */
 const STORAGE_ACCOUNT = /^[a-z0-9]{3,24}$/;
 
+/** The rules, by what they name. */
 export const Rules = {
   keyVaultName: rule(
     `${KV_NAME.min}–${KV_NAME.max} characters of letters, digits and hyphens, starting with a letter, ` +

@@ -94,16 +94,16 @@ function build(
   fs.rmSync(outdir, { recursive: true, force: true });
   fs.renameSync(tmp, outdir);
   const names = stacks.map((s) => s.node.id);
-  return { ok: true, stacks: names, messages: synthReport(stacks, findings, outdir) };
+  return { ok: true, stacks: names, messages: synthReport(stacks, names, findings, outdir) };
 }
 
 /** What a clean synth prints: the stacks, the policy's warnings and suppressions, other construct warnings, the placeholders. */
 function synthReport(
   stacks: readonly EnvironmentStack[],
+  names: readonly string[],
   findings: readonly (PolicyFinding & { stack: string })[],
   outdir: string,
 ): string[] {
-  const names = stacks.map((s) => s.node.id);
   const warnings = findings.filter((f) => f.severity === "warning" && !f.suppressedBecause);
   // Construct warnings outside the policy (e.g. a cluster whose OIDC issuer is off).
   const other = stacks.flatMap((st) =>
